@@ -1,0 +1,79 @@
+//! Errors a step meets before its program runs, and what the step does about them.
+//!
+//! Every step fails closed: when its filter cannot be built or loaded it prints one
+//! line naming the cause on stderr and exits with [`EXIT_FILTER_FAILED`], before the
+//! program prints anything. It never carries on unfiltered. Errors *after* the filter
+//! is loaded are the program's own (see [`crate::program::ProgramError`]); they are
+//! handled there without allocating, because a filter may forbid the syscalls that
+//! allocation or a panic would need.
+
+use std::process::ExitCode;
+
+use libseccomp::error::SeccompError;
+
+/// Exit status of a step whose program ran to the end.
+pub const EXIT_OK: u8 = 0;
+/// Exit status when the program itself fails (reading stdin or writing stdout),
+/// and the status step 3's reporter exits with after naming a refused syscall.
+pub const EXIT_PROGRAM_FAILED: u8 = 1;
+/// Exit status for bad command-line usage (the same status `clap` uses).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status when the filter could not be built or loaded: the step fails closed.
+pub const EXIT_FILTER_FAILED: u8 = 3;
+
+/// Something that stops a step before its program runs.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    /// A syscall name that libseccomp does not know on any architecture.
+    #[error("unknown syscall name `{name}`: libseccomp knows no syscall of that name")]
+    UnknownSyscall {
+        /// The name as it was given.
+        name: String,
+    },
+    /// libseccomp refused to build the filter (a rule or an attribute).
+    #[error("cannot build the seccomp filter ({what}): {source}")]
+    Build {
+        /// What was being done, in the filter's vocabulary.
+        what: &'static str,
+        /// libseccomp's own error.
+        source: SeccompError,
+    },
+    /// Setting NO_NEW_PRIVS failed; without it an unprivileged process may not load a filter.
+    #[error("cannot set NO_NEW_PRIVS: {0}")]
+    NoNewPrivs(#[source] nix::Error),
+    /// The kernel refused the filter: seccomp is not available, or an outer filter forbids it.
+    #[error("cannot load the seccomp filter, so the program will not run unfiltered: {0}")]
+    Load(#[source] SeccompError),
+    /// Step 3 could not install its SIGSYS reporter.
+    #[error("cannot install the SIGSYS reporter: {0}")]
+    Reporter(#[source] nix::Error),
+}
+
+impl StepError {
+    /// The documented exit status for this error.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            StepError::UnknownSyscall { .. } => EXIT_USAGE,
+            _ => EXIT_FILTER_FAILED,
+        }
+    }
+}
+
+/// Prints `STEP: error: CAUSE` on stderr, with every cause in the error's chain,
+/// and returns the error's exit status. Called before any filter is loaded, so it
+/// may format and allocate freely.
+pub fn fail_closed(step: &str, err: &StepError) -> ExitCode {
+    let mut line = format!("{step}: error: {err}");
+    let mut cause = std::error::Error::source(err);
+    while let Some(inner) = cause {
+        let text = inner.to_string();
+        // libseccomp's errors repeat their cause in their own text; skip echoes.
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = inner.source();
+    }
+    eprintln!("{line}");
+    ExitCode::from(err.exit_status())
+}

@@ -1,0 +1,99 @@
+//! Allow lists, and the filters libseccomp builds from them.
+//!
+//! The C tutorial writes its BPF program by hand. Here libseccomp builds it: it
+//! resolves names to this architecture's numbers, adds the architecture check
+//! (a syscall made through another ABI, such as i386's `int 0x80` on x86_64, gets
+//! the *bad-architecture action*) and, on x86_64, the guard against x32 syscall
+//! numbers. A step only chooses an allow list and a default action.
+
+use libseccomp::{ScmpAction, ScmpFilterContext, ScmpSyscall};
+
+use crate::error::StepError;
+
+// ANCHOR: allow_list
+/// The tutorial's allow list: what strict seccomp mode (mode 1) allows, as a filter.
+///
+/// `sigreturn` exists only on some architectures (i386 and 32-bit ARM, not x86_64
+/// or aarch64); libseccomp skips a name the filter's architecture does not have.
+pub const TUTORIAL_ALLOW_LIST: &[&str] = &[
+    "rt_sigreturn",
+    "sigreturn",
+    "exit_group",
+    "exit",
+    "read",
+    "write",
+];
+// ANCHOR_END: allow_list
+
+// ANCHOR: build
+/// Builds a filter that allows the syscalls in `allow_list` and answers every
+/// other syscall with `default_action`.
+///
+/// A syscall made through another ABI than the native one gets `KillProcess`
+/// whatever the default action is: a trap handler or a log line is for syscalls
+/// the policy could have named, not for a different syscall table.
+pub fn allow_list_filter(
+    default_action: ScmpAction,
+    allow_list: &[&str],
+) -> Result<ScmpFilterContext, StepError> {
+    let build = |what| move |source| StepError::Build { what, source };
+    let mut filter =
+        ScmpFilterContext::new(default_action).map_err(build("creating the filter context"))?;
+    filter
+        .set_act_badarch(ScmpAction::KillProcess)
+        .map_err(build("setting the bad-architecture action"))?;
+    for &name in allow_list {
+        filter
+            .add_rule(ScmpAction::Allow, resolve(name)?)
+            .map_err(build("adding an allow rule"))?;
+    }
+    Ok(filter)
+}
+// ANCHOR_END: build
+
+/// Resolves a syscall name through libseccomp.
+///
+/// A name that exists on some architecture but not on this one (like `sigreturn`
+/// on x86_64) resolves to a negative pseudo-number that libseccomp skips when it
+/// adds rules; a name no architecture knows is an error.
+pub fn resolve(name: &str) -> Result<ScmpSyscall, StepError> {
+    ScmpSyscall::from_name(name).map_err(|_| StepError::UnknownSyscall {
+        name: name.to_owned(),
+    })
+}
+
+// ANCHOR: load
+/// Sets NO_NEW_PRIVS and loads `filter` into the kernel for this process and every
+/// process it forks from now on.
+///
+/// NO_NEW_PRIVS promises the kernel that this process will never gain privileges
+/// through `execve` (set-user-ID binaries); only with that promise may a process
+/// without `CAP_SYS_ADMIN` load a filter. libseccomp would set it too; it is done
+/// here explicitly because it is part of the lesson.
+pub fn load(filter: &ScmpFilterContext) -> Result<(), StepError> {
+    nix::sys::prctl::set_no_new_privs().map_err(StepError::NoNewPrivs)?;
+    filter.load().map_err(StepError::Load)
+}
+// ANCHOR_END: load
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tutorial_allow_list_resolves_on_this_architecture() {
+        allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST)
+            .expect("the tutorial's allow list builds");
+    }
+
+    #[test]
+    fn an_unknown_name_is_refused_by_name() {
+        let err = allow_list_filter(ScmpAction::KillProcess, &["read", "no_such_syscall"])
+            .expect_err("an unknown name must not build");
+        assert!(
+            matches!(&err, StepError::UnknownSyscall { name } if name == "no_such_syscall"),
+            "{err:?}"
+        );
+        assert_eq!(err.exit_status(), crate::error::EXIT_USAGE);
+    }
+}

@@ -1,0 +1,27 @@
+//! What the four steps of the seccomp tutorial share.
+//!
+//! Each step is a small binary crate whose `main.rs` shows only that step's lesson;
+//! everything the steps have in common lives here so the diff from one step to
+//! the next stays small:
+//!
+//! - [`program`]: the tutorial program itself (prompt, read a line, echo it, sleep,
+//!   fork, print a last line), written so that nothing it does after a filter is
+//!   loaded needs a syscall the tutorial did not plan for;
+//! - [`filter`]: the tutorial's allow list and the one function that turns an allow
+//!   list and a default action into a libseccomp filter;
+//! - [`reporter`]: step 3's SIGSYS handler, which names the syscall a filter refused;
+//! - [`error`]: the errors a step can meet before its program starts, and the exit
+//!   statuses they map to (a step fails closed: it never runs unfiltered);
+//! - [`runner`]: runs a step binary the way a shell would and records how the step
+//!   and its forked child ended; the tour and the tests use it;
+//! - [`testing`]: assertions the integration tests of every step share.
+
+pub mod error;
+pub mod filter;
+pub mod program;
+pub mod reporter;
+pub mod runner;
+pub mod testing;
+
+pub use error::{fail_closed, StepError};
+pub use program::Program;

@@ -1,0 +1,209 @@
+//! Runs a step binary the way a shell pipeline would, and records how it ended.
+//!
+//! `printf 'hello seccomp\n' | step-2-filter` shows what the step printed and, in
+//! `$?`, how the step's own process ended, but not how the child it forked ended:
+//! that child is orphaned when its parent returns. The runner makes the calling
+//! process a *child subreaper* (`PR_SET_CHILD_SUBREAPER`), so orphans of the step
+//! are handed to it instead of to init, and it collects their endings too. The
+//! tour shows them, and the tests assert them: a child killed by SIGSYS after it
+//! printed its last line would otherwise go unnoticed.
+//!
+//! Children run with `RLIMIT_CORE` 0, so a step killed by SIGSYS leaves no core
+//! file behind. Nothing here loads a filter: filters are loaded by the step
+//! binaries, in their own processes.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::{Mutex, Once};
+
+use nix::errno::Errno;
+use nix::sys::resource::{setrlimit, Resource};
+use nix::sys::signal::Signal;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+
+/// How one process ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// It exited with this status.
+    Exited(i32),
+    /// It was killed by this signal number.
+    Signaled(i32),
+}
+
+impl Ending {
+    /// The ending recorded in a `std` exit status.
+    pub fn from_status(status: ExitStatus) -> Ending {
+        match (status.code(), status.signal()) {
+            (Some(code), _) => Ending::Exited(code),
+            (None, Some(signal)) => Ending::Signaled(signal),
+            (None, None) => unreachable!("a process that was waited for exited or was killed"),
+        }
+    }
+
+    /// `true` when the process was killed by SIGSYS, a seccomp filter's kill action.
+    pub fn is_sigsys(self) -> bool {
+        self == Ending::Signaled(libc::SIGSYS)
+    }
+
+    /// The status a shell puts in `$?` for this ending: the exit status, or 128
+    /// plus the signal number.
+    pub fn shell_status(self) -> i32 {
+        match self {
+            Ending::Exited(code) => code,
+            Ending::Signaled(signal) => 128 + signal,
+        }
+    }
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Ending::Exited(code) => write!(f, "exit status {code}"),
+            Ending::Signaled(number) => {
+                let name = Signal::try_from(number).map_or("an unknown signal", Signal::as_str);
+                // SAFETY: `strsignal` returns a static description for any number.
+                let description = unsafe { std::ffi::CStr::from_ptr(libc::strsignal(number)) };
+                write!(
+                    f,
+                    "killed by {name} ({}), status {} in a shell",
+                    description.to_string_lossy(),
+                    self.shell_status()
+                )
+            }
+        }
+    }
+}
+
+/// What one run of a step printed, and how its processes ended.
+#[derive(Debug)]
+pub struct StepRun {
+    /// Everything written to stdout, by the step and by the child it forked.
+    pub stdout: Vec<u8>,
+    /// Everything written to stderr.
+    pub stderr: Vec<u8>,
+    /// The step's own exit status, as `std` reports it.
+    pub status: ExitStatus,
+    /// How each process the step forked ended, in the order they were collected.
+    pub forked: Vec<Ending>,
+}
+
+impl StepRun {
+    /// How the step's own process ended.
+    pub fn ending(&self) -> Ending {
+        Ending::from_status(self.status)
+    }
+
+    /// stdout as text (bytes that are not UTF-8 are replaced).
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// stderr as text (bytes that are not UTF-8 are replaced).
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// The run as a `std::process::Output`, for `assert_cmd`'s assertions.
+    pub fn output(&self) -> std::process::Output {
+        std::process::Output {
+            status: self.status,
+            stdout: self.stdout.clone(),
+            stderr: self.stderr.clone(),
+        }
+    }
+}
+
+/// One run at a time per process: collecting orphans means waiting for *any*
+/// child, which must not take a child that another thread is waiting for.
+static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
+static BECOME_SUBREAPER: Once = Once::new();
+
+/// Runs `command` with `stdin` as its standard input, captures its stdout and
+/// stderr, and waits for it and for every process it forked.
+///
+/// Every child process of the calling process must be started through this
+/// function: while it collects orphans it waits for any child at all.
+pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
+    let _one_run = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut subreaper = Ok(());
+    BECOME_SUBREAPER.call_once(|| subreaper = nix::sys::prctl::set_child_subreaper(true));
+    subreaper.map_err(io::Error::from)?;
+
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: `setrlimit` is async-signal-safe, so it may run between fork and exec.
+    unsafe {
+        command.pre_exec(|| setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(io::Error::from));
+    }
+    let mut child = command.spawn()?;
+
+    // Feed stdin from another thread so a step that reads little (or nothing) and
+    // a large input cannot block each other. A step that stops reading closes the
+    // pipe: that is its right, not an error of the run.
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let input = stdin.to_vec();
+    let feeder = std::thread::spawn(move || match pipe.write_all(&input) {
+        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => Err(err),
+        _ => Ok(()),
+    });
+    // Returns once stdout and stderr reach end of file, that is once the step and
+    // every process it forked have closed them (normally by ending).
+    let output = child.wait_with_output()?;
+    feeder.join().expect("the stdin feeder does not panic")?;
+
+    Ok(StepRun {
+        stdout: output.stdout,
+        stderr: output.stderr,
+        status: output.status,
+        forked: collect_orphans()?,
+    })
+}
+
+/// Waits for every orphan handed to this subreaper and returns their endings.
+fn collect_orphans() -> io::Result<Vec<Ending>> {
+    let mut endings = Vec::new();
+    loop {
+        match waitpid(None, Some(WaitPidFlag::__WALL)) {
+            Ok(WaitStatus::Exited(_, code)) => endings.push(Ending::Exited(code)),
+            Ok(WaitStatus::Signaled(_, signal, _)) => endings.push(Ending::Signaled(signal as i32)),
+            Ok(_) => continue,
+            Err(Errno::EINTR) => continue,
+            Err(Errno::ECHILD) => return Ok(endings),
+            Err(errno) => return Err(errno.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endings_read_as_a_shell_reports_them() {
+        assert_eq!(Ending::Exited(0).to_string(), "exit status 0");
+        assert_eq!(
+            Ending::Signaled(libc::SIGSYS).to_string(),
+            "killed by SIGSYS (Bad system call), status 159 in a shell"
+        );
+        assert!(Ending::Signaled(libc::SIGSYS).is_sigsys());
+        assert!(!Ending::Signaled(libc::SIGKILL).is_sigsys());
+    }
+
+    #[test]
+    fn orphans_of_a_run_are_collected() {
+        // A shell that forks a child which outlives it and ends by a signal.
+        let run = run_step(
+            Command::new("sh").args(["-c", r#"(sleep 0.2; exec sh -c 'kill -TERM $$') & exit 3"#]),
+            b"",
+        )
+        .unwrap();
+        assert_eq!(run.ending(), Ending::Exited(3));
+        assert_eq!(run.forked, [Ending::Signaled(libc::SIGTERM)]);
+    }
+}
