@@ -31,22 +31,41 @@ pub enum StepError {
         name: String,
     },
     /// libseccomp refused to build the filter (a rule or an attribute).
-    #[error("cannot build the seccomp filter ({what}): {source}")]
+    #[error("cannot build the seccomp filter ({what}), so the program will not run unfiltered: {source}{}", outer_filter_hint())]
     Build {
         /// What was being done, in the filter's vocabulary.
         what: &'static str,
         /// libseccomp's own error.
         source: SeccompError,
     },
+    /// The generated BPF program could not be read back.
+    #[error("cannot read back the BPF program: {source}")]
+    Export {
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// Setting NO_NEW_PRIVS failed; without it an unprivileged process may not load a filter.
     #[error("cannot set NO_NEW_PRIVS: {0}")]
     NoNewPrivs(#[source] nix::Error),
     /// The kernel refused the filter: seccomp is not available, or an outer filter forbids it.
-    #[error("cannot load the seccomp filter, so the program will not run unfiltered: {0}")]
+    #[error("cannot load the seccomp filter, so the program will not run unfiltered: {0}{hint}", hint = outer_filter_hint())]
     Load(#[source] SeccompError),
     /// Step 3 could not install its SIGSYS reporter.
     #[error("cannot install the SIGSYS reporter: {0}")]
     Reporter(#[source] nix::Error),
+}
+
+/// A hint for when libseccomp fails under a filter this process already runs under.
+///
+/// libseccomp probes the kernel with `seccomp(2)` before it builds anything; an outer
+/// filter (a container runtime's, a sandbox's) that refuses those probes makes it
+/// believe seccomp is missing or old, so even building the filter fails.
+fn outer_filter_hint() -> &'static str {
+    // SAFETY: a query without pointers.
+    match unsafe { libc::prctl(libc::PR_GET_SECCOMP) } {
+        2 => " (this process already runs under a seccomp filter, a container's or a sandbox's, which may refuse another one)",
+        _ => "",
+    }
 }
 
 impl StepError {

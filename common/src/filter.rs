@@ -76,6 +76,32 @@ pub fn load(filter: &ScmpFilterContext) -> Result<(), StepError> {
 }
 // ANCHOR_END: load
 
+/// The BPF program libseccomp generates for `filter`, as the kernel receives it: an
+/// array of `struct sock_filter`, 8 bytes per instruction.
+///
+/// libseccomp before 2.6 can only export to a file descriptor, so the program goes
+/// through an anonymous in-memory file.
+pub fn bpf_program(filter: &ScmpFilterContext) -> Result<Vec<u8>, StepError> {
+    use std::io::{Read, Seek};
+
+    use nix::sys::memfd::{memfd_create, MFdFlags};
+
+    let io = |source| StepError::Export { source };
+    let mut file = std::fs::File::from(
+        memfd_create("seccomp-bpf", MFdFlags::MFD_CLOEXEC).map_err(|e| io(e.into()))?,
+    );
+    filter
+        .export_bpf(&file)
+        .map_err(|source| StepError::Build {
+            what: "exporting the BPF program",
+            source,
+        })?;
+    let mut program = Vec::new();
+    file.rewind().map_err(io)?;
+    file.read_to_end(&mut program).map_err(io)?;
+    Ok(program)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +110,15 @@ mod tests {
     fn the_tutorial_allow_list_resolves_on_this_architecture() {
         allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST)
             .expect("the tutorial's allow list builds");
+    }
+
+    #[test]
+    fn the_bpf_program_is_whole_instructions() {
+        let filter = allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST).unwrap();
+        let program = bpf_program(&filter).unwrap();
+        // An architecture check, a load, five allow rules and a default at least.
+        assert!(program.len() >= 8 * 8, "{} bytes", program.len());
+        assert_eq!(program.len() % 8, 0);
     }
 
     #[test]

@@ -14,7 +14,8 @@
 //!   statuses they map to (a step fails closed: it never runs unfiltered);
 //! - [`runner`]: runs a step binary the way a shell would and records how the step
 //!   and its forked child ended; the tour and the tests use it;
-//! - [`testing`]: assertions the integration tests of every step share.
+//! - [`testing`]: assertions the integration tests of every step share;
+//! - [`tour`]: the transcripts the `tour` binary prints for the four steps.
 
 pub mod error;
 pub mod filter;
@@ -22,6 +23,7 @@ pub mod program;
 pub mod reporter;
 pub mod runner;
 pub mod testing;
+pub mod tour;
 
 pub use error::{fail_closed, StepError};
 pub use program::Program;

@@ -56,3 +56,87 @@ pub fn report_line_for(name: &str) -> String {
 /// since glibc 2.31 on x86_64, `nanosleep` before. Tests accept either, as the
 /// kernel's own seccomp selftests do.
 pub const SLEEP_SYSCALLS: &[&str] = &["clock_nanosleep", "nanosleep"];
+
+/// Runs the step binary at `binary` under an *outer* filter that makes every
+/// attempt to load another filter fail with `EPERM` (`seccomp(2)` and
+/// `prctl(PR_SET_SECCOMP)`), as a container runtime's filter might. A step must
+/// then fail closed: say why and exit, without running the program.
+///
+/// The outer filter is built here, in the test process, but loaded in the child
+/// between `fork` and `execve`, with nothing but two `prctl` calls, which are safe
+/// to make there. The test process itself is never filtered.
+pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, stdin: &[u8]) -> StepRun {
+    use std::os::unix::process::CommandExt;
+
+    use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext};
+
+    let mut outer = ScmpFilterContext::new(ScmpAction::Allow).expect("filter context");
+    let deny = ScmpAction::Errno(libc::EPERM);
+    outer
+        .add_rule(deny, ScmpSyscall::from_name("seccomp").unwrap())
+        .expect("seccomp rule");
+    outer
+        .add_rule_conditional(
+            deny,
+            ScmpSyscall::from_name("prctl").unwrap(),
+            &[scmp_cmp!($arg0 == libc::PR_SET_SECCOMP as u64)],
+        )
+        .expect("prctl rule");
+    let program = crate::filter::bpf_program(&outer).expect("BPF export");
+    let instructions = program.len() / std::mem::size_of::<libc::sock_filter>();
+
+    let binary = binary.as_ref();
+    let mut command = Command::new(binary);
+    // SAFETY: only `prctl` runs between fork and exec, and `program` outlives the child's
+    // use of it (the kernel copies the filter during the call).
+    unsafe {
+        command.pre_exec(move || {
+            let fprog = libc::sock_fprog {
+                len: instructions as u16,
+                filter: program.as_ptr() as *mut libc::sock_filter,
+            };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::prctl(
+                    libc::PR_SET_SECCOMP,
+                    libc::SECCOMP_MODE_FILTER,
+                    &fprog as *const libc::sock_fprog,
+                ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    crate::runner::run_step(&mut command, stdin).unwrap_or_else(|err| {
+        panic!(
+            "cannot run {} under the outer filter: {err}",
+            binary.display()
+        )
+    })
+}
+
+/// Asserts that the step at `binary` fails closed when no filter can be loaded:
+/// nothing on stdout, one line on stderr saying that the program will not run
+/// unfiltered and why, and exit status 3, a plain exit, not a signal.
+#[track_caller]
+pub fn assert_fails_closed(binary: impl AsRef<Path>) {
+    let run = run_with_seccomp_denied(binary, TUTORIAL_INPUT);
+    let stderr = run.stderr_text();
+    assert_eq!(run.stdout_text(), "", "the program must not run unfiltered");
+    assert_eq!(
+        run.ending(),
+        Ending::Exited(i32::from(crate::error::EXIT_FILTER_FAILED)),
+        "stderr: {stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr}");
+    assert!(
+        stderr.contains("the program will not run unfiltered")
+            && stderr.contains("already runs under a seccomp filter"),
+        "stderr names the cause: {stderr}"
+    );
+    assert!(
+        run.forked.is_empty(),
+        "nothing was forked: {:?}",
+        run.forked
+    );
+}

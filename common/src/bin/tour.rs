@@ -1,0 +1,68 @@
+//! `tour`: runs the four steps of the tutorial in order with the same input and shows,
+//! for each, what it printed and how it ended, like the tutorial's transcripts.
+//!
+//! It expects the step binaries next to itself, as `cargo build --workspace --bins`
+//! leaves them; `./tour.sh` builds them and runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use clap::Parser;
+use common::runner::run_step;
+use common::tour::{transcript, DEFAULT_INPUT, STEPS};
+
+/// Runs the four steps of the seccomp tutorial with the same input and shows what
+/// each printed and how it ended (exit status, or death by SIGSYS).
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    /// The line to type into every step (a newline is added).
+    #[arg(long, default_value = DEFAULT_INPUT)]
+    input: String,
+    /// Run only this step (1 to 4); repeat to run several.
+    #[arg(long = "step", value_name = "N", value_parser = clap::value_parser!(u8).range(1..=4))]
+    steps: Vec<u8>,
+    /// Where the step binaries are (default: next to this program).
+    #[arg(long, value_name = "DIR")]
+    bin_dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let bin_dir = match cli.bin_dir.map_or_else(own_dir, Ok) {
+        Ok(dir) => dir,
+        Err(err) => {
+            eprintln!("tour: error: cannot find the directory of the tour binary: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let input = format!("{}\n", cli.input);
+    for (number, step) in (1u8..).zip(STEPS) {
+        if !cli.steps.is_empty() && !cli.steps.contains(&number) {
+            continue;
+        }
+        let binary = bin_dir.join(step.binary);
+        if !binary.exists() {
+            eprintln!(
+                "tour: error: {} not found; build the steps first: cargo build --workspace --bins",
+                binary.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        println!("== {} ({}) ==\n{}\n", step.title, step.binary, step.lesson);
+        match run_step(&mut Command::new(&binary), input.as_bytes()) {
+            Ok(run) => println!("{}", transcript(step.binary, input.as_bytes(), &run)),
+            Err(err) => {
+                eprintln!("tour: error: cannot run {}: {err}", binary.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The directory this binary is in, where cargo puts the step binaries too.
+fn own_dir() -> std::io::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    Ok(exe.parent().map(PathBuf::from).unwrap_or_default())
+}
