@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
 use common::{fail_closed, Program, StepError};
-use libseccomp::ScmpAction;
+use libseccomp::{ScmpAction, ScmpFilterContext};
 
 /// The step's name, as it appears in messages.
 const STEP: &str = "step-2-filter";
@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     Cli::parse();
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
-    if let Err(err) = install_filter() {
+    if let Err(err) = step_filter().and_then(|filter| load(&filter)) {
         return fail_closed(STEP, &err);
     }
     program.run()
@@ -46,8 +46,7 @@ fn main() -> ExitCode {
 
 // ANCHOR: filter
 /// The lesson of step 2: allow the tutorial's list, kill the process at anything else.
-fn install_filter() -> Result<(), StepError> {
-    let filter = allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST)?;
-    load(&filter)
+fn step_filter() -> Result<ScmpFilterContext, StepError> {
+    allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST)
 }
 // ANCHOR_END: filter

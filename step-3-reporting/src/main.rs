@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
 use common::{fail_closed, reporter, Program, StepError};
-use libseccomp::ScmpAction;
+use libseccomp::{ScmpAction, ScmpFilterContext};
 
 /// The step's name, as it appears in messages.
 const STEP: &str = "step-3-reporting";
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     Cli::parse();
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
-    if let Err(err) = install_filter() {
+    if let Err(err) = reporter::install().and_then(|()| load(&step_filter()?)) {
         return fail_closed(STEP, &err);
     }
     program.run()
@@ -44,10 +44,9 @@ fn main() -> ExitCode {
 // ANCHOR_END: main
 
 // ANCHOR: filter
-/// The lesson of step 3: the same allow list, but trap into the reporter instead of killing.
-fn install_filter() -> Result<(), StepError> {
-    reporter::install()?;
-    let filter = allow_list_filter(ScmpAction::Trap, TUTORIAL_ALLOW_LIST)?;
-    load(&filter)
+/// The lesson of step 3: the same allow list, but trap into the reporter instead of
+/// killing. The reporter must be installed before a filter with this action is loaded.
+fn step_filter() -> Result<ScmpFilterContext, StepError> {
+    allow_list_filter(ScmpAction::Trap, TUTORIAL_ALLOW_LIST)
 }
 // ANCHOR_END: filter

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
 use common::{fail_closed, Program, StepError};
-use libseccomp::ScmpAction;
+use libseccomp::{ScmpAction, ScmpFilterContext};
 
 /// The step's name, as it appears in messages.
 const STEP: &str = "step-4-policy";
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     Cli::parse();
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
-    if let Err(err) = install_filter() {
+    if let Err(err) = step_filter().and_then(|filter| load(&filter)) {
         return fail_closed(STEP, &err);
     }
     program.run()
@@ -64,9 +64,8 @@ fn main() -> ExitCode {
 
 // ANCHOR: filter
 /// The lesson of step 4: the tutorial's allow list plus what step 3 found; kill the rest.
-fn install_filter() -> Result<(), StepError> {
+fn step_filter() -> Result<ScmpFilterContext, StepError> {
     let policy = [TUTORIAL_ALLOW_LIST, FOUND_BY_STEP_3].concat();
-    let filter = allow_list_filter(ScmpAction::KillProcess, &policy)?;
-    load(&filter)
+    allow_list_filter(ScmpAction::KillProcess, &policy)
 }
 // ANCHOR_END: filter
