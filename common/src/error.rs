@@ -2,7 +2,9 @@
 //!
 //! Every step fails closed: when its filter cannot be built or loaded it prints one
 //! line naming the cause on stderr and exits with [`EXIT_FILTER_FAILED`], before the
-//! program prints anything. It never carries on unfiltered. Errors *after* the filter
+//! program prints anything. It never carries on unfiltered. A bad policy (step 4) is
+//! refused the same way, with [`EXIT_USAGE`]: the mistake is in what was asked for,
+//! not in the kernel. Errors *after* the filter
 //! is loaded are the program's own (see [`crate::program::ProgramError`]); they are
 //! handled there without allocating, because a filter may forbid the syscalls that
 //! allocation or a panic would need.
@@ -16,7 +18,8 @@ pub const EXIT_OK: u8 = 0;
 /// Exit status when the program itself fails (reading stdin or writing stdout),
 /// and the status step 3's reporter exits with after naming a refused syscall.
 pub const EXIT_PROGRAM_FAILED: u8 = 1;
-/// Exit status for bad command-line usage (the same status `clap` uses).
+/// Exit status for bad command-line usage (the same status `clap` uses), an
+/// unknown syscall name, and a policy file that is refused.
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status when the filter could not be built or loaded: the step fails closed.
 pub const EXIT_FILTER_FAILED: u8 = 3;
@@ -38,6 +41,19 @@ pub enum StepError {
         /// libseccomp's own error.
         source: SeccompError,
     },
+    /// libseccomp refused one of a policy's rules.
+    #[error("cannot build the seccomp filter (adding rule {rule}, {syscall}), so the program will not run unfiltered: {source}{}", outer_filter_hint())]
+    BuildRule {
+        /// The rule, counted from 1 in the policy's order.
+        rule: usize,
+        /// The rule's syscall.
+        syscall: String,
+        /// libseccomp's own error.
+        source: SeccompError,
+    },
+    /// A policy file that cannot be used: it is refused before any filter is built.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
     /// The generated BPF program could not be read back.
     #[error("cannot read back the BPF program: {source}")]
     Export {
@@ -72,7 +88,7 @@ impl StepError {
     /// The documented exit status for this error.
     pub fn exit_status(&self) -> u8 {
         match self {
-            StepError::UnknownSyscall { .. } => EXIT_USAGE,
+            StepError::UnknownSyscall { .. } | StepError::Policy(_) => EXIT_USAGE,
             _ => EXIT_FILTER_FAILED,
         }
     }

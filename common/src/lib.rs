@@ -9,6 +9,8 @@
 //!   loaded needs a syscall the tutorial did not plan for;
 //! - [`filter`]: the tutorial's allow list and the one function that turns an allow
 //!   list and a default action into a libseccomp filter;
+//! - [`policy`]: step 4's policy, a TOML file of rules with argument conditions,
+//!   its validation, and the filter it compiles to;
 //! - [`reporter`]: step 3's SIGSYS handler, which names the syscall a filter refused;
 //! - [`error`]: the errors a step can meet before its program starts, and the exit
 //!   statuses they map to (a step fails closed: it never runs unfiltered);
@@ -19,6 +21,7 @@
 
 pub mod error;
 pub mod filter;
+pub mod policy;
 pub mod program;
 pub mod reporter;
 pub mod runner;

@@ -8,17 +8,23 @@
 //! tour shows them, and the tests assert them: a child killed by SIGSYS after it
 //! printed its last line would otherwise go unnoticed.
 //!
+//! A step's stdout is normally a pipe the runner reads; [`run_step_with`] can
+//! give it a hostile one instead ([`StdoutTo`]): closed, `/dev/full`, or a pipe
+//! whose reader is gone, so the tests can check how each step's error paths end.
+//!
 //! Children run with `RLIMIT_CORE` 0, so a step killed by SIGSYS leaves no core
 //! file behind. Nothing here loads a filter: filters are loaded by the step
 //! binaries, in their own processes.
 
 use std::fmt;
+use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Mutex, Once};
 
 use nix::errno::Errno;
+use nix::fcntl::OFlag;
 use nix::sys::resource::{setrlimit, Resource};
 use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
@@ -115,6 +121,23 @@ impl StepRun {
     }
 }
 
+/// Where a step's stdout goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StdoutTo {
+    /// A pipe the runner reads: [`StepRun::stdout`] holds what the step wrote.
+    Captured,
+    /// Nowhere: the step starts with descriptor 1 closed, as after `step >&-` in a
+    /// shell. (Rust's runtime opens `/dev/null` on a closed standard descriptor
+    /// before `main`, so a Rust step writes into `/dev/null`.)
+    Closed,
+    /// `/dev/full`, on which every write fails with `ENOSPC`.
+    DevFull,
+    /// A pipe whose read end is closed before the step starts, as in
+    /// `step | true` once `true` has exited: every write fails with `EPIPE` (and
+    /// raises SIGPIPE, which Rust's runtime ignores).
+    ReaderGone,
+}
+
 /// One run at a time per process: collecting orphans means waiting for *any*
 /// child, which must not take a child that another thread is waiting for.
 static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -124,8 +147,15 @@ static BECOME_SUBREAPER: Once = Once::new();
 /// stderr, and waits for it and for every process it forked.
 ///
 /// Every child process of the calling process must be started through this
-/// function: while it collects orphans it waits for any child at all.
+/// function or [`run_step_with`]: while they collect orphans they wait for any
+/// child at all.
 pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
+    run_step_with(command, stdin, StdoutTo::Captured)
+}
+
+/// Like [`run_step`], with the step's stdout set up as `stdout` says; unless it is
+/// [`StdoutTo::Captured`], the run's `stdout` is empty.
+pub fn run_step_with(command: &mut Command, stdin: &[u8], stdout: StdoutTo) -> io::Result<StepRun> {
     let _one_run = ONE_RUN_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -135,8 +165,20 @@ pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
 
     command
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdout(stdout_stdio(stdout)?)
         .stderr(Stdio::piped());
+    if stdout == StdoutTo::Closed {
+        // SAFETY: `close` is async-signal-safe, so it may run between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::close(libc::STDOUT_FILENO) == 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::last_os_error())
+                }
+            });
+        }
+    }
     // SAFETY: `setrlimit` is async-signal-safe, so it may run between fork and exec.
     unsafe {
         command.pre_exec(|| setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(io::Error::from));
@@ -162,6 +204,21 @@ pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
         stderr: output.stderr,
         status: output.status,
         forked: collect_orphans()?,
+    })
+}
+
+/// The `Stdio` that sets up `stdout`; `Closed` starts as `/dev/null`, closed
+/// in the child just before `execve`.
+fn stdout_stdio(stdout: StdoutTo) -> io::Result<Stdio> {
+    Ok(match stdout {
+        StdoutTo::Captured => Stdio::piped(),
+        StdoutTo::Closed => Stdio::null(),
+        StdoutTo::DevFull => Stdio::from(OpenOptions::new().write(true).open("/dev/full")?),
+        StdoutTo::ReaderGone => {
+            let (reader, writer) = nix::unistd::pipe2(OFlag::O_CLOEXEC)?;
+            drop(reader);
+            Stdio::from(writer)
+        }
     })
 }
 
@@ -193,6 +250,40 @@ mod tests {
         );
         assert!(Ending::Signaled(libc::SIGSYS).is_sigsys());
         assert!(!Ending::Signaled(libc::SIGKILL).is_sigsys());
+    }
+
+    /// Each hostile stdout makes a shell's `echo` fail the way it should; the
+    /// shell is not a Rust program, so nothing reopens a closed descriptor.
+    #[test]
+    fn stdout_can_be_closed_full_or_a_pipe_without_reader() {
+        let echo = |stdout| {
+            run_step_with(
+                Command::new("sh").args(["-c", "echo x || { echo failed >&2; exit 7; }"]),
+                b"",
+                stdout,
+            )
+            .unwrap()
+        };
+        let captured = echo(StdoutTo::Captured);
+        assert_eq!(
+            (captured.stdout_text(), captured.ending()),
+            ("x\n".into(), Ending::Exited(0))
+        );
+        for stdout in [StdoutTo::Closed, StdoutTo::DevFull] {
+            let run = echo(stdout);
+            assert_eq!(run.ending(), Ending::Exited(7), "{stdout:?}");
+            assert!(
+                run.stderr_text().ends_with("failed\n"),
+                "{stdout:?}: {}",
+                run.stderr_text()
+            );
+            assert!(run.stdout.is_empty());
+        }
+        // A shell does not ignore SIGPIPE: the write to the pipe without reader kills it.
+        assert_eq!(
+            echo(StdoutTo::ReaderGone).ending(),
+            Ending::Signaled(libc::SIGPIPE)
+        );
     }
 
     #[test]
