@@ -1,8 +1,9 @@
 //! What step 1 shows: without a filter the program runs to the end; and the
-//! program's input handling, which every step shares.
+//! program's input handling, which every step shares (the bad-input and
+//! hostile-stdout cases run against every step).
 
 use common::runner::Ending;
-use common::testing::{run, StepRun, TUTORIAL_INPUT};
+use common::testing::{run, Reach, StepRun, TUTORIAL_INPUT};
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-1-baseline");
 
@@ -45,41 +46,18 @@ fn reads_only_the_first_line() {
     );
 }
 
-/// Empty input and a last line without a newline still get a line of their own.
+/// A last line without a newline still gets a line of its own.
 #[test]
-fn adds_a_newline_only_when_the_input_has_none() {
-    for (input, echoed) in [(&b""[..], ""), (b"no newline", "no newline")] {
-        let run = run_to_the_end(input);
-        assert_eq!(
-            run.stdout_text(),
-            format!("Type stuff here: You typed: {echoed}\n{AFTER_ECHO}")
-        );
-    }
-}
-
-/// Like `fgets(buf, 1024, stdin)`, a long line is cut after 1023 bytes.
-#[test]
-fn cuts_a_long_line_after_1023_bytes() {
-    let mut input = vec![b'x'; 1_000_000];
-    input.push(b'\n');
-    let run = run_to_the_end(&input);
-    let expected = format!(
-        "Type stuff here: You typed: {}\n{AFTER_ECHO}",
-        "x".repeat(1023)
+fn adds_a_newline_when_the_input_has_none() {
+    let run = run_to_the_end(b"no newline");
+    assert_eq!(
+        run.stdout_text(),
+        format!("Type stuff here: You typed: no newline\n{AFTER_ECHO}")
     );
-    assert_eq!(run.stdout_text(), expected);
 }
 
-/// Bytes are echoed verbatim: not UTF-8, NUL and CR included.
-#[test]
-fn echoes_bytes_verbatim() {
-    let input = b"\xff\xfe\x00nul\rcr\n";
-    let run = run_to_the_end(input);
-    let mut expected = b"Type stuff here: You typed: ".to_vec();
-    expected.extend_from_slice(input);
-    expected.extend_from_slice(AFTER_ECHO.as_bytes());
-    assert_eq!(run.stdout, expected);
-}
+// Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
+common::hostile_stdio_tests!(STEP, Reach::TheEnd);
 
 /// `--help` says what the step is.
 #[test]

@@ -1,7 +1,7 @@
 //! What step 2 shows: a strict allow list kills the program at its first other syscall.
 
 use common::testing::{
-    assert_fails_closed, assert_killed_by_sigsys, run, stdout_lines, TUTORIAL_INPUT,
+    assert_fails_closed, assert_killed_by_sigsys, run, stdout_lines, Reach, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-2-filter");
@@ -44,3 +44,6 @@ fn help_says_what_the_step_teaches() {
         run.stdout_text()
     );
 }
+
+// Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
+common::hostile_stdio_tests!(STEP, Reach::KilledAtTheSleep);

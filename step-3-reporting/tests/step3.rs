@@ -2,7 +2,7 @@
 
 use common::runner::Ending;
 use common::testing::{
-    assert_fails_closed, report_line_for, run, stdout_lines, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_fails_closed, report_line_for, run, stdout_lines, Reach, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -58,3 +58,6 @@ fn help_says_what_the_step_teaches() {
         run.stdout_text()
     );
 }
+
+// Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
+common::hostile_stdio_tests!(STEP, Reach::ReportedAtTheSleep);

@@ -1,7 +1,7 @@
 //! What step 4 shows: with what step 3 found added, the program runs to the end.
 
 use common::runner::Ending;
-use common::testing::{assert_fails_closed, run, TUTORIAL_INPUT};
+use common::testing::{assert_fails_closed, run, Reach, TUTORIAL_INPUT};
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 
@@ -39,3 +39,6 @@ fn help_says_what_the_step_teaches() {
         run.stdout_text()
     );
 }
+
+// Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
+common::hostile_stdio_tests!(STEP, Reach::TheEnd);
