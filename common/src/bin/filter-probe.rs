@@ -1,0 +1,252 @@
+//! Probes a step's filter from the inside: loads it, then makes one syscall that a
+//! sandboxed program should not be able to make, and says whether it survived.
+//!
+//! The security tests (`common/tests/security.rs`) run this binary, never load a
+//! filter themselves: libtest runs tests on threads, and a filter applies to the
+//! whole thread group. The filters are the ones the steps ship: step 2's
+//! [`TUTORIAL_ALLOW_LIST`] with the kill action, and step 4's shipped policy.
+//!
+//! Everything a probe needs (numbers, paths, the descriptor it writes to) is
+//! prepared before the filter is loaded. After it, the probe makes its syscall,
+//! writes one line with `write(2)` and ends with `_exit`, which the filters allow:
+//! no allocation, no formatting machinery, no panic. A probe that survives prints
+//! `survived: returned N` or `survived: failed with errno N`; one the filter
+//! kills prints nothing and dies by SIGSYS. With `none`, no filter is loaded: the
+//! tests use it to show that each probe survives on its own.
+
+use std::ffi::CString;
+use std::os::fd::IntoRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use common::error::EXIT_FILTER_FAILED;
+use common::fail_closed;
+use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
+use common::policy::Policy;
+use common::program::{write_all, StackLine};
+use libseccomp::{ScmpAction, ScmpArch, ScmpSyscall};
+use nix::errno::Errno;
+
+/// Makes one hostile syscall after loading a step's filter (used by the security tests).
+///
+/// Prints "survived: ..." when the syscall returned; dies by SIGSYS when the
+/// filter killed it.
+#[derive(Parser)]
+struct Cli {
+    /// The filter to load first.
+    #[arg(value_enum)]
+    filter: FilterChoice,
+    /// The syscall to make.
+    #[arg(value_enum)]
+    probe: Probe,
+    /// For `clone`: the flags argument, in decimal (17, SIGCHLD alone, is a plain fork).
+    #[arg(long, default_value_t = libc::SIGCHLD as u64)]
+    flags: u64,
+    /// Fork (with glibc's `fork`, as the tutorial program does) after loading the
+    /// filter, and make the syscall in the child; the parent exits 0 at once.
+    #[arg(long)]
+    in_child: bool,
+}
+
+/// Whose filter to load.
+#[derive(Clone, Copy, ValueEnum)]
+enum FilterChoice {
+    /// No filter at all: the control.
+    None,
+    /// Step 2's: the tutorial's allow list, kill the rest.
+    #[value(name = "step-2")]
+    Step2,
+    /// Step 4's: the shipped policy.
+    #[value(name = "step-4")]
+    Step4,
+}
+
+/// The syscall to make.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Probe {
+    /// `write(1, ...)`: what the program does all the time.
+    WriteStdout,
+    /// `write(3, ...)` to `/dev/null`, opened as descriptor 3 before the filter.
+    WriteFd3,
+    /// `read(3, ...)` from that `/dev/null`.
+    ReadFd3,
+    /// `clone(FLAGS, 0, 0, 0, 0)`, made directly; a child it creates exits 0 at once.
+    Clone,
+    /// `clone3` with no flags (a plain fork); a child it creates exits 0 at once.
+    Clone3,
+    /// `execve` of this binary again, to probe `write-stdout` without a filter.
+    Execve,
+    /// `getpid` by its x32-ABI number (the x86_64 number with bit 30 set); x86_64 only.
+    X32,
+    /// `getpid` through i386's `int 0x80` entry, with i386's number; x86_64 only.
+    Int80,
+}
+
+/// What a probe prepared before the filter.
+struct Prepared {
+    getpid_x32: i64,
+    getpid_i386: i64,
+    exe: CString,
+    argv: [CString; 3],
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let prepared = match prepare() {
+        Ok(prepared) => prepared,
+        Err(err) => {
+            eprintln!("filter-probe: error: cannot prepare the probe: {err}");
+            return ExitCode::from(EXIT_FILTER_FAILED);
+        }
+    };
+    let filter = match cli.filter {
+        FilterChoice::None => None,
+        FilterChoice::Step2 => Some(allow_list_filter(
+            ScmpAction::KillProcess,
+            TUTORIAL_ALLOW_LIST,
+        )),
+        FilterChoice::Step4 => Some(Policy::shipped().and_then(|policy| policy.filter())),
+    };
+    if let Some(filter) = filter {
+        if let Err(err) = filter.and_then(|filter| load(&filter)) {
+            return fail_closed("filter-probe", &err);
+        }
+    }
+    // From here on: no allocation, no panic.
+    // SAFETY: the process has one thread; the child only makes raw syscalls.
+    if cli.in_child && unsafe { libc::fork() } != 0 {
+        exit(0);
+    }
+    let result = make(cli.probe, cli.flags, &prepared);
+    let mut line = StackLine::new();
+    match result {
+        Ok(value) => {
+            line.push(b"survived: returned ");
+            line.push_decimal(value);
+        }
+        Err(errno) => {
+            line.push(b"survived: failed with errno ");
+            line.push_decimal(errno as u64);
+        }
+    }
+    line.push(b"\n");
+    let _ = write_all(libc::STDOUT_FILENO, line.as_bytes());
+    exit(0)
+}
+
+/// Opens `/dev/null` as descriptor 3 and looks up what the probes need, all
+/// before the filter (libseccomp and `CString` allocate).
+fn prepare() -> Result<Prepared, String> {
+    let null = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .map_err(|err| format!("opening /dev/null: {err}"))?;
+    // Kept open for the process's life, as descriptor 3.
+    let null = null.into_raw_fd();
+    // SAFETY: duplicates a descriptor this process owns onto 3, which it does not use.
+    if null != 3 && unsafe { libc::dup2(null, 3) } != 3 {
+        return Err(format!("dup2: {}", std::io::Error::last_os_error()));
+    }
+    let by_arch = |arch| {
+        ScmpSyscall::from_name_by_arch("getpid", arch)
+            .map(|nr| i64::from(nr.as_raw_syscall()))
+            .map_err(|err| format!("getpid on {arch:?}: {err}"))
+    };
+    let exe = std::env::current_exe().map_err(|err| format!("finding this binary: {err}"))?;
+    let exe = CString::new(exe.as_os_str().as_bytes()).map_err(|err| err.to_string())?;
+    Ok(Prepared {
+        getpid_x32: by_arch(ScmpArch::X32)?,
+        getpid_i386: by_arch(ScmpArch::X86)?,
+        argv: [
+            exe.clone(),
+            CString::from(c"none"),
+            CString::from(c"write-stdout"),
+        ],
+        exe,
+    })
+}
+
+/// Makes the probe's syscall; a child that `clone` or `clone3` creates exits 0
+/// at once. Returns what the syscall returned, or its errno.
+fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
+    // SAFETY: every call passes valid pointers or none; a child exits at once.
+    let ret: i64 = unsafe {
+        match probe {
+            Probe::WriteStdout => libc::write(1, b"x\n".as_ptr().cast(), 2) as i64,
+            Probe::WriteFd3 => libc::write(3, b"x".as_ptr().cast(), 1) as i64,
+            Probe::ReadFd3 => {
+                let mut byte = [0u8; 1];
+                libc::read(3, byte.as_mut_ptr().cast(), 1) as i64
+            }
+            Probe::Clone => libc::syscall(libc::SYS_clone, flags, 0, 0, 0, 0),
+            Probe::Clone3 => {
+                // struct clone_args, its first version: flags, pidfd, child_tid,
+                // parent_tid, exit_signal, stack, stack_size, tls.
+                let args: [u64; 8] = [0, 0, 0, 0, libc::SIGCHLD as u64, 0, 0, 0];
+                libc::syscall(
+                    libc::SYS_clone3,
+                    args.as_ptr(),
+                    std::mem::size_of_val(&args),
+                )
+            }
+            Probe::Execve => {
+                let argv = [
+                    prepared.argv[0].as_ptr(),
+                    prepared.argv[1].as_ptr(),
+                    prepared.argv[2].as_ptr(),
+                    std::ptr::null(),
+                ];
+                let envp = [std::ptr::null()];
+                libc::execve(prepared.exe.as_ptr(), argv.as_ptr(), envp.as_ptr()) as i64
+            }
+            Probe::X32 => libc::syscall(prepared.getpid_x32),
+            Probe::Int80 => int_0x80(prepared.getpid_i386),
+        }
+    };
+    if ret == 0 && matches!(probe, Probe::Clone | Probe::Clone3) {
+        exit(0); // the child of a successful clone
+    }
+    if ret < 0 {
+        // libc returns -1 and sets errno; `int 0x80` returns -errno itself.
+        let errno = if ret == -1 {
+            Errno::last_raw()
+        } else {
+            -ret as i32
+        };
+        return Err(errno);
+    }
+    Ok(ret as u64)
+}
+
+/// Makes syscall `nr` through i386's entry, `int 0x80`: the kernel then reads the
+/// number from i386's table, and seccomp sees the i386 architecture.
+#[cfg(target_arch = "x86_64")]
+unsafe fn int_0x80(nr: i64) -> i64 {
+    let ret: i64;
+    // SAFETY: `getpid` takes no arguments and touches no memory; the 32-bit entry
+    // may clobber r8 to r11.
+    unsafe {
+        std::arch::asm!(
+            "int 0x80",
+            inlateout("rax") nr => ret,
+            out("r8") _, out("r9") _, out("r10") _, out("r11") _,
+            options(nostack),
+        );
+    }
+    // The 32-bit entry returns a 32-bit value.
+    i64::from(ret as i32)
+}
+
+/// There is no i386 entry on other architectures.
+#[cfg(not(target_arch = "x86_64"))]
+unsafe fn int_0x80(_nr: i64) -> i64 {
+    -i64::from(libc::ENOSYS)
+}
+
+/// Ends the process at once with `exit_group`, which every filter allows.
+fn exit(status: i32) -> ! {
+    // SAFETY: nothing is left to clean up.
+    unsafe { libc::_exit(status) }
+}
