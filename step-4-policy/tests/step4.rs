@@ -1,7 +1,15 @@
-//! What step 4 shows: with what step 3 found added, the program runs to the end.
+//! What step 4 shows: with what step 3 found added, the program runs to the end;
+//! the policy is a file that `--policy` replaces without a rebuild, and a bad one
+//! is refused before anything runs. (What the policy holds against is proven in
+//! `common/tests/security.rs`.)
 
-use common::runner::Ending;
-use common::testing::{assert_fails_closed, run, Reach, TUTORIAL_INPUT};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::policy::SHIPPED_POLICY;
+use common::runner::{run_step, Ending};
+use common::testing::{assert_fails_closed, run, Reach, StepRun, TUTORIAL_INPUT};
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 
@@ -42,3 +50,162 @@ fn help_says_what_the_step_teaches() {
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
 common::hostile_stdio_tests!(STEP, Reach::TheEnd);
+
+/// A fresh directory for one test's policy files.
+fn policy_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `step-4-policy --policy FILE` in `dir`, as a learner would in the
+/// directory of their copy.
+fn run_with_policy(dir: &Path, file: &str, stdin: &[u8]) -> StepRun {
+    run_step(
+        Command::new(STEP).current_dir(dir).args(["--policy", file]),
+        stdin,
+    )
+    .unwrap()
+}
+
+/// The shipped policy without its `clone` rule: what a learner gets after
+/// deleting that rule from a copy of `policy.toml`.
+fn shipped_policy_without_clone() -> String {
+    let rule = "[[rule]]\nsyscall = \"clone\"\n";
+    let start = SHIPPED_POLICY
+        .find(rule)
+        .expect("the shipped policy has a clone rule");
+    let end = SHIPPED_POLICY[start..]
+        .find("\n\n")
+        .map_or(SHIPPED_POLICY.len(), |end| start + end);
+    format!("{}{}", &SHIPPED_POLICY[..start], &SHIPPED_POLICY[end..])
+}
+
+/// A copy of the shipped policy given with `--policy` behaves as the built-in one.
+#[test]
+fn a_copy_of_the_shipped_policy_runs_to_the_end() {
+    let dir = policy_dir("policy-copy");
+    fs::write(dir.join("policy.toml"), SHIPPED_POLICY).unwrap();
+    let run = run_with_policy(&dir, "policy.toml", TUTORIAL_INPUT);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert_eq!(run.forked, [Ending::Exited(0)]);
+    assert_eq!(run.stdout_text().lines().count(), 4);
+}
+
+/// An edited policy takes effect without a rebuild: without the `clone` rule,
+/// glibc's fork is killed by SIGSYS after two lines.
+#[test]
+fn an_edited_policy_takes_effect_without_rebuilding() {
+    let dir = policy_dir("policy-no-fork");
+    fs::write(dir.join("no-fork.toml"), shipped_policy_without_clone()).unwrap();
+    let run = run_with_policy(&dir, "no-fork.toml", TUTORIAL_INPUT);
+    assert_eq!(
+        run.stdout_text(),
+        "Type stuff here: You typed: hello seccomp\n\
+         And now we fork, which should do quite opposite...\n"
+    );
+    assert!(run.ending().is_sigsys(), "{}", run.ending());
+    assert!(run.forked.is_empty(), "{:?}", run.forked);
+}
+
+/// Each kind of bad policy is refused before anything is loaded or printed: exit
+/// status 2, nothing on stdout, and one line on stderr naming the file, the rule
+/// and what is wrong.
+#[test]
+fn a_bad_policy_is_refused_before_anything_runs() {
+    let dir = policy_dir("policy-bad");
+    let head = "default_action = \"kill\"\n\n# Reading stdin.\n[[rule]]\nsyscall = \"read\"\naction = \"allow\"\n\n";
+    let cases: &[(&str, Option<String>, &str)] = &[
+        (
+            "empty.toml",
+            Some("# nothing yet\n".into()),
+            "bad policy empty.toml: the file is empty; a policy needs a `default_action` and at least one [[rule]]",
+        ),
+        (
+            "unparsable.toml",
+            Some(format!("{head}[[rule]]\nsyscall = write\n")),
+            "bad policy unparsable.toml, rule 2 (line 9): string values must be quoted, expected literal string",
+        ),
+        (
+            "unknown-field.toml",
+            Some(format!("{head}[[rule]]\nsyscall = \"write\"\naction = \"allow\"\nfd = 1\n")),
+            "bad policy unknown-field.toml, rule 2 (line 8): unknown field `fd`, expected one of `syscall`, `action`, `args`",
+        ),
+        (
+            "unknown-syscall.toml",
+            Some(format!("{head}[[rule]]\nsyscall = \"wirte\"\naction = \"allow\"\n")),
+            "bad policy unknown-syscall.toml, rule 2 (wirte, line 8): unknown syscall name `wirte`: libseccomp knows no syscall of that name",
+        ),
+        (
+            "arg-index.toml",
+            Some(format!("{head}[[rule]]\nsyscall = \"write\"\naction = \"allow\"\nargs = [{{ arg = 6, op = \"eq\", value = 1 }}]\n")),
+            "bad policy arg-index.toml, rule 2 (write, line 8): argument index 6 is out of range; a syscall has arguments 0 to 5",
+        ),
+        (
+            "errno.toml",
+            Some(format!("{head}[[rule]]\nsyscall = \"clone3\"\naction = \"errno 5000\"\n")),
+            "bad policy errno.toml, rule 2 (clone3, line 8): errno 5000 is out of range; a rule may answer with errno 1 to 4094",
+        ),
+        (
+            "missing.toml",
+            None,
+            "bad policy missing.toml: cannot read it: No such file or directory (os error 2)",
+        ),
+    ];
+    for (file, text, message) in cases {
+        if let Some(text) = text {
+            fs::write(dir.join(file), text).unwrap();
+        }
+        let run = run_with_policy(&dir, file, TUTORIAL_INPUT);
+        assert_eq!(
+            run.ending(),
+            Ending::Exited(2),
+            "{file}: {}",
+            run.stderr_text()
+        );
+        assert_eq!(run.stdout_text(), "", "{file}: nothing runs");
+        assert_eq!(
+            run.stderr_text(),
+            format!("step-4-policy: error: {message}\n"),
+            "{file}"
+        );
+        assert!(run.forked.is_empty(), "{file}");
+    }
+}
+
+/// A session as a shell shows it: the command, what it printed, and `$?`.
+fn transcript(command: &str, run: &StepRun) -> String {
+    let mut text = format!("$ {command}\n{}{}", run.stdout_text(), run.stderr_text());
+    if run.ending().is_sigsys() {
+        text.push_str("Bad system call\n");
+    }
+    text + &format!("$ echo $?\n{}\n", run.ending().shell_status())
+}
+
+/// The book's policy chapter, in every language, shows what step 4 really prints
+/// for the edited policy and for the policy with a typo (`policies/typo.toml`).
+#[test]
+fn the_book_shows_what_step_4_prints() {
+    let dir = policy_dir("policy-book");
+    fs::write(dir.join("no-fork.toml"), shipped_policy_without_clone()).unwrap();
+    let no_fork = transcript(
+        "printf 'hello seccomp\\n' | step-4-policy --policy no-fork.toml",
+        &run_with_policy(&dir, "no-fork.toml", TUTORIAL_INPUT),
+    );
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    let typo = transcript(
+        "step-4-policy --policy typo.toml",
+        &run_with_policy(&policies, "typo.toml", b""),
+    );
+    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+    for chapter in ["en/src/policy.md", "zh/src/policy.md"] {
+        let text = fs::read_to_string(book.join(chapter)).unwrap();
+        for expected in [&no_fork, &typo] {
+            assert!(
+                text.contains(&format!("```text\n{expected}```\n")),
+                "{chapter} should show:\n{expected}"
+            );
+        }
+    }
+}
