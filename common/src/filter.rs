@@ -4,7 +4,8 @@
 //! resolves names to this architecture's numbers, adds the architecture check
 //! (a syscall made through another ABI, such as i386's `int 0x80` on x86_64, gets
 //! the *bad-architecture action*) and, on x86_64, the guard against x32 syscall
-//! numbers. A step only chooses an allow list and a default action.
+//! numbers. Steps 2 and 3 only choose an allow list and a default action; step 4's
+//! policy, with argument checks, is built in [`crate::policy`].
 
 use libseccomp::{ScmpAction, ScmpFilterContext, ScmpSyscall};
 
