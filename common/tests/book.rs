@@ -224,3 +224,42 @@ fn the_step_2_drawing_shows_the_allow_list() {
         }
     }
 }
+
+/// In the Chinese book no line of a paragraph breaks between two Chinese
+/// characters: Markdown turns the line break into a space, and a space between two
+/// Chinese characters reads as a stray gap.
+#[test]
+fn chinese_paragraphs_do_not_break_between_chinese_characters() {
+    // CJK ideographs and the full-width punctuation around them.
+    let wide = |c: char| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}');
+    let starts_block = |line: &str| {
+        let line = line.trim_start();
+        ["#", "|", "<", "```", "- ", "* ", "!["]
+            .iter()
+            .any(|start| line.starts_with(start) && !line.starts_with("<http"))
+            || line
+                .split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+    };
+    for (chapter, text) in chapters("zh") {
+        let mut in_code = false;
+        let lines: Vec<&str> = text.lines().collect();
+        for (number, pair) in lines.windows(2).enumerate() {
+            if pair[0].trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            let (Some(end), Some(start)) = (
+                pair[0].trim_end().chars().last(),
+                pair[1].trim().chars().next(),
+            ) else {
+                continue;
+            };
+            assert!(
+                in_code || starts_block(pair[1]) || !(wide(end) && wide(start)),
+                "zh/{chapter}:{}: the line breaks between two Chinese characters, which \
+                 shows as a space: join it with the next line",
+                number + 1
+            );
+        }
+    }
+}
