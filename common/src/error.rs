@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use libseccomp::error::SeccompError;
 
+// ANCHOR: exit_statuses
 /// Exit status of a step whose program ran to the end.
 pub const EXIT_OK: u8 = 0;
 /// Exit status when the program itself fails (reading stdin or writing stdout),
@@ -23,6 +24,7 @@ pub const EXIT_PROGRAM_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status when the filter could not be built or loaded: the step fails closed.
 pub const EXIT_FILTER_FAILED: u8 = 3;
+// ANCHOR_END: exit_statuses
 
 /// Something that stops a step before its program runs.
 #[derive(Debug, thiserror::Error)]

@@ -34,6 +34,73 @@ pub fn stdout_lines(run: &StepRun) -> Vec<String> {
     run.stdout_text().lines().map(str::to_owned).collect()
 }
 
+/// Asserts that the book's transcript of the step at `binary`
+/// (`docs/transcripts/STEP.txt`) is what the step prints here with the tutorial's
+/// input: the same command, output, ending and forked child, as the tour renders
+/// them.
+///
+/// When they differ on the platform the transcripts were made on, the test fails
+/// with the lines that differ and the command that remakes the transcripts. When
+/// they differ on another platform (another architecture or C library, whose
+/// syscalls differ), there is nothing to compare: it says so on stderr, past the
+/// test harness's capture, with what the step printed here, and passes.
+#[track_caller]
+pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
+    use std::io::Write as _;
+
+    use crate::tour::{self, Platform, TranscriptCheck};
+
+    let binary = binary.as_ref();
+    let name = binary
+        .file_name()
+        .and_then(|name| name.to_str())
+        .expect("a step binary has a UTF-8 file name");
+    let dir = tour::book_transcripts_dir();
+    let read = |file: &str| {
+        let path = dir.join(file);
+        std::fs::read_to_string(&path).unwrap_or_else(|err| {
+            panic!(
+                "cannot read {}: {err}; make the transcripts with: {}",
+                path.display(),
+                tour::SAVE_COMMAND
+            )
+        })
+    };
+    let stored = read(&tour::transcript_file_name(name));
+    let recorded = Platform::parse(&read(tour::PLATFORM_FILE)).unwrap_or_else(|| {
+        panic!(
+            "{} lacks a field; make the transcripts with: {}",
+            dir.join(tour::PLATFORM_FILE).display(),
+            tour::SAVE_COMMAND
+        )
+    });
+    let current = Platform::current();
+    let actual = tour::transcript(name, TUTORIAL_INPUT, &run(binary, &[], TUTORIAL_INPUT));
+
+    match tour::check_transcript(&stored, &actual, &recorded, &current) {
+        TranscriptCheck::Same => {}
+        TranscriptCheck::OtherPlatform => {
+            // Written straight to stderr, not with `eprintln!`, which the test
+            // harness captures and hides for a test that passes.
+            let note = format!(
+                "note: {name}: the book's transcript was made on {} and is not compared here, \
+                 on {}, whose syscalls differ. What {name} printed here:\n{actual}",
+                recorded.summary(),
+                current.summary()
+            );
+            let _ = std::io::stderr().write_all(note.as_bytes());
+        }
+        TranscriptCheck::Drifted => panic!(
+            "the book's transcript of {name} (docs/transcripts/{}) no longer matches what it \
+             prints on {}:\n{}If the change is meant, remake the transcripts with: {}",
+            tour::transcript_file_name(name),
+            current.summary(),
+            tour::line_differences(&stored, &actual),
+            tour::SAVE_COMMAND
+        ),
+    }
+}
+
 /// Asserts that the step's own process was killed by SIGSYS, the filter's kill
 /// action. assert_cmd's `failure()` or `interrupted()` cannot tell SIGSYS from any
 /// other death, so the signal number is checked.

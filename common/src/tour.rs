@@ -6,8 +6,14 @@
 //! (stdout, then stderr), the shell's `Bad system call` when SIGSYS killed it, and
 //! `$?`; a comment line says how the child the step forked ended, which a shell
 //! would not tell.
+//!
+//! `tour --save DIR` writes one transcript file per step and a [`Platform`] file
+//! saying where they were made: what a step prints depends on the syscalls its C
+//! library and architecture make, so a transcript made on one platform is only
+//! compared with what the step prints on the same platform ([`check_transcript`]).
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use crate::runner::{Ending, StepRun};
 
@@ -103,6 +109,162 @@ pub fn printf_escape(bytes: &[u8]) -> String {
     escaped
 }
 
+/// The directory where the book keeps its transcripts, shared by both languages.
+pub fn book_transcripts_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/transcripts"))
+}
+
+/// The command that remakes the book's transcripts, for messages.
+pub const SAVE_COMMAND: &str = "./tour.sh --save docs/transcripts";
+
+/// The name of the transcript file of the step `binary`.
+pub fn transcript_file_name(binary: &str) -> String {
+    format!("{binary}.txt")
+}
+
+/// The name of the file that records the platform transcripts were made on.
+pub const PLATFORM_FILE: &str = "platform.txt";
+
+/// The platform a transcript was made on, as far as it decides which syscalls the
+/// steps make, and so what they print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    /// The CPU architecture (`x86_64`, `aarch64`): it has its own syscall numbers
+    /// and its own set of syscalls.
+    pub architecture: String,
+    /// The C library and its version (`glibc 2.36`): it chooses the syscalls
+    /// behind `sleep`, `fork` and the process's start and exit.
+    pub c_library: String,
+    /// The operating system, for the reader (`Debian GNU/Linux 12 (bookworm)`);
+    /// it is not compared, because only the two fields above change the syscalls.
+    pub system: String,
+}
+
+impl Platform {
+    /// The platform this process runs on.
+    pub fn current() -> Platform {
+        Platform {
+            architecture: std::env::consts::ARCH.to_owned(),
+            c_library: c_library(),
+            system: system_name(),
+        }
+    }
+
+    /// `true` when the steps make the same syscalls on both platforms, as far as
+    /// the tutorial knows: same architecture, same C library and version.
+    pub fn same_syscalls(&self, other: &Platform) -> bool {
+        self.architecture == other.architecture && self.c_library == other.c_library
+    }
+
+    /// The platform as the text of a platform file.
+    pub fn render(&self) -> String {
+        format!(
+            "architecture: {}\nc library: {}\nsystem: {}\n",
+            self.architecture, self.c_library, self.system
+        )
+    }
+
+    /// Reads the text of a platform file; `None` when a field is missing.
+    pub fn parse(text: &str) -> Option<Platform> {
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(key)?.strip_prefix(": "))
+                .map(str::to_owned)
+        };
+        Some(Platform {
+            architecture: field("architecture")?,
+            c_library: field("c library")?,
+            system: field("system")?,
+        })
+    }
+
+    /// A short description for messages: `x86_64 with glibc 2.36`.
+    pub fn summary(&self) -> String {
+        format!("{} with {}", self.architecture, self.c_library)
+    }
+}
+
+/// The C library this program is linked with, and its version where it says.
+fn c_library() -> String {
+    #[cfg(target_env = "gnu")]
+    {
+        // SAFETY: `gnu_get_libc_version` returns a static, NUL-terminated string.
+        let version = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
+        format!("glibc {}", version.to_string_lossy())
+    }
+    #[cfg(not(target_env = "gnu"))]
+    {
+        // musl has no call that returns its version.
+        let name = if cfg!(target_env = "musl") {
+            "musl"
+        } else {
+            "an unknown C library"
+        };
+        name.to_owned()
+    }
+}
+
+/// The system's name from `/etc/os-release`, or the kernel's name.
+fn system_name() -> String {
+    let release = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+    release
+        .lines()
+        .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+        .map(|name| name.trim_matches('"').to_owned())
+        .unwrap_or_else(|| std::env::consts::OS.to_owned())
+}
+
+/// How a stored transcript compares with what a step printed here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TranscriptCheck {
+    /// The step printed exactly the stored transcript.
+    Same,
+    /// They differ, but the transcript was made on a platform whose syscalls
+    /// differ from this one's: there is nothing to compare.
+    OtherPlatform,
+    /// They differ on the platform the transcript was made on: the step or the
+    /// transcript changed, and the book no longer shows what the step prints.
+    Drifted,
+}
+
+/// Compares the `stored` transcript, made on `recorded`, with the `actual` one
+/// made here, on `current`.
+pub fn check_transcript(
+    stored: &str,
+    actual: &str,
+    recorded: &Platform,
+    current: &Platform,
+) -> TranscriptCheck {
+    if stored == actual {
+        TranscriptCheck::Same
+    } else if recorded.same_syscalls(current) {
+        TranscriptCheck::Drifted
+    } else {
+        TranscriptCheck::OtherPlatform
+    }
+}
+
+/// The lines of `stored` and `actual` that differ, marked `-` (stored) and `+`
+/// (actual) with their line numbers: transcripts are a few lines long, so a line
+/// by line comparison is diff enough.
+pub fn line_differences(stored: &str, actual: &str) -> String {
+    let stored: Vec<&str> = stored.lines().collect();
+    let actual: Vec<&str> = actual.lines().collect();
+    let mut text = String::new();
+    for number in 0..stored.len().max(actual.len()) {
+        let (old, new) = (stored.get(number), actual.get(number));
+        if old != new {
+            if let Some(old) = old {
+                let _ = writeln!(text, "line {}: - {old}", number + 1);
+            }
+            if let Some(new) = new {
+                let _ = writeln!(text, "line {}: + {new}", number + 1);
+            }
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +281,72 @@ mod tests {
         )
         .unwrap();
         assert_eq!(run.stdout, input);
+    }
+    /// The tour and the tests type the same line.
+    #[test]
+    fn the_tour_types_what_the_tests_type() {
+        assert_eq!(
+            format!("{DEFAULT_INPUT}\n").as_bytes(),
+            crate::testing::TUTORIAL_INPUT
+        );
+    }
+
+    fn platform(architecture: &str, c_library: &str) -> Platform {
+        Platform {
+            architecture: architecture.to_owned(),
+            c_library: c_library.to_owned(),
+            system: "Some Linux".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_platform_file_reads_back() {
+        let here = Platform::current();
+        assert_eq!(Platform::parse(&here.render()), Some(here));
+        assert_eq!(Platform::parse("architecture: x86_64\n"), None);
+    }
+
+    #[test]
+    fn transcripts_are_compared_on_the_platform_they_were_made_on() {
+        let debian = platform("x86_64", "glibc 2.36");
+        let stored = "$ echo $?\n1\n";
+        assert_eq!(
+            check_transcript(stored, stored, &debian, &debian),
+            TranscriptCheck::Same
+        );
+        assert_eq!(
+            check_transcript(stored, "$ echo $?\n0\n", &debian, &debian),
+            TranscriptCheck::Drifted
+        );
+        // Another system with the same architecture and C library is compared too.
+        let mut other_system = debian.clone();
+        other_system.system = "Another Linux".to_owned();
+        assert_eq!(
+            check_transcript(stored, "$ echo $?\n0\n", &debian, &other_system),
+            TranscriptCheck::Drifted
+        );
+        for elsewhere in [
+            platform("aarch64", "glibc 2.36"),
+            platform("x86_64", "glibc 2.41"),
+        ] {
+            assert_eq!(
+                check_transcript(stored, "$ echo $?\n0\n", &debian, &elsewhere),
+                TranscriptCheck::OtherPlatform
+            );
+            // What is the same everywhere still counts as the same.
+            assert_eq!(
+                check_transcript(stored, stored, &debian, &elsewhere),
+                TranscriptCheck::Same
+            );
+        }
+    }
+
+    #[test]
+    fn line_differences_show_both_sides() {
+        assert_eq!(
+            line_differences("a\nb\nc\n", "a\nB\nc\nd\n"),
+            "line 2: - b\nline 2: + B\nline 4: + d\n"
+        );
+        assert_eq!(line_differences("same\n", "same\n"), "");
     }
 }

@@ -91,3 +91,64 @@ fn says_how_to_build_missing_steps() {
         run.stderr_text()
     );
 }
+
+/// `--save DIR` writes each step's transcript, exactly as the tour shows it, and
+/// the platform they were made on, which reads back as this machine's.
+#[test]
+fn saves_one_transcript_per_step_and_the_platform() {
+    use common::tour::{transcript_file_name, Platform, PLATFORM_FILE, STEPS};
+
+    let dir = stand_in_steps("tour-save");
+    let saved = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-saved");
+    let _ = fs::remove_dir_all(&saved);
+    let run = run(
+        TOUR,
+        &[
+            "--bin-dir",
+            dir.to_str().unwrap(),
+            "--save",
+            saved.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(run.status.success(), "{}", run.stderr_text());
+    let shown = run.stdout_text();
+    for step in STEPS {
+        let path = saved.join(transcript_file_name(step.binary));
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with(&format!("$ printf 'hello seccomp\\n' | {}\n", step.binary)),
+            "{text}"
+        );
+        assert!(
+            shown.contains(&text),
+            "{text:?} is not what the tour showed"
+        );
+        assert!(run.stderr_text().contains(&path.display().to_string()));
+    }
+    let platform = fs::read_to_string(saved.join(PLATFORM_FILE)).unwrap();
+    assert_eq!(Platform::parse(&platform), Some(Platform::current()));
+}
+
+/// Transcripts are saved with the tutorial's input only: `--input` with `--save`
+/// is a usage error, and nothing is written.
+#[test]
+fn saves_nothing_with_another_input() {
+    let dir = stand_in_steps("tour-save-input");
+    let saved = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-not-saved");
+    let _ = fs::remove_dir_all(&saved);
+    let run = run(
+        TOUR,
+        &[
+            "--bin-dir",
+            dir.to_str().unwrap(),
+            "--save",
+            saved.to_str().unwrap(),
+            "--input",
+            "other",
+        ],
+        b"",
+    );
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr_text());
+    assert!(!saved.exists());
+}

@@ -2,14 +2,18 @@
 //! for each, what it printed and how it ended, like the tutorial's transcripts.
 //!
 //! It expects the step binaries next to itself, as `cargo build --workspace --bins`
-//! leaves them; `./tour.sh` builds them and runs it.
+//! leaves them; `./tour.sh` builds them and runs it. With `--save DIR` it also
+//! writes each step's transcript to a file, and the platform they were made on:
+//! the book's transcripts are made with `./tour.sh --save docs/transcripts`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::Parser;
 use common::runner::run_step;
-use common::tour::{transcript, DEFAULT_INPUT, STEPS};
+use common::tour::{
+    transcript, transcript_file_name, Platform, DEFAULT_INPUT, PLATFORM_FILE, STEPS,
+};
 
 /// Runs the four steps of the seccomp tutorial with the same input and shows what
 /// each printed and how it ended (exit status, or death by SIGSYS).
@@ -25,6 +29,11 @@ struct Cli {
     /// Where the step binaries are (default: next to this program).
     #[arg(long, value_name = "DIR")]
     bin_dir: Option<PathBuf>,
+    /// Also save each step's transcript in DIR as STEP.txt, and in platform.txt
+    /// the platform they were made on (the book's: docs/transcripts). Transcripts
+    /// are made with the tutorial's input only.
+    #[arg(long, value_name = "DIR", conflicts_with = "input")]
+    save: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -36,6 +45,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(dir) = &cli.save {
+        if let Err(err) = std::fs::create_dir_all(dir) {
+            eprintln!("tour: error: cannot create {}: {err}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
     let input = format!("{}\n", cli.input);
     for (number, step) in (1u8..).zip(STEPS) {
         if !cli.steps.is_empty() && !cli.steps.contains(&number) {
@@ -50,15 +65,40 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         println!("== {} ({}) ==\n{}\n", step.title, step.binary, step.lesson);
-        match run_step(&mut Command::new(&binary), input.as_bytes()) {
-            Ok(run) => println!("{}", transcript(step.binary, input.as_bytes(), &run)),
+        let text = match run_step(&mut Command::new(&binary), input.as_bytes()) {
+            Ok(run) => transcript(step.binary, input.as_bytes(), &run),
             Err(err) => {
                 eprintln!("tour: error: cannot run {}: {err}", binary.display());
                 return ExitCode::FAILURE;
             }
+        };
+        println!("{text}");
+        if let Some(dir) = &cli.save {
+            if let Err(code) = save(&dir.join(transcript_file_name(step.binary)), &text) {
+                return code;
+            }
+        }
+    }
+    if let Some(dir) = &cli.save {
+        if let Err(code) = save(&dir.join(PLATFORM_FILE), &Platform::current().render()) {
+            return code;
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Writes `text` to `path` and says so on stderr, or says why not.
+fn save(path: &Path, text: &str) -> Result<(), ExitCode> {
+    match std::fs::write(path, text) {
+        Ok(()) => {
+            eprintln!("tour: saved {}", path.display());
+            Ok(())
+        }
+        Err(err) => {
+            eprintln!("tour: error: cannot write {}: {err}", path.display());
+            Err(ExitCode::FAILURE)
+        }
+    }
 }
 
 /// The directory this binary is in, where cargo puts the step binaries too.

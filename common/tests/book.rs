@@ -1,0 +1,265 @@
+//! The book (`docs/en`, `docs/zh`) stays true to the code: these tests fail when
+//! something it includes or shows has drifted from the sources. Whether mdBook
+//! builds it without a warning is checked by `scripts/build-book.sh`; what each
+//! step prints is checked by each step's `tests/transcript.rs`.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::filter::TUTORIAL_ALLOW_LIST;
+use common::testing::run;
+use libseccomp::{ScmpArch, ScmpSyscall};
+
+/// The two books.
+const LANGUAGES: [&str; 2] = ["en", "zh"];
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("common sits in the workspace")
+        .to_path_buf()
+}
+
+/// The chapter files of one book's `src/`, by name, with their text.
+fn chapters(language: &str) -> Vec<(String, String)> {
+    let src = workspace().join("docs").join(language).join("src");
+    let mut chapters: Vec<(String, String)> = fs::read_dir(&src)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", src.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    chapters.sort();
+    chapters
+}
+
+/// Every `{{#include PATH}}` or `{{#include PATH:ANCHOR}}` in `text`, as
+/// (path, anchor).
+fn includes(text: &str) -> Vec<(String, Option<String>)> {
+    let mut found = Vec::new();
+    for directive in ["{{#include ", "{{#rustdoc_include "] {
+        let mut rest = text;
+        while let Some(start) = rest.find(directive) {
+            let after = &rest[start + directive.len()..];
+            let end = after.find("}}").expect("an include ends with }}");
+            let target = after[..end].trim();
+            let (path, anchor) = match target.split_once(':') {
+                Some((path, anchor)) => (path, Some(anchor.to_owned())),
+                None => (target, None),
+            };
+            found.push((path.to_owned(), anchor));
+            rest = &after[end..];
+        }
+    }
+    found
+}
+
+/// The `// ANCHOR: name` markers of a source file.
+fn anchors(text: &str, marker: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter_map(|line| line.split_once(marker))
+        .map(|(_, name)| name.split_whitespace().next().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// Code comes in by named anchor only, never by line numbers, from files that
+/// exist, with anchors that exist: mdBook includes nothing, silently, for an
+/// anchor it cannot find.
+#[test]
+fn includes_name_files_and_anchors_that_exist() {
+    let mut count = 0;
+    for language in LANGUAGES {
+        for (chapter, text) in chapters(language) {
+            let src = workspace().join("docs").join(language).join("src");
+            for (path, anchor) in includes(&text) {
+                count += 1;
+                let file = src.join(&path);
+                let source = fs::read_to_string(&file).unwrap_or_else(|err| {
+                    panic!("{language}/{chapter} includes {path}, which cannot be read: {err}")
+                });
+                let Some(anchor) = anchor else { continue };
+                assert!(
+                    !anchor.starts_with(|c: char| c.is_ascii_digit()),
+                    "{language}/{chapter} includes {path} by line numbers ({anchor}): \
+                     add an anchor to the source instead"
+                );
+                for marker in ["ANCHOR: ", "ANCHOR_END: "] {
+                    assert!(
+                        anchors(&source, marker).contains(&anchor),
+                        "{language}/{chapter} includes {path}:{anchor}, but {path} has no \
+                         `{marker}{anchor}`"
+                    );
+                }
+            }
+        }
+    }
+    assert!(count > 0, "the book includes nothing");
+}
+
+/// The diffs between steps that the book shows are those of the sources.
+#[test]
+fn step_diffs_are_up_to_date() {
+    let script = workspace().join("scripts/step-diffs.sh");
+    let run = run(&script, &["--check"], b"");
+    assert!(
+        run.status.success(),
+        "{}{}",
+        run.stdout_text(),
+        run.stderr_text()
+    );
+}
+
+/// Both books list the same chapter files in their SUMMARY.md, have the same
+/// chapter files, and show every stored transcript and step diff.
+#[test]
+fn both_books_have_the_same_chapters_and_show_the_same_output() {
+    let listed = |language: &str| -> Vec<String> {
+        let summary = chapters(language)
+            .into_iter()
+            .find(|(name, _)| name == "SUMMARY.md")
+            .expect("SUMMARY.md")
+            .1;
+        summary
+            .split("](")
+            .skip(1)
+            .map(|rest| rest[..rest.find(')').unwrap()].to_owned())
+            .collect()
+    };
+    assert_eq!(listed("en"), listed("zh"), "SUMMARY.md lists differ");
+    let names = |language: &str| -> BTreeSet<String> {
+        chapters(language)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    };
+    assert_eq!(names("en"), names("zh"), "chapter files differ");
+
+    let mut shown = Vec::new();
+    for dir in ["docs/transcripts", "docs/diffs"] {
+        for entry in fs::read_dir(workspace().join(dir)).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            shown.push(format!("{}/{name}", dir.trim_start_matches("docs/")));
+        }
+    }
+    for language in LANGUAGES {
+        let included: Vec<String> = chapters(language)
+            .iter()
+            .flat_map(|(_, text)| includes(text))
+            .map(|(path, _)| path)
+            .collect();
+        for file in &shown {
+            assert!(
+                included.iter().any(|path| path.ends_with(file.as_str())),
+                "the {language} book does not show {file}"
+            );
+        }
+    }
+}
+
+/// Every picture a chapter shows exists in docs/images, and each book's
+/// `src/images` is docs/images itself, so both books serve the same pictures.
+#[test]
+fn pictures_exist_and_both_books_serve_them() {
+    let images = workspace().join("docs/images");
+    for language in LANGUAGES {
+        let served = workspace().join("docs").join(language).join("src/images");
+        assert_eq!(
+            fs::canonicalize(&served).unwrap(),
+            fs::canonicalize(&images).unwrap(),
+            "{} must lead to docs/images",
+            served.display()
+        );
+        let mut count = 0;
+        for (chapter, text) in chapters(language) {
+            for piece in text.split("images/").skip(1) {
+                let name: String = piece
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || "-_.".contains(*c))
+                    .collect();
+                count += 1;
+                assert!(
+                    images.join(&name).is_file(),
+                    "{language}/{chapter} shows images/{name}, which docs/images lacks"
+                );
+            }
+        }
+        assert!(count >= 2, "the {language} book shows {count} pictures");
+    }
+}
+
+/// The drawing of step 2's filter names every syscall of the tutorial's allow
+/// list with its number, as libseccomp resolves it for x86_64 (the drawing's
+/// architecture) and for aarch64 (its notes); a syscall x86_64 lacks, such as
+/// `sigreturn`, is not drawn.
+#[test]
+fn the_step_2_drawing_shows_the_allow_list() {
+    for language in LANGUAGES {
+        let path = workspace().join(format!("docs/images/step-2-filter-{language}.svg"));
+        let drawing = fs::read_to_string(&path).unwrap();
+        for &name in TUTORIAL_ALLOW_LIST {
+            for (arch, shown) in [
+                (ScmpArch::X8664, "== {name} ({nr})"),
+                (ScmpArch::Aarch64, "{name} {nr}"),
+            ] {
+                let nr = ScmpSyscall::from_name_by_arch(name, arch)
+                    .unwrap()
+                    .as_raw_syscall();
+                let text = shown
+                    .replace("{name}", name)
+                    .replace("{nr}", &nr.to_string());
+                if nr >= 0 {
+                    assert!(drawing.contains(&text), "{} lacks {text}", path.display());
+                } else if arch == ScmpArch::X8664 {
+                    assert!(
+                        !drawing.contains(&format!("== {name} (")),
+                        "{} draws {name}, which {arch:?} does not have",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// In the Chinese book no line of a paragraph breaks between two Chinese
+/// characters: Markdown turns the line break into a space, and a space between two
+/// Chinese characters reads as a stray gap.
+#[test]
+fn chinese_paragraphs_do_not_break_between_chinese_characters() {
+    // CJK ideographs and the full-width punctuation around them.
+    let wide = |c: char| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}');
+    let starts_block = |line: &str| {
+        let line = line.trim_start();
+        ["#", "|", "<", "```", "- ", "* ", "!["]
+            .iter()
+            .any(|start| line.starts_with(start) && !line.starts_with("<http"))
+            || line
+                .split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+    };
+    for (chapter, text) in chapters("zh") {
+        let mut in_code = false;
+        let lines: Vec<&str> = text.lines().collect();
+        for (number, pair) in lines.windows(2).enumerate() {
+            if pair[0].trim_start().starts_with("```") {
+                in_code = !in_code;
+            }
+            let (Some(end), Some(start)) = (
+                pair[0].trim_end().chars().last(),
+                pair[1].trim().chars().next(),
+            ) else {
+                continue;
+            };
+            assert!(
+                in_code || starts_block(pair[1]) || !(wide(end) && wide(start)),
+                "zh/{chapter}:{}: the line breaks between two Chinese characters, which \
+                 shows as a space: join it with the next line",
+                number + 1
+            );
+        }
+    }
+}
