@@ -45,7 +45,10 @@ use nix::unistd::ForkResult;
 /// `cargo test --benches` does) or with OVERHEAD_QUICK=1 set, it runs the quick
 /// mode.
 #[derive(Parser)]
-#[command(name = "overhead", bin_name = "cargo bench -p common --bench overhead --")]
+#[command(
+    name = "overhead",
+    bin_name = "cargo bench -p common --bench overhead --"
+)]
 struct Cli {
     /// Quick mode: a few short rounds that check every case works; the numbers
     /// mean little.
