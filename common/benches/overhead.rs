@@ -118,7 +118,6 @@ const BATCHES: usize = 5;
 /// dwarf reading the clock, short enough that the whole run takes seconds.
 const BATCH_NS: f64 = 1_000_000.0;
 
-// ANCHOR: step2
 /// Step 2's filter: the tutorial's allow list, kill anything else.
 fn step2_filter() -> Result<ScmpFilterContext, StepError> {
     allow_list_filter(
@@ -126,7 +125,6 @@ fn step2_filter() -> Result<ScmpFilterContext, StepError> {
         &[TUTORIAL_ALLOW_LIST, MEASUREMENT_NEEDS].concat(),
     )
 }
-// ANCHOR_END: step2
 
 // ANCHOR: step4
 /// Step 4's refined policy: the syscalls step 3 found, with the arguments of the
@@ -516,7 +514,6 @@ fn describe_failure(case: &Case, report: &Report) -> String {
     }
 }
 
-// ANCHOR: worker
 /// The worker: load the case's filters, time each syscall, hand the numbers back.
 ///
 /// Once the first filter is loaded nothing here may make a syscall the filters
@@ -593,7 +590,6 @@ fn worker(
     // SAFETY: ends this process at once, without running the parent's destructors.
     unsafe { libc::_exit(0) }
 }
-// ANCHOR_END: worker
 
 // ANCHOR: loop
 /// The median of [`BATCHES`] timed batches of `calls` calls, in ns per call,
