@@ -263,3 +263,17 @@ fn chinese_paragraphs_do_not_break_between_chinese_characters() {
         }
     }
 }
+
+/// The README's quick start shows step 2's transcript as the book stores it, so the
+/// first output a learner reads is kept true by the transcript tests too.
+#[test]
+fn the_readme_shows_the_stored_step_2_transcript() {
+    let root = workspace();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let transcript =
+        std::fs::read_to_string(root.join("docs/transcripts/step-2-filter.txt")).unwrap();
+    assert!(
+        readme.contains(&format!("```text\n{transcript}```")),
+        "README.md's quick start no longer shows docs/transcripts/step-2-filter.txt:\n{transcript}"
+    );
+}
