@@ -15,10 +15,14 @@
 //! - [`runner`]: runs a step binary the way a shell would and records how the step
 //!   and its forked child ended; the tour and the tests use it;
 //! - [`testing`]: assertions the integration tests of every step share;
-//! - [`tour`]: the transcripts the `tour` binary prints for the four steps.
+//! - [`tour`]: the transcripts the `tour` binary prints for the four steps;
+//! - [`print_filter`]: `--print-filter` of steps 2 to 4, as libseccomp's pseudo
+//!   filter code or as the BPF program disassembled by [`bpf`].
 
+pub mod bpf;
 pub mod error;
 pub mod filter;
+pub mod print_filter;
 pub mod program;
 pub mod reporter;
 pub mod runner;

@@ -15,6 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
+use common::print_filter::{self, PrintFilterArg};
 use common::{fail_closed, Program, StepError};
 use libseccomp::{ScmpAction, ScmpFilterContext};
 
@@ -48,11 +49,17 @@ const FOUND_BY_STEP_3: &[&str] = &[
 /// filter cannot be loaded.
 #[derive(Parser)]
 #[command(version)]
-struct Cli {}
+struct Cli {
+    #[command(flatten)]
+    print_filter: PrintFilterArg,
+}
 
 // ANCHOR: main
 fn main() -> ExitCode {
-    Cli::parse();
+    let cli = Cli::parse();
+    if let Some(format) = cli.print_filter.format {
+        return print_filter::print(STEP, format, step_filter());
+    }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
     if let Err(err) = step_filter().and_then(|filter| load(&filter)) {
