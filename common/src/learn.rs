@@ -541,9 +541,9 @@ impl Supervision {
     fn report(&self, step: &str, also_allow: &[&str], ending: Ending) -> String {
         let forked = match self.forked_endings.as_slice() {
             [] => "it forked no process".to_owned(),
-            [one] => format!("the process it forked ended with {one}"),
+            [one] => format!("the process it forked: {one}"),
             many => format!(
-                "the {} processes it forked ended with {}",
+                "the {} processes it forked: {}",
                 many.len(),
                 many.iter()
                     .map(Ending::to_string)
@@ -564,16 +564,19 @@ impl Supervision {
 /// The report: how the processes ended, each learned syscall as `NAME(NR)` in the
 /// order first seen, then how to allow them in step 3 and in step 4.
 pub fn report_text(step: &str, learned: &[Learned], list: &str, endings: &str) -> String {
-    let mut text = format!("{step}: the program ended with {endings}\n");
-    if learned.is_empty() {
-        text.push_str(&format!(
-            "{step}: it made no syscall that {list} does not allow\n"
-        ));
-        return text;
-    }
+    let mut text = format!("{step}: the program's process: {endings}\n");
+    let count = match learned.len() {
+        0 => {
+            text.push_str(&format!(
+                "{step}: it made no syscall that {list} does not allow\n"
+            ));
+            return text;
+        }
+        1 => "1 syscall".to_owned(),
+        n => format!("{n} syscalls"),
+    };
     text.push_str(&format!(
-        "{step}: it made {} syscalls that {list} does not allow, first made in this order:\n",
-        learned.len()
+        "{step}: it made {count} that {list} does not allow, first made in this order:\n"
     ));
     for syscall in learned {
         text.push_str(&syscall.report_form());
@@ -627,7 +630,7 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                "step-x: the program ended with exit status 0; it forked no process\n\
+                "step-x: the program's process: exit status 0; it forked no process\n\
                  step-x: it made 2 syscalls that step 2's allow list does not allow, first made in this order:\n\
                  clone({clone})\n\
                  munmap({munmap})\n\
@@ -640,6 +643,15 @@ mod tests {
     }
 
     #[test]
+    fn one_syscall_is_counted_in_the_singular() {
+        let text = report_text("s", &[learned("clone")], "the list", "exit status 0");
+        assert!(
+            text.contains("\ns: it made 1 syscall that the list does not allow, first"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_program_that_needs_nothing_more_is_told_so() {
         assert_eq!(
             report_text(
@@ -648,7 +660,7 @@ mod tests {
                 "step 2's allow list",
                 "exit status 0; it forked no process"
             ),
-            "s: the program ended with exit status 0; it forked no process\n\
+            "s: the program's process: exit status 0; it forked no process\n\
              s: it made no syscall that step 2's allow list does not allow\n"
         );
     }

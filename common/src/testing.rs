@@ -66,6 +66,15 @@ pub const SLEEP_SYSCALLS: &[&str] = &["clock_nanosleep", "nanosleep"];
 /// between `fork` and `execve`, with nothing but two `prctl` calls, which are safe
 /// to make there. The test process itself is never filtered.
 pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, stdin: &[u8]) -> StepRun {
+    run_with_seccomp_denied_args(binary, &[], stdin)
+}
+
+/// [`run_with_seccomp_denied`] with command-line arguments.
+pub fn run_with_seccomp_denied_args(
+    binary: impl AsRef<Path>,
+    args: &[&str],
+    stdin: &[u8],
+) -> StepRun {
     use std::os::unix::process::CommandExt;
 
     use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext};
@@ -87,6 +96,7 @@ pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, stdin: &[u8]) -> StepRu
 
     let binary = binary.as_ref();
     let mut command = Command::new(binary);
+    command.args(args);
     // SAFETY: only `prctl` runs between fork and exec, and `program` outlives the child's
     // use of it (the kernel copies the filter during the call).
     unsafe {
@@ -120,7 +130,13 @@ pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, stdin: &[u8]) -> StepRu
 /// unfiltered and why, and exit status 3, a plain exit, not a signal.
 #[track_caller]
 pub fn assert_fails_closed(binary: impl AsRef<Path>) {
-    let run = run_with_seccomp_denied(binary, TUTORIAL_INPUT);
+    assert_fails_closed_with_args(binary, &[]);
+}
+
+/// [`assert_fails_closed`] for the step run with `args`.
+#[track_caller]
+pub fn assert_fails_closed_with_args(binary: impl AsRef<Path>, args: &[&str]) {
+    let run = run_with_seccomp_denied_args(binary, args, TUTORIAL_INPUT);
     let stderr = run.stderr_text();
     assert_eq!(run.stdout_text(), "", "the program must not run unfiltered");
     assert_eq!(
@@ -139,4 +155,78 @@ pub fn assert_fails_closed(binary: impl AsRef<Path>) {
         "nothing was forked: {:?}",
         run.forked
     );
+}
+
+/// Splits `NAME(NR)` into the name and the number, checking that libseccomp gives
+/// the name that number on this machine's architecture. `None` when `text` does
+/// not have that form.
+#[track_caller]
+pub fn parse_syscall(text: &str) -> Option<String> {
+    let (name, rest) = text.split_once('(')?;
+    let nr: i32 = rest.strip_suffix(')')?.parse().ok()?;
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    let expected = ScmpSyscall::from_name(name)
+        .unwrap_or_else(|err| panic!("libseccomp does not know `{name}`: {err}"))
+        .as_raw_syscall();
+    assert_eq!(nr, expected, "{text}: the number of `{name}` here");
+    Some(name.to_owned())
+}
+
+/// The syscalls step 3's reporter named on stdout, in the order printed (a name
+/// twice when the step and its forked child both report it).
+#[track_caller]
+pub fn reported_syscalls(run: &StepRun) -> Vec<String> {
+    stdout_lines(run)
+        .iter()
+        .filter_map(|line| line.strip_prefix(crate::reporter::REPORT_PREFIX))
+        .map(|report| parse_syscall(report).unwrap_or_else(|| panic!("not NAME(NR): {report:?}")))
+        .collect()
+}
+
+/// The syscalls `step-3-reporting --learn` listed on stderr, one `NAME(NR)` line
+/// each, in the order listed.
+#[track_caller]
+pub fn learned_syscalls(run: &StepRun) -> Vec<String> {
+    run.stderr_text()
+        .lines()
+        .filter_map(parse_syscall)
+        .collect()
+}
+
+/// Where cargo put the binary `name` of another package of the workspace: next
+/// to `binary`. `None` when it has not been built (`cargo test -p` builds only
+/// the binaries of the package it tests; `cargo test --workspace` builds them all).
+pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> Option<std::path::PathBuf> {
+    let path = binary.as_ref().parent()?.join(name);
+    path.exists().then_some(path)
+}
+
+/// Asserts that a `--print-filter=bpf` listing starts with the architecture
+/// check: load the architecture, compare it with this machine's `AUDIT_ARCH_*`
+/// token (as libseccomp gives it), and, on x86_64, guard against x32 numbers.
+#[track_caller]
+pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
+    // SAFETY: a plain query without arguments.
+    let token = unsafe { libseccomp_sys::seccomp_arch_native() };
+    let arch = crate::bpf::arch_name(token).expect("libseccomp names its own architecture");
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(
+        lines.len() > 2
+            && lines[0].starts_with("(000) ld [4] ")
+            && lines[0].ends_with("; A = architecture"),
+        "{listing}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("(001) jeq #{token:#x} jt 2 jf "))
+            && lines[1].ends_with(&format!("; {arch}")),
+        "{listing}"
+    );
+    if token == libseccomp_sys::SCMP_ARCH_X86_64 {
+        assert!(
+            listing.contains(" jge #0x40000000 jt ") && listing.contains("; x32 syscall numbers"),
+            "{listing}"
+        );
+    }
 }
