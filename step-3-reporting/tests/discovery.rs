@@ -50,22 +50,37 @@ fn sorted(mut names: Vec<String>) -> Vec<String> {
 /// end like step 1; and the names it collected are exactly what `--learn` lists
 /// in one run. In a round the step and its forked child may both report, and each
 /// process that reports exits with status 1.
+///
+/// One round can end without a report: glibc 2.41 and later block every signal
+/// around `fork`, and a Trap whose SIGSYS is blocked kills the process instead of
+/// running the reporter ("Bad system call"). The learner is then stuck; here, as
+/// the book advises, `--learn` names the syscall: the first one it lists that the
+/// loop has not found yet, since both go in the order the program makes them.
 #[test]
 fn the_allow_loop_converges_to_what_learn_finds_in_one_run() {
+    let (_, learned) = learn(&[]);
     let mut found: Vec<String> = Vec::new();
     let last = (1..=MAX_ROUNDS)
         .find_map(|_| {
             let run = run_allowing(&found, &[]);
-            let reported = reported_syscalls(&run);
-            if reported.is_empty() {
+            let endings: Vec<Ending> = std::iter::once(run.ending())
+                .chain(run.forked.iter().copied())
+                .collect();
+            let reporters = endings.iter().filter(|&&e| e == Ending::Exited(1)).count();
+            let unreported = endings.iter().filter(|e| e.is_sigsys()).count();
+            let mut new = reported_syscalls(&run);
+            assert_eq!(reporters, new.len(), "one report per process: {run:?}");
+            if new.is_empty() && unreported == 0 {
                 return Some(run);
             }
-            let reporters = std::iter::once(run.ending())
-                .chain(run.forked.iter().copied())
-                .filter(|&ending| ending == Ending::Exited(1))
-                .count();
-            assert_eq!(reporters, reported.len(), "one report per process: {run:?}");
-            let mut new = reported;
+            for _ in 0..unreported {
+                let next = learned
+                    .iter()
+                    .find(|name| !found.contains(name) && !new.contains(name))
+                    .unwrap_or_else(|| panic!("killed by SIGSYS, but --learn lists no more"));
+                eprintln!("a SIGSYS the reporter could not catch: taking {next} from --learn");
+                new.push(next.clone());
+            }
             new.sort();
             new.dedup();
             for name in new {
@@ -80,8 +95,6 @@ fn the_allow_loop_converges_to_what_learn_finds_in_one_run() {
     assert_eq!(last.ending(), Ending::Exited(0));
     assert_eq!(last.forked, [Ending::Exited(0)]);
     assert!(!found.is_empty(), "step 2's list alone cannot be enough");
-
-    let (_, learned) = learn(&[]);
     assert_eq!(sorted(learned), sorted(found));
 }
 
