@@ -268,6 +268,12 @@ pub fn arch_name(token: u32) -> Option<&'static str> {
         .map(|&(_, name)| name)
 }
 
+/// The `AUDIT_ARCH_*` token of the architecture this program runs on.
+pub fn native_arch() -> u32 {
+    // SAFETY: a plain query without arguments.
+    unsafe { sys::seccomp_arch_native() }
+}
+
 /// The name of syscall `nr` on the architecture with token `arch`, from libseccomp.
 pub fn syscall_name(arch: u32, nr: i32) -> Option<String> {
     // SAFETY: libseccomp returns NULL or a string it allocated for the caller to free.
@@ -538,11 +544,6 @@ mod tests {
         ScmpSyscall::from_name(name).unwrap().as_raw_syscall() as u32
     }
 
-    // SAFETY: a plain query without arguments.
-    fn native() -> u32 {
-        unsafe { sys::seccomp_arch_native() }
-    }
-
     #[test]
     fn every_instruction_class_reads_as_bpf_asm() {
         let bytes = program(&[
@@ -630,7 +631,7 @@ mod tests {
     /// name the architecture and each syscall, computed through libseccomp.
     #[test]
     fn comments_follow_the_accumulator_along_every_path() {
-        let arch = native();
+        let arch = native_arch();
         let bytes = program(&[
             (0x20, 0, 0, 4),           // 0: ld [4]
             (0x15, 1, 0, arch),        // 1: jeq arch
@@ -675,7 +676,7 @@ mod tests {
 
     #[test]
     fn loads_of_arguments_say_which_half() {
-        let arch = native();
+        let arch = native_arch();
         let little = arch & AUDIT_ARCH_LE != 0;
         let bytes = program(&[
             (0x20, 0, 0, 4),
@@ -727,7 +728,7 @@ mod tests {
         let filter = allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST).unwrap();
         let text = listing(&bpf_program(&filter).unwrap());
         let lines: Vec<&str> = text.lines().collect();
-        let arch = native();
+        let arch = native_arch();
         assert!(lines[0].starts_with("(000) ld [4] "), "{text}");
         assert!(lines[0].ends_with("; A = architecture"), "{text}");
         assert!(

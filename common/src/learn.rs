@@ -77,7 +77,7 @@ const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 /// in the supervising process it returns the program's exit status once the
 /// program and every process it forked have ended.
 pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> ExitCode {
-    let allow_list = [TUTORIAL_ALLOW_LIST, also_allow].concat();
+    let allow_list = step_3_allow_list(also_allow);
     let (supervisor_end, program_end) = match check_available().and_then(|()| handoff_socket()) {
         Ok(ends) => ends,
         Err(err) => return fail_closed(step, &err),
@@ -101,6 +101,11 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
             supervise(step, child, supervisor_end, also_allow)
         }
     }
+}
+
+/// Step 3's allow list: the tutorial's, plus the names given with `--allow`.
+fn step_3_allow_list<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {
+    [TUTORIAL_ALLOW_LIST, also_allow].concat()
 }
 
 /// Checks that libseccomp and the kernel offer user notification with CONTINUE.
@@ -182,7 +187,7 @@ pub fn notify_filter(
 /// The filter `--learn` would load, for `--print-filter`, with the descriptor
 /// numbers the program's process would use.
 pub fn filter_to_print(also_allow: &[&str]) -> Result<ScmpFilterContext, StepError> {
-    let allow_list = [TUTORIAL_ALLOW_LIST, also_allow].concat();
+    let allow_list = step_3_allow_list(also_allow);
     let (supervisor_end, program_end) = handoff_socket()?;
     // As in the program's process: the supervisor's end is closed first.
     drop(supervisor_end);

@@ -16,6 +16,13 @@ pub use crate::runner::{Ending, StepRun};
 /// The line the tutorial types in every step.
 pub const TUTORIAL_INPUT: &[u8] = b"hello seccomp\n";
 
+/// What the program prints for [`TUTORIAL_INPUT`] when it runs to the end, as in
+/// step 1: the last line twice, once per process.
+pub const OUTPUT_TO_THE_END: &str = "Type stuff here: You typed: hello seccomp\n\
+                                     And now we fork, which should do quite opposite...\n\
+                                     You should not see this, because I am dead\n\
+                                     You should not see this, because I am dead\n";
+
 /// Runs the step binary at `binary` with `args` and `stdin`, through
 /// [`crate::runner::run_step`] (core dumps off, forked children collected).
 pub fn run(binary: impl AsRef<Path>, args: &[&str], stdin: &[u8]) -> StepRun {
@@ -208,8 +215,7 @@ pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> Option<std::path:
 /// token (as libseccomp gives it), and, on x86_64, guard against x32 numbers.
 #[track_caller]
 pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
-    // SAFETY: a plain query without arguments.
-    let token = unsafe { libseccomp_sys::seccomp_arch_native() };
+    let token = crate::bpf::native_arch();
     let arch = crate::bpf::arch_name(token).expect("libseccomp names its own architecture");
     let lines: Vec<&str> = listing.lines().collect();
     assert!(
@@ -229,4 +235,14 @@ pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
             "{listing}"
         );
     }
+}
+
+/// A syscall name libseccomp knows from another architecture but not from this
+/// one: `sigreturn` exists on i386 and 32-bit ARM only, and where it does,
+/// `socketcall` or `arm_fadvise64_64` is missing.
+pub fn foreign_syscall_name() -> &'static str {
+    ["sigreturn", "socketcall", "arm_fadvise64_64"]
+        .into_iter()
+        .find(|name| ScmpSyscall::from_name(name).is_ok_and(|s| s.as_raw_syscall() < 0))
+        .expect("one of them belongs to another architecture")
 }

@@ -7,16 +7,11 @@
 use common::runner::Ending;
 use common::testing::{
     assert_fails_closed_with_args, learned_syscalls, reported_syscalls, run,
-    run_with_seccomp_denied_args, sibling_binary, StepRun, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    run_with_seccomp_denied_args, sibling_binary, StepRun, OUTPUT_TO_THE_END, SLEEP_SYSCALLS,
+    TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
-
-/// What the program prints when it runs to the end (step 1's output).
-const TO_THE_END: &str = "Type stuff here: You typed: hello seccomp\n\
-                          And now we fork, which should do quite opposite...\n\
-                          You should not see this, because I am dead\n\
-                          You should not see this, because I am dead\n";
 
 /// More rounds than any glibc needs: each round adds at least one syscall.
 const MAX_ROUNDS: usize = 20;
@@ -90,7 +85,7 @@ fn the_allow_loop_converges_to_what_learn_finds_in_one_run() {
             None
         })
         .unwrap_or_else(|| panic!("no end after {MAX_ROUNDS} rounds; found {found:?}"));
-    assert_eq!(last.stdout_text(), TO_THE_END);
+    assert_eq!(last.stdout_text(), OUTPUT_TO_THE_END);
     assert_eq!(last.stderr_text(), "");
     assert_eq!(last.ending(), Ending::Exited(0));
     assert_eq!(last.forked, [Ending::Exited(0)]);
@@ -104,7 +99,7 @@ fn the_allow_loop_converges_to_what_learn_finds_in_one_run() {
 #[test]
 fn learn_runs_the_program_to_the_end_and_lists_each_syscall_once() {
     let (run, learned) = learn(&[]);
-    assert_eq!(run.stdout_text(), TO_THE_END);
+    assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
     assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
     assert!(run.forked.is_empty(), "{:?}", run.forked);
     let stderr = run.stderr_text();
@@ -148,14 +143,14 @@ fn learn_runs_the_program_to_the_end_and_lists_each_syscall_once() {
 fn what_learn_lists_is_all_step_3_needs() {
     let (_, learned) = learn(&[]);
     let run = run_allowing(&learned, &[]);
-    assert_eq!(run.stdout_text(), TO_THE_END);
+    assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
     assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
     assert_eq!(run.forked, [Ending::Exited(0)]);
 
     let list = learned.join(",");
     let (run, again) = learn(&["--allow", &list]);
     assert_eq!(again, Vec::<String>::new());
-    assert_eq!(run.stdout_text(), TO_THE_END);
+    assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
     assert!(
         run.stderr_text().ends_with(
             "step-3-reporting: it made no syscall that the allow list \
@@ -195,7 +190,7 @@ fn step_4_allows_everything_learn_lists() {
         );
     }
     let step_4_run = run(&step_4, &[], TUTORIAL_INPUT);
-    assert_eq!(step_4_run.stdout_text(), TO_THE_END);
+    assert_eq!(step_4_run.stdout_text(), OUTPUT_TO_THE_END);
     assert_eq!(step_4_run.ending(), Ending::Exited(0));
     assert_eq!(step_4_run.forked, [Ending::Exited(0)]);
 }

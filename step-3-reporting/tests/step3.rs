@@ -3,8 +3,8 @@
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, report_line_for,
-    reported_syscalls, run, stdout_lines, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, foreign_syscall_name,
+    report_line_for, reported_syscalls, run, stdout_lines, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use libseccomp::ScmpSyscall;
 
@@ -94,10 +94,7 @@ fn an_unknown_name_is_refused_before_anything_runs() {
 /// changes nothing: the program still stops at its sleep.
 #[test]
 fn a_name_of_another_architecture_is_accepted_with_a_warning() {
-    let foreign = ["sigreturn", "socketcall", "arm_fadvise64_64"]
-        .into_iter()
-        .find(|name| ScmpSyscall::from_name(name).unwrap().as_raw_syscall() < 0)
-        .expect("one of them is another architecture's");
+    let foreign = foreign_syscall_name();
     let run = run(STEP, &["--allow", foreign], TUTORIAL_INPUT);
     let stderr = run.stderr_text();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
