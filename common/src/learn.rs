@@ -383,23 +383,30 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
         program_ending: None,
         forked_endings: Vec::new(),
     };
-    let mut handed_over = false;
-    let result = watch_children().and_then(|sigchld| {
-        let listener = receive_listener(&socket);
-        drop(socket);
-        match listener {
-            Ok(listener) => {
-                handed_over = listener.is_some();
-                supervision.serve(listener, &sigchld)
-            }
-            Err(err) => {
-                // Without the listener nobody can answer the program: stop it.
-                let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
-                supervision.serve(None, &sigchld).and(Err(err))
-            }
+    // Without SIGCHLD or the listener, nobody could answer the program: it is
+    // stopped rather than left waiting.
+    let stop_program = || {
+        let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
+    };
+    let sigchld = match watch_children() {
+        Ok(sigchld) => sigchld,
+        Err(err) => {
+            stop_program();
+            return fail_closed(step, &err);
         }
-    });
-    if let Err(err) = result {
+    };
+    let received = receive_listener(&socket);
+    drop(socket);
+    let (listener, failure) = match received {
+        Ok(listener) => (listener, None),
+        Err(err) => {
+            stop_program();
+            (None, Some(err))
+        }
+    };
+    let handed_over = listener.is_some();
+    let served = supervision.serve(listener, &sigchld);
+    if let Some(err) = failure.or(served.err()) {
         return fail_closed(step, &err);
     }
     let Some(ending) = supervision.program_ending else {
