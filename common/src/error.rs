@@ -71,6 +71,25 @@ pub enum StepError {
     /// Step 3 could not install its SIGSYS reporter.
     #[error("cannot install the SIGSYS reporter: {0}")]
     Reporter(#[source] nix::Error),
+    /// `--learn` needs seccomp user notification with the CONTINUE flag, which this
+    /// kernel or this libseccomp does not offer.
+    #[error("seccomp user notification is not available here (Linux {kernel}, libseccomp {libseccomp} at API level {api_level}): --learn needs Linux 5.5 or later for its CONTINUE flag and libseccomp 2.5 or later at API level 6 or higher (which takes Linux 5.7), so the program will not run unfiltered{hint}", hint = outer_filter_hint())]
+    NotifyUnavailable {
+        /// The running kernel's release.
+        kernel: String,
+        /// libseccomp's version.
+        libseccomp: String,
+        /// The API level libseccomp reports for this kernel.
+        api_level: u32,
+    },
+    /// `--learn`'s supervisor could not set up or answer the program's notifications.
+    #[error("--learn cannot supervise the program ({doing}): {source}")]
+    Supervisor {
+        /// What the supervisor was doing.
+        doing: &'static str,
+        /// The cause.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 }
 
 /// A hint for when libseccomp fails under a filter this process already runs under.

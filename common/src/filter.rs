@@ -79,28 +79,38 @@ pub fn load(filter: &ScmpFilterContext) -> Result<(), StepError> {
 
 /// The BPF program libseccomp generates for `filter`, as the kernel receives it: an
 /// array of `struct sock_filter`, 8 bytes per instruction.
-///
-/// libseccomp before 2.6 can only export to a file descriptor, so the program goes
-/// through an anonymous in-memory file.
 pub fn bpf_program(filter: &ScmpFilterContext) -> Result<Vec<u8>, StepError> {
+    export_through_memfd("exporting the BPF program", |file| filter.export_bpf(file))
+}
+
+/// The filter as libseccomp's pseudo filter code (PFC): the same decisions as the
+/// BPF program, written as readable `if` statements with syscall names.
+pub fn pfc_text(filter: &ScmpFilterContext) -> Result<String, StepError> {
+    let bytes = export_through_memfd("exporting the pseudo filter code", |file| {
+        filter.export_pfc(file)
+    })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Runs one of libseccomp's exports into an anonymous in-memory file and reads it
+/// back: libseccomp before 2.6 can only export to a file descriptor.
+fn export_through_memfd(
+    what: &'static str,
+    export: impl FnOnce(&std::fs::File) -> Result<(), libseccomp::error::SeccompError>,
+) -> Result<Vec<u8>, StepError> {
     use std::io::{Read, Seek};
 
     use nix::sys::memfd::{memfd_create, MFdFlags};
 
     let io = |source| StepError::Export { source };
     let mut file = std::fs::File::from(
-        memfd_create("seccomp-bpf", MFdFlags::MFD_CLOEXEC).map_err(|e| io(e.into()))?,
+        memfd_create("seccomp-export", MFdFlags::MFD_CLOEXEC).map_err(|e| io(e.into()))?,
     );
-    filter
-        .export_bpf(&file)
-        .map_err(|source| StepError::Build {
-            what: "exporting the BPF program",
-            source,
-        })?;
-    let mut program = Vec::new();
+    export(&file).map_err(|source| StepError::Build { what, source })?;
+    let mut exported = Vec::new();
     file.rewind().map_err(io)?;
-    file.read_to_end(&mut program).map_err(io)?;
-    Ok(program)
+    file.read_to_end(&mut exported).map_err(io)?;
+    Ok(exported)
 }
 
 #[cfg(test)]
@@ -120,6 +130,17 @@ mod tests {
         // An architecture check, a load, five allow rules and a default at least.
         assert!(program.len() >= 8 * 8, "{} bytes", program.len());
         assert_eq!(program.len() % 8, 0);
+    }
+
+    #[test]
+    fn the_pseudo_filter_code_names_every_allowed_syscall() {
+        let filter = allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST).unwrap();
+        let pfc = pfc_text(&filter).unwrap();
+        for name in TUTORIAL_ALLOW_LIST {
+            if resolve(name).unwrap().as_raw_syscall() >= 0 {
+                assert!(pfc.contains(&format!("\"{name}\"")), "{name}:\n{pfc}");
+            }
+        }
     }
 
     #[test]

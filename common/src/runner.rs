@@ -48,6 +48,15 @@ impl Ending {
         }
     }
 
+    /// The process and its ending in a `waitpid` status, when the status says it ended.
+    pub fn from_wait_status(status: WaitStatus) -> Option<(nix::unistd::Pid, Ending)> {
+        match status {
+            WaitStatus::Exited(pid, code) => Some((pid, Ending::Exited(code))),
+            WaitStatus::Signaled(pid, signal, _) => Some((pid, Ending::Signaled(signal as i32))),
+            _ => None,
+        }
+    }
+
     /// `true` when the process was killed by SIGSYS, a seccomp filter's kill action.
     pub fn is_sigsys(self) -> bool {
         self == Ending::Signaled(libc::SIGSYS)
@@ -227,9 +236,7 @@ fn collect_orphans() -> io::Result<Vec<Ending>> {
     let mut endings = Vec::new();
     loop {
         match waitpid(None, Some(WaitPidFlag::__WALL)) {
-            Ok(WaitStatus::Exited(_, code)) => endings.push(Ending::Exited(code)),
-            Ok(WaitStatus::Signaled(_, signal, _)) => endings.push(Ending::Signaled(signal as i32)),
-            Ok(_) => continue,
+            Ok(status) => endings.extend(Ending::from_wait_status(status).map(|(_, e)| e)),
             Err(Errno::EINTR) => continue,
             Err(Errno::ECHILD) => return Ok(endings),
             Err(errno) => return Err(errno.into()),

@@ -21,6 +21,13 @@ pub use crate::runner::{Ending, StdoutTo, StepRun};
 /// The line the tutorial types in every step.
 pub const TUTORIAL_INPUT: &[u8] = b"hello seccomp\n";
 
+/// What the program prints for [`TUTORIAL_INPUT`] when it runs to the end, as in
+/// step 1: the last line twice, once per process.
+pub const OUTPUT_TO_THE_END: &str = "Type stuff here: You typed: hello seccomp\n\
+                                     And now we fork, which should do quite opposite...\n\
+                                     You should not see this, because I am dead\n\
+                                     You should not see this, because I am dead\n";
+
 /// Runs the step binary at `binary` with `args` and `stdin`, through
 /// [`crate::runner::run_step`] (core dumps off, forked children collected).
 pub fn run(binary: impl AsRef<Path>, args: &[&str], stdin: &[u8]) -> StepRun {
@@ -46,57 +53,112 @@ pub fn stdout_lines(run: &StepRun) -> Vec<String> {
 /// test harness's capture, with what the step printed here, and passes.
 #[track_caller]
 pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
-    use std::io::Write as _;
-
-    use crate::tour::{self, Platform, TranscriptCheck};
+    use crate::tour;
 
     let binary = binary.as_ref();
     let name = binary
         .file_name()
         .and_then(|name| name.to_str())
         .expect("a step binary has a UTF-8 file name");
-    let dir = tour::book_transcripts_dir();
-    let read = |file: &str| {
-        let path = dir.join(file);
-        std::fs::read_to_string(&path).unwrap_or_else(|err| {
-            panic!(
-                "cannot read {}: {err}; make the transcripts with: {}",
-                path.display(),
-                tour::SAVE_COMMAND
-            )
-        })
-    };
-    let stored = read(&tour::transcript_file_name(name));
-    let recorded = Platform::parse(&read(tour::PLATFORM_FILE)).unwrap_or_else(|| {
+    let file = tour::transcript_file_name(name);
+    let stored = read_book_transcript(&file, tour::SAVE_COMMAND);
+    let actual = tour::transcript(name, TUTORIAL_INPUT, &run(binary, &[], TUTORIAL_INPUT));
+    compare_with_book(&file, &stored, &actual, tour::SAVE_COMMAND);
+}
+
+/// The command that remakes the transcripts of the chapter on discovering syscalls.
+pub const DISCOVERING_SAVE_COMMAND: &str = "docs/transcripts/discovering/regenerate.sh";
+
+/// Asserts that the book's transcripts `files` (under `docs/transcripts/`) of
+/// commands run in a shell still show what those commands print here.
+///
+/// Each such file starts with `$ COMMAND`, then holds what the command wrote to
+/// stdout and stderr (as `2>&1` interleaves them), then `$ echo $?` and the status.
+/// The command is run again with `sh -c`, with the step binaries of `bin_dir`
+/// first on `PATH`, and the result rendered the same way. Only commands whose
+/// output is the same from run to run belong here: not those whose forked child
+/// and parent race to print. Platforms are handled as in
+/// [`assert_transcript_matches_book`].
+#[track_caller]
+pub fn assert_command_transcripts_match(bin_dir: impl AsRef<Path>, files: &[&str]) {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin_dir.as_ref().to_path_buf()];
+    dirs.extend(std::env::split_paths(&path));
+    let path = std::env::join_paths(dirs).expect("PATH entries without ':'");
+    for &file in files {
+        let stored = read_book_transcript(file, DISCOVERING_SAVE_COMMAND);
+        let command = stored
+            .lines()
+            .next()
+            .and_then(|line| line.strip_prefix("$ "))
+            .unwrap_or_else(|| panic!("docs/transcripts/{file} does not start with `$ COMMAND`"));
+        let run = crate::runner::run_step(
+            Command::new("sh")
+                .arg("-c")
+                .arg(format!("exec 2>&1; {command}"))
+                .env("PATH", &path),
+            b"",
+        )
+        .unwrap_or_else(|err| panic!("cannot run `{command}`: {err}"));
+        let actual = format!(
+            "$ {command}\n{}$ echo $?\n{}\n",
+            run.stdout_text(),
+            run.ending().shell_status()
+        );
+        compare_with_book(file, &stored, &actual, DISCOVERING_SAVE_COMMAND);
+    }
+}
+
+/// The book's transcript `file`, relative to `docs/transcripts/`.
+fn read_book_transcript(file: &str, save_command: &str) -> String {
+    let path = crate::tour::book_transcripts_dir().join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|err| {
         panic!(
-            "{} lacks a field; make the transcripts with: {}",
-            dir.join(tour::PLATFORM_FILE).display(),
+            "cannot read {}: {err}; make the transcripts with: {save_command}",
+            path.display()
+        )
+    })
+}
+
+/// Compares the book's transcript `file` (`stored`) with what was printed here
+/// (`actual`): the same passes; a difference fails on the platform the transcripts
+/// were made on and is only reported on another one.
+#[track_caller]
+fn compare_with_book(file: &str, stored: &str, actual: &str, save_command: &str) {
+    use std::io::Write as _;
+
+    use crate::tour::{self, Platform, TranscriptCheck};
+
+    let recorded = Platform::parse(&read_book_transcript(
+        tour::PLATFORM_FILE,
+        tour::SAVE_COMMAND,
+    ))
+    .unwrap_or_else(|| {
+        panic!(
+            "docs/transcripts/{} lacks a field; make the transcripts with: {}",
+            tour::PLATFORM_FILE,
             tour::SAVE_COMMAND
         )
     });
     let current = Platform::current();
-    let actual = tour::transcript(name, TUTORIAL_INPUT, &run(binary, &[], TUTORIAL_INPUT));
-
-    match tour::check_transcript(&stored, &actual, &recorded, &current) {
+    match tour::check_transcript(stored, actual, &recorded, &current) {
         TranscriptCheck::Same => {}
         TranscriptCheck::OtherPlatform => {
             // Written straight to stderr, not with `eprintln!`, which the test
             // harness captures and hides for a test that passes.
             let note = format!(
-                "note: {name}: the book's transcript was made on {} and is not compared here, \
-                 on {}, whose syscalls differ. What {name} printed here:\n{actual}",
+                "note: the book's docs/transcripts/{file} was made on {} and is not compared \
+                 here, on {}, whose syscalls differ. What it prints here:\n{actual}",
                 recorded.summary(),
                 current.summary()
             );
             let _ = std::io::stderr().write_all(note.as_bytes());
         }
         TranscriptCheck::Drifted => panic!(
-            "the book's transcript of {name} (docs/transcripts/{}) no longer matches what it \
-             prints on {}:\n{}If the change is meant, remake the transcripts with: {}",
-            tour::transcript_file_name(name),
+            "the book's transcript docs/transcripts/{file} no longer matches what is printed \
+             on {}:\n{}If the change is meant, remake the transcripts with: {save_command}",
             current.summary(),
-            tour::line_differences(&stored, &actual),
-            tour::SAVE_COMMAND
+            tour::line_differences(stored, actual),
         ),
     }
 }
@@ -138,6 +200,15 @@ pub const SLEEP_SYSCALLS: &[&str] = &["clock_nanosleep", "nanosleep"];
 /// between `fork` and `execve`, with nothing but two `prctl` calls, which are safe
 /// to make there. The test process itself is never filtered.
 pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, stdin: &[u8]) -> StepRun {
+    run_with_seccomp_denied_args(binary, &[], stdin)
+}
+
+/// [`run_with_seccomp_denied`] with command-line arguments.
+pub fn run_with_seccomp_denied_args(
+    binary: impl AsRef<Path>,
+    args: &[&str],
+    stdin: &[u8],
+) -> StepRun {
     use std::os::unix::process::CommandExt;
 
     use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext};
@@ -159,6 +230,7 @@ pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, stdin: &[u8]) -> StepRu
 
     let binary = binary.as_ref();
     let mut command = Command::new(binary);
+    command.args(args);
     // SAFETY: only `prctl` runs between fork and exec, and `program` outlives the child's
     // use of it (the kernel copies the filter during the call).
     unsafe {
@@ -192,7 +264,13 @@ pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, stdin: &[u8]) -> StepRu
 /// unfiltered and why, and exit status 3, a plain exit, not a signal.
 #[track_caller]
 pub fn assert_fails_closed(binary: impl AsRef<Path>) {
-    let run = run_with_seccomp_denied(binary, TUTORIAL_INPUT);
+    assert_fails_closed_with_args(binary, &[]);
+}
+
+/// [`assert_fails_closed`] for the step run with `args`.
+#[track_caller]
+pub fn assert_fails_closed_with_args(binary: impl AsRef<Path>, args: &[&str]) {
+    let run = run_with_seccomp_denied_args(binary, args, TUTORIAL_INPUT);
     let stderr = run.stderr_text();
     assert_eq!(run.stdout_text(), "", "the program must not run unfiltered");
     assert_eq!(
@@ -403,4 +481,87 @@ macro_rules! hostile_stdio_tests {
             }
         }
     };
+}
+
+/// Splits `NAME(NR)` into the name and the number, checking that libseccomp gives
+/// the name that number on this machine's architecture. `None` when `text` does
+/// not have that form.
+#[track_caller]
+pub fn parse_syscall(text: &str) -> Option<String> {
+    let (name, rest) = text.split_once('(')?;
+    let nr: i32 = rest.strip_suffix(')')?.parse().ok()?;
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    let expected = ScmpSyscall::from_name(name)
+        .unwrap_or_else(|err| panic!("libseccomp does not know `{name}`: {err}"))
+        .as_raw_syscall();
+    assert_eq!(nr, expected, "{text}: the number of `{name}` here");
+    Some(name.to_owned())
+}
+
+/// The syscalls step 3's reporter named on stdout, in the order printed (a name
+/// twice when the step and its forked child both report it).
+#[track_caller]
+pub fn reported_syscalls(run: &StepRun) -> Vec<String> {
+    stdout_lines(run)
+        .iter()
+        .filter_map(|line| line.strip_prefix(crate::reporter::REPORT_PREFIX))
+        .map(|report| parse_syscall(report).unwrap_or_else(|| panic!("not NAME(NR): {report:?}")))
+        .collect()
+}
+
+/// The syscalls `step-3-reporting --learn` listed on stderr, one `NAME(NR)` line
+/// each, in the order listed.
+#[track_caller]
+pub fn learned_syscalls(run: &StepRun) -> Vec<String> {
+    run.stderr_text()
+        .lines()
+        .filter_map(parse_syscall)
+        .collect()
+}
+
+/// Where cargo put the binary `name` of another package of the workspace: next
+/// to `binary`. `None` when it has not been built (`cargo test -p` builds only
+/// the binaries of the package it tests; `cargo test --workspace` builds them all).
+pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> Option<std::path::PathBuf> {
+    let path = binary.as_ref().parent()?.join(name);
+    path.exists().then_some(path)
+}
+
+/// Asserts that a `--print-filter=bpf` listing starts with the architecture
+/// check: load the architecture, compare it with this machine's `AUDIT_ARCH_*`
+/// token (as libseccomp gives it), and, on x86_64, guard against x32 numbers.
+#[track_caller]
+pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
+    let token = crate::bpf::native_arch();
+    let arch = crate::bpf::arch_name(token).expect("libseccomp names its own architecture");
+    let lines: Vec<&str> = listing.lines().collect();
+    assert!(
+        lines.len() > 2
+            && lines[0].starts_with("(000) ld [4] ")
+            && lines[0].ends_with("; A = architecture"),
+        "{listing}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("(001) jeq #{token:#x} jt 2 jf "))
+            && lines[1].ends_with(&format!("; {arch}")),
+        "{listing}"
+    );
+    if token == libseccomp_sys::SCMP_ARCH_X86_64 {
+        assert!(
+            listing.contains(" jge #0x40000000 jt ") && listing.contains("; x32 syscall numbers"),
+            "{listing}"
+        );
+    }
+}
+
+/// A syscall name libseccomp knows from another architecture but not from this
+/// one: `sigreturn` exists on i386 and 32-bit ARM only, and where it does,
+/// `socketcall` or `arm_fadvise64_64` is missing.
+pub fn foreign_syscall_name() -> &'static str {
+    ["sigreturn", "socketcall", "arm_fadvise64_64"]
+        .into_iter()
+        .find(|name| ScmpSyscall::from_name(name).is_ok_and(|s| s.as_raw_syscall() < 0))
+        .expect("one of them belongs to another architecture")
 }

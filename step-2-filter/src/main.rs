@@ -16,6 +16,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
+use common::print_filter::{self, PrintFilterArg};
 use common::{fail_closed, Program, StepError};
 use libseccomp::{ScmpAction, ScmpFilterContext};
 
@@ -30,11 +31,17 @@ const STEP: &str = "step-2-filter";
 /// without running the program, when the filter cannot be loaded.
 #[derive(Parser)]
 #[command(version)]
-struct Cli {}
+struct Cli {
+    #[command(flatten)]
+    print_filter: PrintFilterArg,
+}
 
 // ANCHOR: main
 fn main() -> ExitCode {
-    Cli::parse();
+    let cli = Cli::parse();
+    if let Some(format) = cli.print_filter.format {
+        return print_filter::print(STEP, format, step_filter());
+    }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
     if let Err(err) = step_filter().and_then(|filter| load(&filter)) {

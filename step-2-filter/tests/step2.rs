@@ -1,8 +1,12 @@
 //! What step 2 shows: a strict allow list kills the program at its first other syscall.
 
+use common::filter::TUTORIAL_ALLOW_LIST;
+use common::runner::Ending;
 use common::testing::{
-    assert_fails_closed, assert_killed_by_sigsys, run, stdout_lines, Reach, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_killed_by_sigsys, run,
+    stdout_lines, Reach, TUTORIAL_INPUT,
 };
+use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-2-filter");
 
@@ -38,11 +42,61 @@ fn fails_closed_when_no_filter_can_be_loaded() {
 fn help_says_what_the_step_teaches() {
     let run = run(STEP, &["--help"], b"");
     assert!(run.status.success());
-    assert!(
-        run.stdout_text().contains("strict allow list"),
+    for expected in ["strict allow list", "--print-filter[=<FORMAT>]"] {
+        assert!(
+            run.stdout_text().contains(expected),
+            "{expected}: {}",
+            run.stdout_text()
+        );
+    }
+}
+
+/// `--print-filter` shows the filter without running the program: the pseudo
+/// filter code names every syscall of the tutorial's allow list (those this
+/// architecture has) and kills the rest; the BPF form starts with the
+/// architecture check.
+#[test]
+fn print_filter_shows_the_allow_list_without_running_the_program() {
+    let pfc_run = run(STEP, &["--print-filter"], TUTORIAL_INPUT);
+    assert_eq!(
+        pfc_run.ending(),
+        Ending::Exited(0),
         "{}",
-        run.stdout_text()
+        pfc_run.stderr_text()
     );
+    let pfc = pfc_run.stdout_text();
+    assert!(!pfc.contains("Type stuff here"), "{pfc}");
+    for name in TUTORIAL_ALLOW_LIST {
+        if ScmpSyscall::from_name(name).unwrap().as_raw_syscall() >= 0 {
+            assert!(
+                pfc.contains(&format!("syscall \"{name}\"")),
+                "{name}:\n{pfc}"
+            );
+        }
+    }
+    assert!(pfc.contains("action KILL_PROCESS;"), "{pfc}");
+
+    let bpf_run = run(STEP, &["--print-filter=bpf"], TUTORIAL_INPUT);
+    assert_eq!(
+        bpf_run.ending(),
+        Ending::Exited(0),
+        "{}",
+        bpf_run.stderr_text()
+    );
+    let bpf = bpf_run.stdout_text();
+    assert_bpf_checks_the_architecture_first(&bpf);
+    assert!(bpf.contains("ret ALLOW\n"), "{bpf}");
+    assert!(bpf.contains("ret KILL_PROCESS\n"), "{bpf}");
+    assert!(!bpf.contains("ret TRAP"), "{bpf}");
+}
+
+/// An unknown format is a usage error.
+#[test]
+fn print_filter_refuses_an_unknown_format() {
+    let run = run(STEP, &["--print-filter=xml"], b"");
+    assert_eq!(run.ending(), Ending::Exited(2));
+    assert_eq!(run.stdout_text(), "");
+    assert!(run.stderr_text().contains("'xml'"), "{}", run.stderr_text());
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.

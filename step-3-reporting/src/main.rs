@@ -7,15 +7,20 @@
 //! `Looks like you also need syscall: NAME(NR)` and ends the process with status 1.
 //!
 //! The learner's loop: run, read the report, add the syscall to the allow list,
-//! rebuild, run again, until the program runs to the end. What that loop finds is
-//! step 4's policy. Left out on purpose: the reporter is a teaching tool, not for
-//! production; it stops at the first refused syscall of each process.
+//! run again, until the program runs to the end. What that loop finds is step 4's
+//! policy. `--allow NAME` adds to the allow list without a rebuild (`common::allow`),
+//! and `--learn` finds the whole list in one run, under a user-notification filter
+//! instead of the trapping one (`common::learn`). Left out on purpose: the reporter
+//! is a teaching tool, not for production; it stops at the first refused syscall
+//! of each process.
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use common::allow::AllowArg;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
-use common::{fail_closed, reporter, Program, StepError};
+use common::print_filter::{self, PrintFilterArg};
+use common::{fail_closed, learn, reporter, Program, StepError};
 use libseccomp::{ScmpAction, ScmpFilterContext};
 
 /// The step's name, as it appears in messages.
@@ -25,18 +30,48 @@ const STEP: &str = "step-3-reporting";
 ///
 /// Loads step 2's allow list with the Trap action and a SIGSYS handler, then runs
 /// the step-1 program. The first refused syscall is reported as "Looks like you
-/// also need syscall: NAME(NR)" and the process exits with status 1. Exits with
-/// status 3, without running the program, when the filter cannot be loaded.
+/// also need syscall: NAME(NR)" and the process exits with status 1: run again
+/// with --allow NAME, until the program runs to the end. Or find every missing
+/// syscall in one run with --learn. Exits with status 2 for a syscall name
+/// libseccomp does not know, and with status 3, without running the program,
+/// when the filter cannot be loaded.
 #[derive(Parser)]
 #[command(version)]
-struct Cli {}
+struct Cli {
+    #[command(flatten)]
+    allow: AllowArg,
+    /// Run the program once under a user-notification filter instead: a
+    /// supervisor lets every syscall run and lists on stderr, in the order first
+    /// made, those the allow list does not allow, with the lines of step 4's
+    /// policy that would allow them (Linux 5.7 or later, libseccomp 2.5 or
+    /// later). With --print-filter, print that filter
+    #[arg(long)]
+    learn: bool,
+    #[command(flatten)]
+    print_filter: PrintFilterArg,
+}
 
 // ANCHOR: main
 fn main() -> ExitCode {
-    Cli::parse();
+    let cli = Cli::parse();
+    // Every name is checked before anything runs: an unknown one is a usage error.
+    let also_allow = match cli.allow.checked(STEP) {
+        Ok(names) => names,
+        Err(err) => return fail_closed(STEP, &err),
+    };
+    if let Some(format) = cli.print_filter.format {
+        let filter = match cli.learn {
+            true => learn::filter_to_print(&also_allow),
+            false => step_filter(&also_allow),
+        };
+        return print_filter::print(STEP, format, filter);
+    }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
-    if let Err(err) = reporter::install().and_then(|()| load(&step_filter()?)) {
+    if cli.learn {
+        return learn::learn(STEP, &mut program, &also_allow);
+    }
+    if let Err(err) = reporter::install().and_then(|()| load(&step_filter(&also_allow)?)) {
         return fail_closed(STEP, &err);
     }
     program.run()
@@ -44,9 +79,11 @@ fn main() -> ExitCode {
 // ANCHOR_END: main
 
 // ANCHOR: filter
-/// The lesson of step 3: the same allow list, but trap into the reporter instead of
-/// killing. The reporter must be installed before a filter with this action is loaded.
-fn step_filter() -> Result<ScmpFilterContext, StepError> {
-    allow_list_filter(ScmpAction::Trap, TUTORIAL_ALLOW_LIST)
+/// The lesson of step 3: the same allow list (plus any `--allow` names), but trap
+/// into the reporter instead of killing. The reporter must be installed before a
+/// filter with this action is loaded.
+fn step_filter(also_allow: &[&str]) -> Result<ScmpFilterContext, StepError> {
+    let allow_list = [TUTORIAL_ALLOW_LIST, also_allow].concat();
+    allow_list_filter(ScmpAction::Trap, &allow_list)
 }
 // ANCHOR_END: filter

@@ -1,9 +1,12 @@
 //! What step 3 shows: a trapping filter and a SIGSYS reporter name the missing syscall.
 
+use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
-    assert_fails_closed, report_line_for, run, stdout_lines, Reach, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, foreign_syscall_name,
+    report_line_for, reported_syscalls, run, stdout_lines, Reach, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
+use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
 
@@ -47,16 +50,128 @@ fn fails_closed_when_no_filter_can_be_loaded() {
     assert_fails_closed(STEP);
 }
 
-/// `--help` says what the step teaches.
+/// `--help` says what the step teaches and its options.
 #[test]
 fn help_says_what_the_step_teaches() {
     let run = run(STEP, &["--help"], b"");
     assert!(run.status.success());
+    let help = run.stdout_text();
+    for expected in [
+        "reporter",
+        "--allow <NAME>",
+        "--learn",
+        "--print-filter[=<FORMAT>]",
+    ] {
+        assert!(help.contains(expected), "{expected}: {help}");
+    }
+}
+
+/// A name libseccomp does not know on any architecture is refused before anything
+/// runs: one line naming it on stderr, status 2, however it is given.
+#[test]
+fn an_unknown_name_is_refused_before_anything_runs() {
+    for args in [
+        &["--allow", "no_such_syscall"][..],
+        &["--allow", "clone,no_such_syscall"],
+        &["--allow", "clone", "--allow", "no_such_syscall"],
+        &["--learn", "--allow", "no_such_syscall"],
+        &["--print-filter", "--allow", "no_such_syscall"],
+    ] {
+        let run = run(STEP, args, TUTORIAL_INPUT);
+        assert_eq!(run.ending(), Ending::Exited(2), "{args:?}");
+        assert_eq!(run.stdout_text(), "", "{args:?}");
+        assert_eq!(
+            run.stderr_text(),
+            "step-3-reporting: error: unknown syscall name `no_such_syscall`: \
+             libseccomp knows no syscall of that name\n",
+            "{args:?}"
+        );
+        assert!(run.forked.is_empty(), "{args:?}");
+    }
+}
+
+/// A name that only another architecture has is accepted with a warning, and
+/// changes nothing: the program still stops at its sleep.
+#[test]
+fn a_name_of_another_architecture_is_accepted_with_a_warning() {
+    let foreign = foreign_syscall_name();
+    let run = run(STEP, &["--allow", foreign], TUTORIAL_INPUT);
+    let stderr = run.stderr_text();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        run.stdout_text().contains("reporter"),
-        "{}",
-        run.stdout_text()
+        stderr.starts_with(&format!(
+            "step-3-reporting: warning: `{foreign}` is not a syscall on "
+        )),
+        "{stderr}"
     );
+    assert_eq!(run.ending(), Ending::Exited(1));
+    let reported = reported_syscalls(&run);
+    assert!(SLEEP_SYSCALLS.contains(&&*reported[0]), "{reported:?}");
+}
+
+/// `--allow` lets the named syscall through: allowing the first one reported
+/// moves the report past it.
+#[test]
+fn allow_moves_the_report_past_the_allowed_syscall() {
+    let first = reported_syscalls(&run(STEP, &[], TUTORIAL_INPUT));
+    let allowed = run(STEP, &["--allow", &first[0]], TUTORIAL_INPUT);
+    let reported = reported_syscalls(&allowed);
+    assert!(
+        !reported.is_empty() && !reported.contains(&first[0]),
+        "{reported:?}"
+    );
+}
+
+/// `--print-filter` shows the filter without running the program: the pseudo
+/// filter code names every allowed syscall, `--allow` names included, and traps
+/// the rest; the BPF form starts with the architecture check.
+#[test]
+fn print_filter_shows_the_trapping_filter_without_running_the_program() {
+    let pfc_run = run(
+        STEP,
+        &["--print-filter", "--allow", "clone"],
+        TUTORIAL_INPUT,
+    );
+    assert_eq!(
+        pfc_run.ending(),
+        Ending::Exited(0),
+        "{}",
+        pfc_run.stderr_text()
+    );
+    let pfc = pfc_run.stdout_text();
+    assert!(!pfc.contains("Type stuff here"), "{pfc}");
+    for name in TUTORIAL_ALLOW_LIST.iter().chain(&["clone"]) {
+        if ScmpSyscall::from_name(name).unwrap().as_raw_syscall() >= 0 {
+            assert!(
+                pfc.contains(&format!("syscall \"{name}\"")),
+                "{name}:\n{pfc}"
+            );
+        }
+    }
+    assert!(pfc.contains("action TRAP;"), "{pfc}");
+
+    let bpf_run = run(STEP, &["--print-filter=bpf"], TUTORIAL_INPUT);
+    assert_eq!(
+        bpf_run.ending(),
+        Ending::Exited(0),
+        "{}",
+        bpf_run.stderr_text()
+    );
+    let bpf = bpf_run.stdout_text();
+    assert_bpf_checks_the_architecture_first(&bpf);
+    assert!(bpf.contains("ret TRAP\n"), "{bpf}");
+    assert!(bpf.contains("ret KILL_PROCESS\n"), "{bpf}");
+}
+
+/// With `--learn`, `--print-filter` shows the user-notification filter instead.
+#[test]
+fn print_filter_with_learn_shows_the_notify_filter() {
+    let run = run(STEP, &["--learn", "--print-filter=bpf"], TUTORIAL_INPUT);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    let bpf = run.stdout_text();
+    assert!(bpf.contains("ret USER_NOTIF\n"), "{bpf}");
+    assert!(bpf.contains("; sendmsg\n"), "{bpf}");
+    assert!(!bpf.contains("ret TRAP"), "{bpf}");
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.

@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use common::filter::load;
 use common::policy::Policy;
+use common::print_filter::{self, PrintFilterArg};
 use common::{fail_closed, Program, StepError};
 use libseccomp::ScmpFilterContext;
 
@@ -42,6 +43,8 @@ struct Cli {
     /// Read the policy from FILE instead of the built-in step-4-policy/policy.toml.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+    #[command(flatten)]
+    print_filter: PrintFilterArg,
 }
 
 // ANCHOR: main
@@ -56,6 +59,9 @@ fn main() -> ExitCode {
         Ok(policy) => policy,
         Err(err) => return fail_closed(STEP, &err),
     };
+    if let Some(format) = cli.print_filter.format {
+        return print_filter::print(STEP, format, step_filter(&policy));
+    }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
     if let Err(err) = step_filter(&policy).and_then(|filter| load(&filter)) {

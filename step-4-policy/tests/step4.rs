@@ -7,9 +7,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::filter::TUTORIAL_ALLOW_LIST;
 use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending};
-use common::testing::{assert_fails_closed, run, Reach, StepRun, TUTORIAL_INPUT};
+use common::testing::{
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, run, Reach, StepRun,
+    SLEEP_SYSCALLS, TUTORIAL_INPUT,
+};
+use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 
@@ -208,4 +213,37 @@ fn the_book_shows_what_step_4_prints() {
             );
         }
     }
+}
+
+/// `--print-filter` shows the policy without running the program: every syscall
+/// of the tutorial's allow list (those this architecture has) and the sleep are
+/// named in the pseudo filter code, and the BPF form starts with the
+/// architecture check.
+#[test]
+fn print_filter_shows_the_policy_without_running_the_program() {
+    let pfc_run = run(STEP, &["--print-filter"], TUTORIAL_INPUT);
+    assert_eq!(
+        pfc_run.ending(),
+        Ending::Exited(0),
+        "{}",
+        pfc_run.stderr_text()
+    );
+    let pfc = pfc_run.stdout_text();
+    assert!(!pfc.contains("Type stuff here"), "{pfc}");
+    for name in TUTORIAL_ALLOW_LIST.iter().chain(SLEEP_SYSCALLS) {
+        if ScmpSyscall::from_name(name).unwrap().as_raw_syscall() >= 0 {
+            assert!(
+                pfc.contains(&format!("syscall \"{name}\"")),
+                "{name}:\n{pfc}"
+            );
+        }
+    }
+    let bpf_run = run(STEP, &["--print-filter=bpf"], TUTORIAL_INPUT);
+    assert_eq!(
+        bpf_run.ending(),
+        Ending::Exited(0),
+        "{}",
+        bpf_run.stderr_text()
+    );
+    assert_bpf_checks_the_architecture_first(&bpf_run.stdout_text());
 }

@@ -1,0 +1,712 @@
+//! Step 3's `--learn`: run the program once under a user-notification filter and
+//! name every syscall it needs beyond the allow list, in one run.
+//!
+//! A filter whose action is *Notify* (`SECCOMP_RET_USER_NOTIF`, Linux 5.0) does not
+//! decide about a syscall itself: the kernel stops the calling thread and passes
+//! the syscall to a *supervisor* through a *listener* file descriptor, and the
+//! thread waits until the supervisor answers. Here the supervisor notes the
+//! syscall and answers with the CONTINUE flag (Linux 5.5): run the syscall as if
+//! no filter were there. So the program runs to the end, and the supervisor has
+//! seen every syscall it made that the allow list does not allow.
+//!
+//! The design, and why:
+//!
+//! - **Two processes.** A filter applies to the thread that loads it and to every
+//!   process forked after it, so the supervisor cannot be the filtered process:
+//!   it would wait for its own answer. The step forks first: the child loads the
+//!   filter and runs the program; the parent, unfiltered, supervises. The
+//!   program's own fork happens under the filter, so its forked child is
+//!   supervised through the same listener. The parent is the process the shell
+//!   waits for: it prints the report once every supervised process has ended and
+//!   exits with the program's status.
+//! - **Handing the listener over.** The kernel returns the listener to the process
+//!   that loads the filter, that is to the program's process, which passes it to
+//!   the supervisor over a Unix socket (`SCM_RIGHTS`). Until the supervisor holds
+//!   it, a notified syscall would wait forever, so the filter allows the syscalls
+//!   of the hand-over itself (`sendmsg` on the socket, `close` of the socket and of
+//!   the listener) by their descriptor argument, and the code between loading the
+//!   filter and `sendmsg` allocates nothing. Closing the listener in the
+//!   program's process matters: if the supervisor dies, the last reference goes
+//!   away and notified syscalls fail with `ENOSYS` instead of hanging.
+//! - **Processes end at any moment.** The supervisor becomes a child subreaper,
+//!   so the program's forked child is handed to it when the program's process
+//!   ends; it waits for SIGCHLD through a signalfd next to the listener, and
+//!   stops when no process is left. A notification whose process went away meanwhile
+//!   is no longer valid (`ENOENT`, [`notify_id_valid`]): there is nobody to answer.
+//!
+//! CONTINUE is for learning and for supervisors that only watch: the kernel runs
+//! the syscall after the supervisor looked at it, so a supervisor that checks
+//! arguments this way can be raced. Step 4's filter is the sandbox.
+
+use std::io::IoSliceMut;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::process::ExitCode;
+
+use libseccomp::{
+    check_api, notify_id_valid, scmp_cmp, ScmpAction, ScmpArch, ScmpFilterContext, ScmpNotifReq,
+    ScmpNotifResp, ScmpNotifRespFlags, ScmpSyscall, ScmpVersion,
+};
+use nix::errno::Errno;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::socket::{
+    recvmsg, socketpair, AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType,
+};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{fork, ForkResult, Pid};
+
+use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
+use crate::filter::{allow_list_filter, load, resolve, TUTORIAL_ALLOW_LIST};
+use crate::program::{write_all, Program, StackLine};
+use crate::runner::Ending;
+
+/// The libseccomp API level from which the notify API works with the CONTINUE
+/// flag and the libseccomp crate accepts it (Linux 5.7 or later).
+pub const NOTIFY_API_LEVEL: u32 = 6;
+
+/// How long the supervisor waits for the listener. The program's process only
+/// loads a filter and sends one message: this is a guard, not a pace.
+const HANDOFF_TIMEOUT_MS: u16 = 10_000;
+
+/// Runs the program once under step 3's allow list plus `also_allow`, with the
+/// Notify action for every other syscall, and reports those syscalls on stderr.
+///
+/// It forks: in the program's process it returns what [`Program::run`] returns,
+/// so that process ends by returning from `main`, exactly as in the other steps;
+/// in the supervising process it returns the program's exit status once the
+/// program and every process it forked have ended.
+pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> ExitCode {
+    let allow_list = step_3_allow_list(also_allow);
+    let (supervisor_end, program_end) = match check_available().and_then(|()| handoff_socket()) {
+        Ok(ends) => ends,
+        Err(err) => return fail_closed(step, &err),
+    };
+    // Orphans of the program (its forked child) are handed to the supervisor.
+    if let Err(errno) = nix::sys::prctl::set_child_subreaper(true) {
+        return fail_closed(step, &supervisor_error("becoming a child subreaper", errno));
+    }
+    // SAFETY: the step has no other threads, so the child may do anything.
+    match unsafe { fork() } {
+        Err(errno) => fail_closed(step, &supervisor_error("forking", errno)),
+        Ok(ForkResult::Child) => {
+            drop(supervisor_end);
+            match load_and_hand_over(step, &allow_list, program_end) {
+                Ok(()) => program.run(),
+                Err(err) => fail_closed(step, &err),
+            }
+        }
+        Ok(ForkResult::Parent { child }) => {
+            drop(program_end);
+            supervise(step, child, supervisor_end, also_allow)
+        }
+    }
+}
+
+/// Step 3's allow list: the tutorial's, plus the names given with `--allow`.
+fn step_3_allow_list<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {
+    [TUTORIAL_ALLOW_LIST, also_allow].concat()
+}
+
+/// Checks that libseccomp and the kernel offer user notification with CONTINUE.
+pub fn check_available() -> Result<(), StepError> {
+    let version = ScmpVersion::current();
+    let api_level = libseccomp::get_api();
+    if check_api(NOTIFY_API_LEVEL, ScmpVersion::from((2, 5, 0))).unwrap_or(false) {
+        return Ok(());
+    }
+    Err(StepError::NotifyUnavailable {
+        kernel: kernel_release(),
+        libseccomp: version.map_or_else(|_| "(unknown version)".to_owned(), |v| v.to_string()),
+        api_level,
+    })
+}
+
+/// The running kernel's release, as `uname -r` prints it.
+fn kernel_release() -> String {
+    // SAFETY: `uname` fills the zeroed struct, whose fields are NUL-terminated.
+    unsafe {
+        let mut name: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut name) != 0 {
+            return "(unknown release)".to_owned();
+        }
+        std::ffi::CStr::from_ptr(name.release.as_ptr())
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+fn supervisor_error(doing: &'static str, errno: Errno) -> StepError {
+    StepError::Supervisor {
+        doing,
+        source: Box::new(std::io::Error::from(errno)),
+    }
+}
+
+/// The Unix socket the listener is handed over on: the supervisor's end, then
+/// the program's end.
+fn handoff_socket() -> Result<(OwnedFd, OwnedFd), StepError> {
+    socketpair(
+        AddressFamily::Unix,
+        SockType::Stream,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .map_err(|errno| supervisor_error("making the socket for the listener", errno))
+}
+
+// ANCHOR: notify_filter
+/// Step 3's allow list with the Notify action instead of Trap: an allowed syscall
+/// runs at once, any other waits for the supervisor's answer.
+///
+/// The syscalls that hand the listener over to the supervisor are allowed too,
+/// but only on their descriptors (`socket`, `listener`): nobody could answer them
+/// yet. A descriptor is an `int`, so only the low 32 bits of the argument count.
+pub fn notify_filter(
+    allow_list: &[&str],
+    socket: RawFd,
+    listener: RawFd,
+) -> Result<ScmpFilterContext, StepError> {
+    let mut filter = allow_list_filter(ScmpAction::Notify, allow_list)?;
+    for (name, fd) in [("sendmsg", socket), ("close", socket), ("close", listener)] {
+        filter
+            .add_rule_conditional(
+                ScmpAction::Allow,
+                resolve(name)?,
+                &[scmp_cmp!($arg0 & 0xffff_ffff == fd as u64)],
+            )
+            .map_err(|source| StepError::Build {
+                what: "allowing the hand-over of the listener",
+                source,
+            })?;
+    }
+    Ok(filter)
+}
+// ANCHOR_END: notify_filter
+
+/// The filter `--learn` would load, for `--print-filter`, with the descriptor
+/// numbers the program's process would use.
+pub fn filter_to_print(also_allow: &[&str]) -> Result<ScmpFilterContext, StepError> {
+    let allow_list = step_3_allow_list(also_allow);
+    let (supervisor_end, program_end) = handoff_socket()?;
+    // As in the program's process: the supervisor's end is closed first.
+    drop(supervisor_end);
+    notify_filter(&allow_list, program_end.as_raw_fd(), lowest_free_fd()?)
+}
+
+/// The number the next new descriptor of this process gets (the lowest free one),
+/// which is where the kernel will put the listener.
+fn lowest_free_fd() -> Result<RawFd, StepError> {
+    // SAFETY: duplicating stdin's number (open or not) creates no aliasing; the
+    // duplicate is closed at once.
+    let fd = unsafe { libc::fcntl(libc::STDIN_FILENO, libc::F_DUPFD_CLOEXEC, 0) };
+    match Errno::result(fd) {
+        Ok(fd) => {
+            // SAFETY: `fd` was just made here and nothing else refers to it.
+            unsafe { libc::close(fd) };
+            Ok(fd)
+        }
+        // With stdin closed, no descriptor can be duplicated; 0 is then the lowest free one.
+        Err(Errno::EBADF) => Ok(0),
+        Err(errno) => Err(supervisor_error("finding a free descriptor", errno)),
+    }
+}
+
+// ANCHOR: handoff
+/// In the program's process: load the notify filter and hand its listener to the
+/// supervisor. Errors before the filter is loaded are returned; after it, they
+/// end the process (see [`abandon`]).
+fn load_and_hand_over(
+    step: &'static str,
+    allow_list: &[&str],
+    socket: OwnedFd,
+) -> Result<(), StepError> {
+    let listener = lowest_free_fd()?;
+    let filter = notify_filter(allow_list, socket.as_raw_fd(), listener)?;
+    load(&filter)?;
+    // The filter is in force, and until the supervisor holds the listener nobody
+    // answers a notified syscall: only the allowed ones may be made until then.
+    // Reading the descriptor libseccomp stored makes no syscall.
+    if filter.get_notify_fd().ok() != Some(listener) {
+        abandon(step, b"the listener is not where it was expected");
+    }
+    let socket = socket.into_raw_fd();
+    if let Err(errno) = send_fd(socket, listener) {
+        abandon(step, errno.desc().as_bytes());
+    }
+    // Closed with plain `close(2)`: dropping an `OwnedFd` may first check the
+    // descriptor with `fcntl`, which the filter does not allow.
+    // SAFETY: both are this process's own copies, closed once; the supervisor
+    // holds its own copy of the listener.
+    unsafe {
+        libc::close(listener);
+        libc::close(socket);
+    }
+    Ok(())
+}
+// ANCHOR_END: handoff
+
+/// Ends the program's process after its filter is loaded but before the listener
+/// reached the supervisor: one line on stderr with `write(2)` and `_exit`, the only
+/// syscalls it can still make without an answer, and no allocation. The
+/// supervisor sees the socket close and exits with this status.
+fn abandon(step: &'static str, why: &[u8]) -> ! {
+    let mut line = StackLine::new();
+    line.push(step.as_bytes());
+    line.push(b": error: --learn cannot hand the listener to the supervisor: ");
+    line.push(why);
+    line.push(b"\n");
+    // Nothing more can be done if stderr fails too.
+    let _ = write_all(libc::STDERR_FILENO, line.as_bytes());
+    // SAFETY: `_exit` ends the process at once.
+    unsafe { libc::_exit(i32::from(EXIT_FILTER_FAILED)) }
+}
+
+/// Sends descriptor `fd` over the Unix socket `socket` (`SCM_RIGHTS`), with one
+/// byte of data, which a stream socket needs to carry the descriptor.
+///
+/// Written with `libc` and stack buffers because it runs under the notify filter
+/// before the supervisor can answer: nix's `sendmsg` allocates its control buffer.
+fn send_fd(socket: RawFd, fd: RawFd) -> Result<(), Errno> {
+    /// Room for one `cmsghdr` and one descriptor, aligned as a `cmsghdr`.
+    #[repr(C)]
+    union Control {
+        header: libc::cmsghdr,
+        bytes: [u8; 64],
+    }
+    let mut byte = [0u8; 1];
+    let mut data = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: byte.len(),
+    };
+    let mut control = Control { bytes: [0; 64] };
+    let fd_size = std::mem::size_of::<RawFd>() as u32;
+    // SAFETY: every pointer refers to a live stack value; the control buffer is
+    // zeroed, aligned for a `cmsghdr` and larger than CMSG_SPACE of one descriptor.
+    unsafe {
+        let mut message: libc::msghdr = std::mem::zeroed();
+        message.msg_iov = &mut data;
+        message.msg_iovlen = 1;
+        message.msg_control = std::ptr::addr_of_mut!(control).cast();
+        message.msg_controllen = libc::CMSG_SPACE(fd_size) as _;
+        let header = libc::CMSG_FIRSTHDR(&message);
+        (*header).cmsg_level = libc::SOL_SOCKET;
+        (*header).cmsg_type = libc::SCM_RIGHTS;
+        (*header).cmsg_len = libc::CMSG_LEN(fd_size) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(header).cast::<RawFd>(), fd);
+        loop {
+            match Errno::result(libc::sendmsg(socket, &message, libc::MSG_NOSIGNAL)) {
+                Err(Errno::EINTR) => continue,
+                result => return result.map(drop),
+            }
+        }
+    }
+}
+
+/// In the supervisor: waits for the listener on `socket`. `None` when the socket
+/// closed without one: the program's process failed before the hand-over, and
+/// has said why.
+fn receive_listener(socket: &OwnedFd) -> Result<Option<OwnedFd>, StepError> {
+    let mut ready = [PollFd::new(socket.as_fd(), PollFlags::POLLIN)];
+    loop {
+        match poll(&mut ready, PollTimeout::from(HANDOFF_TIMEOUT_MS)) {
+            Ok(0) => {
+                return Err(StepError::Supervisor {
+                    doing: "waiting for the listener",
+                    source: "the program's process did not send it in time".into(),
+                })
+            }
+            Ok(_) => break,
+            Err(Errno::EINTR) => continue,
+            Err(errno) => return Err(supervisor_error("waiting for the listener", errno)),
+        }
+    }
+    let mut byte = [0u8; 1];
+    let mut data = [IoSliceMut::new(&mut byte)];
+    let mut control = nix::cmsg_space!(RawFd);
+    let message = recvmsg::<()>(
+        socket.as_raw_fd(),
+        &mut data,
+        Some(&mut control),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    )
+    .map_err(|errno| supervisor_error("receiving the listener", errno))?;
+    let control = message
+        .cmsgs()
+        .map_err(|errno| supervisor_error("receiving the listener", errno))?;
+    for item in control {
+        if let ControlMessageOwned::ScmRights(fds) = item {
+            if let Some(&fd) = fds.first() {
+                // SAFETY: the kernel just installed this descriptor for this process.
+                return Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A syscall the supervisor was notified of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Learned {
+    /// Its name on the architecture it was made on, when libseccomp knows one.
+    pub name: Option<String>,
+    /// Its number on that architecture.
+    pub nr: i32,
+}
+
+impl Learned {
+    /// `NAME(NR)`, the form step 3's reporter uses.
+    pub fn report_form(&self) -> String {
+        format!("{}({})", self.name.as_deref().unwrap_or(""), self.nr)
+    }
+}
+
+/// What the supervisor saw while the program ran.
+struct Supervision {
+    /// The program's process.
+    program: Pid,
+    /// Every notified syscall (by architecture and number), in first-seen order.
+    seen: Vec<(ScmpArch, ScmpSyscall)>,
+    /// How the program's process ended.
+    program_ending: Option<Ending>,
+    /// How each process it forked ended.
+    forked_endings: Vec<Ending>,
+}
+
+/// In the supervisor, after the fork: receives the listener, answers every
+/// notification until no supervised process is left, reports, and returns the
+/// program's exit status.
+fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> ExitCode {
+    let mut supervision = Supervision {
+        program,
+        seen: Vec::new(),
+        program_ending: None,
+        forked_endings: Vec::new(),
+    };
+    // Without SIGCHLD or the listener, nobody could answer the program: it is
+    // stopped rather than left waiting.
+    let stop_program = || {
+        let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
+    };
+    let sigchld = match watch_children() {
+        Ok(sigchld) => sigchld,
+        Err(err) => {
+            stop_program();
+            return fail_closed(step, &err);
+        }
+    };
+    let received = receive_listener(&socket);
+    drop(socket);
+    let (listener, failure) = match received {
+        Ok(listener) => (listener, None),
+        Err(err) => {
+            stop_program();
+            (None, Some(err))
+        }
+    };
+    let handed_over = listener.is_some();
+    let served = supervision.serve(listener, &sigchld);
+    if let Some(err) = failure.or(served.err()) {
+        return fail_closed(step, &err);
+    }
+    let Some(ending) = supervision.program_ending else {
+        return fail_closed(
+            step,
+            &StepError::Supervisor {
+                doing: "waiting for the program",
+                source: "its ending was not collected".into(),
+            },
+        );
+    };
+    // A program's process that failed before the hand-over has said why itself,
+    // and ran nothing to report on.
+    if handed_over {
+        eprint!("{}", supervision.report(step, also_allow, ending));
+    }
+    ExitCode::from(u8::try_from(ending.shell_status()).unwrap_or(u8::MAX))
+}
+
+/// Blocks SIGCHLD in the supervisor and returns a descriptor that becomes
+/// readable when one is pending, so one `poll` waits for notifications and for
+/// processes that end.
+fn watch_children() -> Result<SignalFd, StepError> {
+    let mut sigchld = SigSet::empty();
+    sigchld.add(Signal::SIGCHLD);
+    sigchld
+        .thread_block()
+        .map_err(|errno| supervisor_error("blocking SIGCHLD", errno))?;
+    SignalFd::with_flags(&sigchld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+        .map_err(|errno| supervisor_error("making a signalfd for SIGCHLD", errno))
+}
+
+impl Supervision {
+    // ANCHOR: supervisor
+    /// Answers notifications on `listener` until every supervised process has
+    /// ended and been collected.
+    ///
+    /// Processes are collected before each wait, so one that ended before SIGCHLD
+    /// was blocked is not missed. When the supervisor cannot go on, it closes the
+    /// listener: the kernel then fails every notified syscall with ENOSYS, so the
+    /// program ends one way or another instead of waiting forever.
+    fn serve(&mut self, listener: Option<OwnedFd>, sigchld: &SignalFd) -> Result<(), StepError> {
+        let mut listener = listener;
+        let mut failure = None;
+        while !self.collect_ended()? {
+            let mut ready = vec![PollFd::new(sigchld.as_fd(), PollFlags::POLLIN)];
+            if let Some(fd) = &listener {
+                ready.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+            }
+            match poll(&mut ready, PollTimeout::NONE) {
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(errno) => return Err(supervisor_error("waiting for notifications", errno)),
+            }
+            let events = |fd: &PollFd| fd.revents().unwrap_or(PollFlags::empty());
+            let children_ended = events(&ready[0]).contains(PollFlags::POLLIN);
+            let notified = ready.get(1).map_or(PollFlags::empty(), events);
+            drop(ready);
+            if children_ended {
+                // Reading the pending SIGCHLD clears it; `collect_ended` does the rest.
+                while let Ok(Some(_)) = sigchld.read_signal() {}
+            }
+            if notified.contains(PollFlags::POLLIN) {
+                if let Some(fd) = &listener {
+                    if let Err(err) = self.answer(fd.as_raw_fd()) {
+                        failure = Some(err);
+                        listener = None;
+                    }
+                }
+            } else if notified.intersects(PollFlags::POLLHUP | PollFlags::POLLERR) {
+                // No process uses the filter any more (Linux 5.8 and later say so).
+                listener = None;
+            }
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Receives one notification, notes the syscall, and lets it run.
+    fn answer(&mut self, listener: RawFd) -> Result<(), StepError> {
+        let request = match ScmpNotifReq::receive(listener) {
+            Ok(request) => request,
+            // The process was killed, or its syscall interrupted by a signal, since
+            // `poll`: nothing is waiting. (libseccomp 2.5 turns every failure of the
+            // ioctl into ECANCELED; the kernel's own errno is still in errno.)
+            Err(_) if Errno::last() == Errno::ENOENT => return Ok(()),
+            Err(source) => {
+                return Err(StepError::Supervisor {
+                    doing: "receiving a notification",
+                    source: Box::new(source),
+                })
+            }
+        };
+        let syscall = (request.data.arch, request.data.syscall);
+        if !self.seen.contains(&syscall) {
+            self.seen.push(syscall);
+        }
+        let answer = ScmpNotifResp::new_continue(request.id, ScmpNotifRespFlags::empty());
+        if let Err(source) = answer.respond(listener) {
+            // A notification that is no longer valid has nobody waiting for it: its
+            // process ended, or a signal interrupted the syscall (which is made, and
+            // notified, again after the signal handler).
+            if notify_id_valid(listener, request.id).is_ok() {
+                return Err(StepError::Supervisor {
+                    doing: "answering a notification",
+                    source: Box::new(source),
+                });
+            }
+        }
+        Ok(())
+    }
+    // ANCHOR_END: supervisor
+
+    /// Collects every supervised process that has ended, without waiting; `true`
+    /// once no process is left.
+    fn collect_ended(&mut self) -> Result<bool, StepError> {
+        loop {
+            match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
+                Ok(WaitStatus::StillAlive) => return Ok(false),
+                Ok(status) => match Ending::from_wait_status(status) {
+                    Some((pid, ending)) if pid == self.program => {
+                        self.program_ending = Some(ending)
+                    }
+                    Some((_, ending)) => self.forked_endings.push(ending),
+                    None => {}
+                },
+                Err(Errno::EINTR) => {}
+                Err(Errno::ECHILD) => return Ok(true),
+                Err(errno) => return Err(supervisor_error("collecting ended processes", errno)),
+            }
+        }
+    }
+
+    /// The syscalls seen, named on the architecture they were made on.
+    fn learned(&self) -> Vec<Learned> {
+        self.seen
+            .iter()
+            .map(|&(arch, syscall)| Learned {
+                name: syscall.get_name_by_arch(arch).ok(),
+                nr: syscall.as_raw_syscall(),
+            })
+            .collect()
+    }
+
+    /// The report printed on stderr once the program has ended.
+    fn report(&self, step: &str, also_allow: &[&str], ending: Ending) -> String {
+        let forked = match self.forked_endings.as_slice() {
+            [] => "it forked no process".to_owned(),
+            [one] => format!("the process it forked: {one}"),
+            many => format!(
+                "the {} processes it forked: {}",
+                many.len(),
+                many.iter()
+                    .map(Ending::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let list = if also_allow.is_empty() {
+            "step 2's allow list"
+        } else {
+            "the allow list (step 2's and --allow)"
+        };
+        report_text(step, &self.learned(), list, &format!("{ending}; {forked}"))
+    }
+}
+
+// ANCHOR: report
+/// The report: how the processes ended, each learned syscall as `NAME(NR)` in the
+/// order first seen, then how to allow them in step 3 and in step 4.
+pub fn report_text(step: &str, learned: &[Learned], list: &str, endings: &str) -> String {
+    let mut text = format!("{step}: the program's process: {endings}\n");
+    let count = match learned.len() {
+        0 => {
+            text.push_str(&format!(
+                "{step}: it made no syscall that {list} does not allow\n"
+            ));
+            return text;
+        }
+        1 => "1 syscall".to_owned(),
+        n => format!("{n} syscalls"),
+    };
+    text.push_str(&format!(
+        "{step}: it made {count} that {list} does not allow, first made in this order:\n"
+    ));
+    for syscall in learned {
+        text.push_str(&syscall.report_form());
+        text.push('\n');
+    }
+    let names: Vec<&str> = learned.iter().filter_map(|s| s.name.as_deref()).collect();
+    text.push_str(&format!(
+        "{step}: to allow them in step 3: --allow {}\n",
+        names.join(",")
+    ));
+    text.push_str(&format!(
+        "{step}: to allow them in step 4, add these rules to its policy \
+         (step-4-policy/policy.toml, or a copy run with --policy):\n"
+    ));
+    for name in names {
+        text.push_str(&policy_rule(name));
+    }
+    text
+}
+// ANCHOR_END: report
+
+/// The rule of step 4's policy file that allows syscall `name`, with the comment
+/// every rule of the policy carries, left for the learner to finish.
+pub fn policy_rule(name: &str) -> String {
+    format!("\n# Found by --learn: say here who needs {name}.\n[[rule]]\nsyscall = \"{name}\"\naction = \"allow\"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn learned(name: &str) -> Learned {
+        let nr = ScmpSyscall::from_name(name).unwrap().as_raw_syscall();
+        Learned {
+            name: Some(name.to_owned()),
+            nr,
+        }
+    }
+
+    #[test]
+    fn the_report_lists_each_syscall_then_how_to_allow_it() {
+        let text = report_text(
+            "step-x",
+            &[learned("clone"), learned("munmap")],
+            "step 2's allow list",
+            "exit status 0; it forked no process",
+        );
+        let clone = ScmpSyscall::from_name("clone").unwrap().as_raw_syscall();
+        let munmap = ScmpSyscall::from_name("munmap").unwrap().as_raw_syscall();
+        assert_eq!(
+            text,
+            format!(
+                "step-x: the program's process: exit status 0; it forked no process\n\
+                 step-x: it made 2 syscalls that step 2's allow list does not allow, first made in this order:\n\
+                 clone({clone})\n\
+                 munmap({munmap})\n\
+                 step-x: to allow them in step 3: --allow clone,munmap\n\
+                 step-x: to allow them in step 4, add these rules to its policy (step-4-policy/policy.toml, or a copy run with --policy):\n\
+                 \n\
+                 # Found by --learn: say here who needs clone.\n\
+                 [[rule]]\n\
+                 syscall = \"clone\"\n\
+                 action = \"allow\"\n\
+                 \n\
+                 # Found by --learn: say here who needs munmap.\n\
+                 [[rule]]\n\
+                 syscall = \"munmap\"\n\
+                 action = \"allow\"\n"
+            )
+        );
+    }
+
+    #[test]
+    fn the_rules_it_prints_are_a_valid_policy() {
+        let mut text = "default_action = \"kill\"\n".to_owned();
+        for name in ["clone", "munmap", "sigreturn"] {
+            text.push_str(&policy_rule(name));
+        }
+        let policy = crate::policy::Policy::parse("learned.toml", &text).expect("a valid policy");
+        assert_eq!(policy.rules.len(), 3);
+        policy.filter().expect("it compiles to a filter");
+    }
+
+    #[test]
+    fn one_syscall_is_counted_in_the_singular() {
+        let text = report_text("s", &[learned("clone")], "the list", "exit status 0");
+        assert!(
+            text.contains("\ns: it made 1 syscall that the list does not allow, first"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_program_that_needs_nothing_more_is_told_so() {
+        assert_eq!(
+            report_text(
+                "s",
+                &[],
+                "step 2's allow list",
+                "exit status 0; it forked no process"
+            ),
+            "s: the program's process: exit status 0; it forked no process\n\
+             s: it made no syscall that step 2's allow list does not allow\n"
+        );
+    }
+
+    /// The notify filter allows the hand-over only on its two descriptors, and
+    /// sends every other syscall to the supervisor.
+    #[test]
+    fn the_notify_filter_allows_the_hand_over_by_descriptor() {
+        let filter = notify_filter(TUTORIAL_ALLOW_LIST, 41, 42).unwrap();
+        let pfc = crate::filter::pfc_text(&filter).unwrap();
+        for name in ["sendmsg", "close"] {
+            assert!(pfc.contains(&format!("\"{name}\"")), "{pfc}");
+        }
+        assert!(pfc.contains("== 41"), "{pfc}");
+        assert!(pfc.contains("== 42"), "{pfc}");
+        let bpf = crate::bpf::listing(&crate::filter::bpf_program(&filter).unwrap());
+        assert!(bpf.contains("ret USER_NOTIF"), "{bpf}");
+    }
+}

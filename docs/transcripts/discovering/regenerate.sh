@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Regenerates the transcripts the "discovering syscalls" chapter of the book
+# includes: each file is a command as a learner types it, what it printed
+# (stdout and stderr, in the order written) and `$?`. Run it from anywhere;
+# it builds the steps first. With a Debian 13 tree at /tmp/trixie (see the
+# README's "Trying another glibc") and root, it also runs --learn there, from
+# /tmp/trixie/opt/tutorial. The order in which the program and its forked child
+# make their syscalls can change from run to run, and so can these files.
+set -euo pipefail
+top="$(cd "$(dirname "$0")/../../.." && pwd)"
+out="$top/docs/transcripts/discovering"
+cd "$top"
+cargo build -q --workspace --bins
+export PATH="$top/target/debug:$PATH"
+
+# transcript FILE COMMAND...: runs COMMAND with the tutorial's input line.
+transcript() {
+    local file="$1"
+    shift
+    {
+        printf "\$ printf 'hello seccomp\\\\n' | %s\n" "$*"
+        set +e
+        printf 'hello seccomp\n' | "$@" 2>&1
+        local status=$?
+        set -e
+        printf '$ echo $?\n%s\n' "$status"
+    } >"$out/$file"
+}
+
+# plain FILE COMMAND...: runs COMMAND without input.
+plain() {
+    local file="$1"
+    shift
+    {
+        printf '$ %s\n' "$*"
+        set +e
+        "$@" 2>&1 </dev/null
+        local status=$?
+        set -e
+        printf '$ echo $?\n%s\n' "$status"
+    } >"$out/$file"
+}
+
+# The tutorial's loop: run, add every syscall the reporter names, run again.
+allow=""
+for round in 1 2 3 4 5 6 7 8 9 10; do
+    transcript "round-$round.txt" step-3-reporting ${allow:+--allow "$allow"}
+    named=$(sed -n 's/^Looks like you also need syscall: \([a-z0-9_]*\)(.*/\1/p' \
+        "$out/round-$round.txt" | sort -u | paste -sd, -)
+    [ -n "$named" ] || break
+    allow="${allow:+$allow,}$named"
+done
+transcript learn.txt step-3-reporting --learn
+plain unknown-name.txt step-3-reporting --allow clone,clock_nanoslep
+plain foreign-name.txt step-3-reporting --allow sigreturn --print-filter
+plain step-2-pfc.txt step-2-filter --print-filter
+plain step-2-bpf.txt step-2-filter --print-filter=bpf
+plain step-3-bpf.txt step-3-reporting --print-filter=bpf
+plain learn-bpf.txt step-3-reporting --learn --print-filter=bpf
+{
+    printf "\$ printf 'hello seccomp\\\\n' | strace -f -qq step-1-baseline 2>&1 >/dev/null | sed -n '/^read(0/,\$p'\n"
+    printf 'hello seccomp\n' | strace -f -qq step-1-baseline 2>&1 >/dev/null | sed -n '/^read(0/,$p'
+} >"$out/strace.txt"
+
+if [ -x /tmp/trixie/bin/sh ] && [ "$(id -u)" = 0 ]; then
+    mkdir -p /tmp/trixie/opt/tutorial
+    cp target/debug/step-3-reporting /tmp/trixie/opt/tutorial/
+    {
+        printf "\$ printf 'hello seccomp\\\\n' | chroot /tmp/trixie /opt/tutorial/step-3-reporting --learn\n"
+        printf 'hello seccomp\n' | chroot /tmp/trixie /opt/tutorial/step-3-reporting --learn 2>&1
+        printf '$ echo $?\n%s\n' "$?"
+    } >"$out/learn-debian-13.txt"
+fi

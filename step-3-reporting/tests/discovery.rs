@@ -1,0 +1,216 @@
+//! Finding the syscalls the program needs: the tutorial's loop with `--allow`,
+//! the same in one run with `--learn`, and step 4's policy allowing all of it.
+//!
+//! Nothing here names this machine's syscalls: the loop starts from nothing and
+//! every name and number it meets is checked through libseccomp.
+
+use common::runner::Ending;
+use common::testing::{
+    assert_fails_closed_with_args, learned_syscalls, reported_syscalls, run,
+    run_with_seccomp_denied_args, sibling_binary, StepRun, OUTPUT_TO_THE_END, SLEEP_SYSCALLS,
+    TUTORIAL_INPUT,
+};
+
+const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
+
+/// More rounds than any glibc needs: each round adds at least one syscall.
+const MAX_ROUNDS: usize = 20;
+
+/// Runs step 3 with `--allow` for `names` (none: no option).
+fn run_allowing(names: &[String], extra: &[&str]) -> StepRun {
+    let list = names.join(",");
+    let mut args: Vec<&str> = extra.to_vec();
+    if !names.is_empty() {
+        args.extend(["--allow", &list]);
+    }
+    run(STEP, &args, TUTORIAL_INPUT)
+}
+
+/// Runs `--learn` and returns the run and the syscalls it listed.
+fn learn(extra: &[&str]) -> (StepRun, Vec<String>) {
+    let mut args = vec!["--learn"];
+    args.extend(extra);
+    let run = run(STEP, &args, TUTORIAL_INPUT);
+    let learned = learned_syscalls(&run);
+    (run, learned)
+}
+
+fn sorted(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names
+}
+
+/// The tutorial's loop without rebuilding: run, add what the reporter names with
+/// `--allow`, run again. It ends, within a bound, with the program running to the
+/// end like step 1; and the names it collected are exactly what `--learn` lists
+/// in one run. In a round the step and its forked child may both report, and each
+/// process that reports exits with status 1.
+///
+/// One round can end without a report: glibc 2.41 and later block every signal
+/// around `fork`, and a Trap whose SIGSYS is blocked kills the process instead of
+/// running the reporter ("Bad system call"). The learner is then stuck; here, as
+/// the book advises, `--learn` names the syscall: the first one it lists that the
+/// loop has not found yet, since both go in the order the program makes them.
+#[test]
+fn the_allow_loop_converges_to_what_learn_finds_in_one_run() {
+    let (_, learned) = learn(&[]);
+    let mut found: Vec<String> = Vec::new();
+    let last = (1..=MAX_ROUNDS)
+        .find_map(|_| {
+            let run = run_allowing(&found, &[]);
+            let endings: Vec<Ending> = std::iter::once(run.ending())
+                .chain(run.forked.iter().copied())
+                .collect();
+            let reporters = endings.iter().filter(|&&e| e == Ending::Exited(1)).count();
+            let unreported = endings.iter().filter(|e| e.is_sigsys()).count();
+            let mut new = reported_syscalls(&run);
+            assert_eq!(reporters, new.len(), "one report per process: {run:?}");
+            if new.is_empty() && unreported == 0 {
+                return Some(run);
+            }
+            for _ in 0..unreported {
+                let next = learned
+                    .iter()
+                    .find(|name| !found.contains(name) && !new.contains(name))
+                    .unwrap_or_else(|| panic!("killed by SIGSYS, but --learn lists no more"));
+                eprintln!("a SIGSYS the reporter could not catch: taking {next} from --learn");
+                new.push(next.clone());
+            }
+            new.sort();
+            new.dedup();
+            for name in new {
+                assert!(!found.contains(&name), "{name} reported although allowed");
+                found.push(name);
+            }
+            None
+        })
+        .unwrap_or_else(|| panic!("no end after {MAX_ROUNDS} rounds; found {found:?}"));
+    assert_eq!(last.stdout_text(), OUTPUT_TO_THE_END);
+    assert_eq!(last.stderr_text(), "");
+    assert_eq!(last.ending(), Ending::Exited(0));
+    assert_eq!(last.forked, [Ending::Exited(0)]);
+    assert!(!found.is_empty(), "step 2's list alone cannot be enough");
+    assert_eq!(sorted(learned), sorted(found));
+}
+
+/// `--learn` runs the program to the end, with exactly step 1's output on stdout
+/// and exit status 0, and says on stderr how both processes ended. The forked
+/// child was collected by the supervisor, not by the caller.
+#[test]
+fn learn_runs_the_program_to_the_end_and_lists_each_syscall_once() {
+    let (run, learned) = learn(&[]);
+    assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert!(run.forked.is_empty(), "{:?}", run.forked);
+    let stderr = run.stderr_text();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[0],
+        "step-3-reporting: the program's process: exit status 0; \
+         the process it forked: exit status 0"
+    );
+    let count = match learned.len() {
+        1 => "1 syscall".to_owned(),
+        n => format!("{n} syscalls"),
+    };
+    assert_eq!(
+        lines[1],
+        format!(
+            "step-3-reporting: it made {count} that step 2's allow list does not allow, \
+             first made in this order:"
+        )
+    );
+    let mut unique = learned.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), learned.len(), "each once: {learned:?}");
+    // The program's first syscall beyond the writes and the read is its sleep.
+    assert!(SLEEP_SYSCALLS.contains(&&*learned[0]), "{learned:?}");
+    assert!(
+        stderr.contains(&format!(
+            "step-3-reporting: to allow them in step 3: --allow {}\n",
+            learned.join(",")
+        )),
+        "{stderr}"
+    );
+    // Then the rules of step 4's policy file that allow them.
+    for name in &learned {
+        assert!(
+            stderr.contains(&common::learn::policy_rule(name)),
+            "{stderr}"
+        );
+    }
+}
+
+/// With everything `--learn` listed passed to `--allow`, step 3 runs to the end,
+/// and `--learn` has nothing left to list.
+#[test]
+fn what_learn_lists_is_all_step_3_needs() {
+    let (_, learned) = learn(&[]);
+    let run = run_allowing(&learned, &[]);
+    assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert_eq!(run.forked, [Ending::Exited(0)]);
+
+    let list = learned.join(",");
+    let (run, again) = learn(&["--allow", &list]);
+    assert_eq!(again, Vec::<String>::new());
+    assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
+    assert!(
+        run.stderr_text().ends_with(
+            "step-3-reporting: it made no syscall that the allow list \
+             (step 2's and --allow) does not allow\n"
+        ),
+        "{}",
+        run.stderr_text()
+    );
+}
+
+/// Everything `--learn` lists is on step 4's policy: its `--print-filter` names
+/// each syscall, and step 4 runs the program to the end.
+#[test]
+fn step_4_allows_everything_learn_lists() {
+    let Some(step_4) = sibling_binary(STEP, "step-4-policy") else {
+        eprintln!(
+            "step-4-policy is not built, so this test cannot compare with it: \
+             run `cargo test --workspace`, or `cargo build -p step-4-policy` first"
+        );
+        return;
+    };
+    let (_, learned) = learn(&[]);
+    let policy = run(&step_4, &["--print-filter"], b"");
+    assert_eq!(
+        policy.ending(),
+        Ending::Exited(0),
+        "{}",
+        policy.stderr_text()
+    );
+    for name in &learned {
+        assert!(
+            policy
+                .stdout_text()
+                .contains(&format!("syscall \"{name}\"")),
+            "step 4's policy does not name {name}:\n{}",
+            policy.stdout_text()
+        );
+    }
+    let step_4_run = run(&step_4, &[], TUTORIAL_INPUT);
+    assert_eq!(step_4_run.stdout_text(), OUTPUT_TO_THE_END);
+    assert_eq!(step_4_run.ending(), Ending::Exited(0));
+    assert_eq!(step_4_run.forked, [Ending::Exited(0)]);
+}
+
+/// Where user notification is not available (here: an outer filter refuses
+/// `seccomp(2)`, so libseccomp finds a low API level), `--learn` says so in one
+/// line and exits with status 3 without running the program.
+#[test]
+fn learn_says_so_when_user_notification_is_not_available() {
+    assert_fails_closed_with_args(STEP, &["--learn"]);
+    let run = run_with_seccomp_denied_args(STEP, &["--learn"], TUTORIAL_INPUT);
+    assert!(
+        run.stderr_text()
+            .contains("seccomp user notification is not available here"),
+        "{}",
+        run.stderr_text()
+    );
+}
