@@ -556,6 +556,40 @@ pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
     }
 }
 
+/// Runs the step at `binary` with `args` (which include `--print-filter`) and returns
+/// the filter it printed, after asserting that it exited 0 without running the
+/// program.
+#[track_caller]
+pub fn printed_filter(binary: impl AsRef<Path>, args: &[&str]) -> String {
+    let run = run(binary, args, TUTORIAL_INPUT);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    let filter = run.stdout_text();
+    assert!(
+        !filter.contains(crate::program::PROMPT),
+        "the program ran:\n{filter}"
+    );
+    filter
+}
+
+/// Asserts that libseccomp's pseudo filter code `pfc` has a rule for each syscall
+/// of `names` that this architecture has (a name of another architecture's only,
+/// such as `sigreturn` on x86_64, has none).
+#[track_caller]
+pub fn assert_pfc_names(pfc: &str, names: &[&str]) {
+    for name in names {
+        let native = ScmpSyscall::from_name(name)
+            .unwrap_or_else(|err| panic!("libseccomp does not know `{name}`: {err}"))
+            .as_raw_syscall()
+            >= 0;
+        if native {
+            assert!(
+                pfc.contains(&format!("syscall \"{name}\"")),
+                "{name}:\n{pfc}"
+            );
+        }
+    }
+}
+
 /// A syscall name libseccomp knows from another architecture but not from this
 /// one: `sigreturn` exists on i386 and 32-bit ARM only, and where it does,
 /// `socketcall` or `arm_fadvise64_64` is missing.

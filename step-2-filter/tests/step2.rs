@@ -3,10 +3,9 @@
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_killed_by_sigsys, run,
-    stdout_lines, Reach, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_killed_by_sigsys,
+    assert_pfc_names, printed_filter, run, stdout_lines, Reach, TUTORIAL_INPUT,
 };
-use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-2-filter");
 
@@ -57,33 +56,11 @@ fn help_says_what_the_step_teaches() {
 /// architecture check.
 #[test]
 fn print_filter_shows_the_allow_list_without_running_the_program() {
-    let pfc_run = run(STEP, &["--print-filter"], TUTORIAL_INPUT);
-    assert_eq!(
-        pfc_run.ending(),
-        Ending::Exited(0),
-        "{}",
-        pfc_run.stderr_text()
-    );
-    let pfc = pfc_run.stdout_text();
-    assert!(!pfc.contains("Type stuff here"), "{pfc}");
-    for name in TUTORIAL_ALLOW_LIST {
-        if ScmpSyscall::from_name(name).unwrap().as_raw_syscall() >= 0 {
-            assert!(
-                pfc.contains(&format!("syscall \"{name}\"")),
-                "{name}:\n{pfc}"
-            );
-        }
-    }
+    let pfc = printed_filter(STEP, &["--print-filter"]);
+    assert_pfc_names(&pfc, TUTORIAL_ALLOW_LIST);
     assert!(pfc.contains("action KILL_PROCESS;"), "{pfc}");
 
-    let bpf_run = run(STEP, &["--print-filter=bpf"], TUTORIAL_INPUT);
-    assert_eq!(
-        bpf_run.ending(),
-        Ending::Exited(0),
-        "{}",
-        bpf_run.stderr_text()
-    );
-    let bpf = bpf_run.stdout_text();
+    let bpf = printed_filter(STEP, &["--print-filter=bpf"]);
     assert_bpf_checks_the_architecture_first(&bpf);
     assert!(bpf.contains("ret ALLOW\n"), "{bpf}");
     assert!(bpf.contains("ret KILL_PROCESS\n"), "{bpf}");

@@ -3,10 +3,10 @@
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, foreign_syscall_name,
-    report_line_for, reported_syscalls, run, stdout_lines, Reach, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
+    foreign_syscall_name, printed_filter, report_line_for, reported_syscalls, run, stdout_lines,
+    Reach, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
-use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
 
@@ -127,37 +127,11 @@ fn allow_moves_the_report_past_the_allowed_syscall() {
 /// the rest; the BPF form starts with the architecture check.
 #[test]
 fn print_filter_shows_the_trapping_filter_without_running_the_program() {
-    let pfc_run = run(
-        STEP,
-        &["--print-filter", "--allow", "clone"],
-        TUTORIAL_INPUT,
-    );
-    assert_eq!(
-        pfc_run.ending(),
-        Ending::Exited(0),
-        "{}",
-        pfc_run.stderr_text()
-    );
-    let pfc = pfc_run.stdout_text();
-    assert!(!pfc.contains("Type stuff here"), "{pfc}");
-    for name in TUTORIAL_ALLOW_LIST.iter().chain(&["clone"]) {
-        if ScmpSyscall::from_name(name).unwrap().as_raw_syscall() >= 0 {
-            assert!(
-                pfc.contains(&format!("syscall \"{name}\"")),
-                "{name}:\n{pfc}"
-            );
-        }
-    }
+    let pfc = printed_filter(STEP, &["--print-filter", "--allow", "clone"]);
+    assert_pfc_names(&pfc, &[TUTORIAL_ALLOW_LIST, &["clone"]].concat());
     assert!(pfc.contains("action TRAP;"), "{pfc}");
 
-    let bpf_run = run(STEP, &["--print-filter=bpf"], TUTORIAL_INPUT);
-    assert_eq!(
-        bpf_run.ending(),
-        Ending::Exited(0),
-        "{}",
-        bpf_run.stderr_text()
-    );
-    let bpf = bpf_run.stdout_text();
+    let bpf = printed_filter(STEP, &["--print-filter=bpf"]);
     assert_bpf_checks_the_architecture_first(&bpf);
     assert!(bpf.contains("ret TRAP\n"), "{bpf}");
     assert!(bpf.contains("ret KILL_PROCESS\n"), "{bpf}");
@@ -166,9 +140,7 @@ fn print_filter_shows_the_trapping_filter_without_running_the_program() {
 /// With `--learn`, `--print-filter` shows the user-notification filter instead.
 #[test]
 fn print_filter_with_learn_shows_the_notify_filter() {
-    let run = run(STEP, &["--learn", "--print-filter=bpf"], TUTORIAL_INPUT);
-    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
-    let bpf = run.stdout_text();
+    let bpf = printed_filter(STEP, &["--learn", "--print-filter=bpf"]);
     assert!(bpf.contains("ret USER_NOTIF\n"), "{bpf}");
     assert!(bpf.contains("; sendmsg\n"), "{bpf}");
     assert!(!bpf.contains("ret TRAP"), "{bpf}");

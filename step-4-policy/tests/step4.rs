@@ -11,10 +11,9 @@ use common::filter::TUTORIAL_ALLOW_LIST;
 use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending};
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, run, Reach, StepRun,
-    SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
+    printed_filter, run, Reach, StepRun, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
-use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 
@@ -221,29 +220,7 @@ fn the_book_shows_what_step_4_prints() {
 /// architecture check.
 #[test]
 fn print_filter_shows_the_policy_without_running_the_program() {
-    let pfc_run = run(STEP, &["--print-filter"], TUTORIAL_INPUT);
-    assert_eq!(
-        pfc_run.ending(),
-        Ending::Exited(0),
-        "{}",
-        pfc_run.stderr_text()
-    );
-    let pfc = pfc_run.stdout_text();
-    assert!(!pfc.contains("Type stuff here"), "{pfc}");
-    for name in TUTORIAL_ALLOW_LIST.iter().chain(SLEEP_SYSCALLS) {
-        if ScmpSyscall::from_name(name).unwrap().as_raw_syscall() >= 0 {
-            assert!(
-                pfc.contains(&format!("syscall \"{name}\"")),
-                "{name}:\n{pfc}"
-            );
-        }
-    }
-    let bpf_run = run(STEP, &["--print-filter=bpf"], TUTORIAL_INPUT);
-    assert_eq!(
-        bpf_run.ending(),
-        Ending::Exited(0),
-        "{}",
-        bpf_run.stderr_text()
-    );
-    assert_bpf_checks_the_architecture_first(&bpf_run.stdout_text());
+    let pfc = printed_filter(STEP, &["--print-filter"]);
+    assert_pfc_names(&pfc, &[TUTORIAL_ALLOW_LIST, SLEEP_SYSCALLS].concat());
+    assert_bpf_checks_the_architecture_first(&printed_filter(STEP, &["--print-filter=bpf"]));
 }
