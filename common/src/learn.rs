@@ -419,9 +419,11 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
         );
     };
     // A program's process that failed before the hand-over has said why itself,
-    // and ran nothing to report on.
+    // and ran nothing to report on. A stderr that went away (`2>&1 | head`) loses
+    // the report, but must not turn the program's status into a panic's.
     if handed_over {
-        eprint!("{}", supervision.report(step, also_allow, ending));
+        let report = supervision.report(step, also_allow, ending);
+        let _ = write_all(libc::STDERR_FILENO, report.as_bytes());
     }
     ExitCode::from(u8::try_from(ending.shell_status()).unwrap_or(u8::MAX))
 }
