@@ -388,11 +388,17 @@ fn compare_comment(op: &str, k: u32, state: State) -> Option<String> {
         }
         Holds::SyscallNumber => {
             let arch = state.arch?;
-            if arch == sys::SCMP_ARCH_X86_64 && op == "jge" && k == X32_SYSCALL_BIT {
-                return Some("x32 syscall numbers (bit 30 set)".to_owned());
-            }
-            if k == u32::MAX && op == "jeq" {
-                return Some("-1 (a syscall a tracer skipped), not x32".to_owned());
+            // libseccomp's x32 guard, which only x86_64 filters have.
+            if arch == sys::SCMP_ARCH_X86_64 {
+                match (op, k) {
+                    ("jge", X32_SYSCALL_BIT) => {
+                        return Some("x32 syscall numbers (bit 30 set)".to_owned())
+                    }
+                    ("jeq", u32::MAX) => {
+                        return Some("-1 (a syscall a tracer skipped), not x32".to_owned())
+                    }
+                    _ => {}
+                }
             }
             let name = syscall_name(arch, k as i32)?;
             Some(match op {
@@ -847,7 +853,9 @@ mod tests {
         }
         if arch == sys::SCMP_ARCH_X86_64 {
             assert!(
-                text.contains("jge #0x40000000 jt ") && text.contains("; x32 syscall numbers"),
+                text.contains("jge #0x40000000 jt ")
+                    && text.contains("; x32 syscall numbers")
+                    && text.contains("; -1 (a syscall a tracer skipped), not x32"),
                 "{text}"
             );
         }
