@@ -66,7 +66,9 @@ use crate::runner::Ending;
 pub const NOTIFY_API_LEVEL: u32 = 6;
 
 /// How long the supervisor waits for the listener. The program's process only
-/// loads a filter and sends one message: this is a guard, not a pace.
+/// loads a filter and sends one message: this is a guard, not a pace. It ends a
+/// hand-over that a notified syscall blocked, as under a tracer that skips a
+/// syscall (`strace -e inject=...` turns its number into -1, which is notified).
 const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 
 /// Runs the program once under step 3's allow list plus `also_allow`, with the
