@@ -388,11 +388,17 @@ fn compare_comment(op: &str, k: u32, state: State) -> Option<String> {
         }
         Holds::SyscallNumber => {
             let arch = state.arch?;
-            if arch == sys::SCMP_ARCH_X86_64 && op == "jge" && k == X32_SYSCALL_BIT {
-                return Some("x32 syscall numbers (bit 30 set)".to_owned());
-            }
-            if k == u32::MAX && op == "jeq" {
-                return Some("-1 (a syscall a tracer skipped), not x32".to_owned());
+            // libseccomp's x32 guard, which only x86_64 filters have.
+            if arch == sys::SCMP_ARCH_X86_64 {
+                match (op, k) {
+                    ("jge", X32_SYSCALL_BIT) => {
+                        return Some("x32 syscall numbers (bit 30 set)".to_owned())
+                    }
+                    ("jeq", u32::MAX) => {
+                        return Some("-1 (a syscall a tracer skipped), not x32".to_owned())
+                    }
+                    _ => {}
+                }
             }
             let name = syscall_name(arch, k as i32)?;
             Some(match op {
@@ -609,6 +615,44 @@ mod tests {
         );
     }
 
+    /// Every ALU operation, with a constant and with `x`, and the forms of loads,
+    /// jumps and returns the first test leaves out.
+    #[test]
+    fn every_operation_and_operand_source_reads_as_bpf_asm() {
+        // In the kernel's order, BPF_ADD (0x00) to BPF_XOR (0xa0).
+        let ops = [
+            "add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "neg", "mod", "xor",
+        ];
+        let mut instructions = Vec::new();
+        let mut expected = Vec::new();
+        for (i, op) in ops.iter().enumerate() {
+            let code = 0x04 | (i as u16) << 4;
+            instructions.push((code, 0, 0, 3));
+            instructions.push((code | 0x08, 0, 0, 3));
+            if *op == "neg" {
+                expected.extend(["neg".to_owned(), "neg".to_owned()]);
+            } else {
+                expected.extend([format!("{op} #0x3"), format!("{op} x")]);
+            }
+        }
+        // Numbered from 22, after the 22 ALU instructions.
+        let rest = [
+            ((0x48, 0, 0, 6), "ldh [x + 6]"),
+            ((0x50, 0, 0, 7), "ldb [x + 7]"),
+            ((0x81, 0, 0, 0), "ldx #len"),
+            ((0x1d, 0, 1, 0), "jeq x jt 26 jf 27"),
+            ((0x25, 2, 0, 9), "jgt #0x9 jt 29 jf 27"),
+            ((0x4d, 0, 0, 0), "jset x jt 28 jf 28"),
+            ((0x0e, 0, 0, 0), "ret x"),
+            ((0x06, 0, 0, 0x7fc0_0000), "ret USER_NOTIF"),
+        ];
+        for (insn, text) in rest {
+            instructions.push(insn);
+            expected.push(text.to_owned());
+        }
+        assert_eq!(texts(&program(&instructions)), expected);
+    }
+
     #[test]
     fn return_values_are_named_after_their_actions() {
         for (value, name) in [
@@ -625,6 +669,61 @@ mod tests {
         ] {
             assert_eq!(action_name(value), name);
         }
+    }
+
+    /// Every action libseccomp can return and the comparisons its argument
+    /// checks use, as libseccomp really generates them.
+    #[test]
+    fn a_libseccomp_filter_with_every_action_reads_back() {
+        use libseccomp::{scmp_cmp, ScmpFilterContext};
+
+        let mut filter = ScmpFilterContext::new(ScmpAction::Log).unwrap();
+        let rules = [
+            (ScmpAction::Errno(13), "openat", scmp_cmp!($arg2 > 5)),
+            (
+                ScmpAction::Trace(7),
+                "ioctl",
+                scmp_cmp!($arg1 >= 0x1_0000_0000),
+            ),
+            (ScmpAction::Trap, "mmap", scmp_cmp!($arg2 & 4 == 4)),
+            (ScmpAction::KillThread, "kill", scmp_cmp!($arg0 != 1)),
+            (ScmpAction::Notify, "getpid", scmp_cmp!($arg0 < 3)),
+        ];
+        for (action, name, condition) in rules {
+            let syscall = ScmpSyscall::from_name(name).unwrap();
+            filter
+                .add_rule_conditional(action, syscall, &[condition])
+                .unwrap();
+        }
+        filter.set_act_badarch(ScmpAction::KillProcess).unwrap();
+        let text = listing(&bpf_program(&filter).unwrap());
+        for expected in [
+            "ret ERRNO(13)",
+            "ret TRACE(7)",
+            "ret TRAP",
+            "ret KILL_THREAD",
+            "ret USER_NOTIF",
+            "ret LOG",
+            "ret KILL_PROCESS",
+            "jgt #0x5 jt ",
+            "jge #0x3 jt ",
+            "and #0x4",
+            "; A = argument 1, high 32 bits",
+            "; A = argument 2, low 32 bits",
+        ] {
+            assert!(text.contains(expected), "{expected}:\n{text}");
+        }
+        for name in ["openat", "ioctl", "mmap", "kill", "getpid"] {
+            assert!(
+                text.lines()
+                    .any(|line| line.ends_with(&format!("; {name}"))),
+                "{name}:\n{text}"
+            );
+        }
+        assert!(
+            !text.contains(".insn") && !text.contains("unreachable"),
+            "{text}"
+        );
     }
 
     /// The C tutorial's hand-written filter for step 2 (shortened): the comments
@@ -754,7 +853,9 @@ mod tests {
         }
         if arch == sys::SCMP_ARCH_X86_64 {
             assert!(
-                text.contains("jge #0x40000000 jt ") && text.contains("; x32 syscall numbers"),
+                text.contains("jge #0x40000000 jt ")
+                    && text.contains("; x32 syscall numbers")
+                    && text.contains("; -1 (a syscall a tracer skipped), not x32"),
                 "{text}"
             );
         }

@@ -66,7 +66,9 @@ use crate::runner::Ending;
 pub const NOTIFY_API_LEVEL: u32 = 6;
 
 /// How long the supervisor waits for the listener. The program's process only
-/// loads a filter and sends one message: this is a guard, not a pace.
+/// loads a filter and sends one message: this is a guard, not a pace. It ends a
+/// hand-over that a notified syscall blocked, as under a tracer that skips a
+/// syscall (`strace -e inject=...` turns its number into -1, which is notified).
 const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 
 /// Runs the program once under step 3's allow list plus `also_allow`, with the
@@ -76,6 +78,10 @@ const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 /// so that process ends by returning from `main`, exactly as in the other steps;
 /// in the supervising process it returns the program's exit status once the
 /// program and every process it forked have ended.
+///
+/// Call it only while the process has one thread, as a step's `main` does: after
+/// the fork, the program's process allocates while it builds its filter, which
+/// is sound only when no other thread could have held the allocator's lock.
 pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> ExitCode {
     let allow_list = step_3_allow_list(also_allow);
     let (supervisor_end, program_end) = match check_available().and_then(|()| handoff_socket()) {
@@ -86,7 +92,8 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
     if let Err(errno) = nix::sys::prctl::set_child_subreaper(true) {
         return fail_closed(step, &supervisor_error("becoming a child subreaper", errno));
     }
-    // SAFETY: the step has no other threads, so the child may do anything.
+    // SAFETY: the step has no other threads (see above), so the child may do
+    // anything the parent may, allocation included.
     match unsafe { fork() } {
         Err(errno) => fail_closed(step, &supervisor_error("forking", errno)),
         Ok(ForkResult::Child) => {
@@ -162,6 +169,8 @@ fn handoff_socket() -> Result<(OwnedFd, OwnedFd), StepError> {
 /// The syscalls that hand the listener over to the supervisor are allowed too,
 /// but only on their descriptors (`socket`, `listener`): nobody could answer them
 /// yet. A descriptor is an `int`, so only the low 32 bits of the argument count.
+/// These rules stay for the whole run: a `sendmsg` or `close` the program made
+/// on those two numbers would not be reported (the tutorial program makes none).
 pub fn notify_filter(
     allow_list: &[&str],
     socket: RawFd,
@@ -419,9 +428,11 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
         );
     };
     // A program's process that failed before the hand-over has said why itself,
-    // and ran nothing to report on.
+    // and ran nothing to report on. A stderr that went away (`2>&1 | head`) loses
+    // the report, but must not turn the program's status into a panic's.
     if handed_over {
-        eprint!("{}", supervision.report(step, also_allow, ending));
+        let report = supervision.report(step, also_allow, ending);
+        let _ = write_all(libc::STDERR_FILENO, report.as_bytes());
     }
     ExitCode::from(u8::try_from(ending.shell_status()).unwrap_or(u8::MAX))
 }
@@ -572,7 +583,6 @@ impl Supervision {
     }
 }
 
-// ANCHOR: report
 /// The report: how the processes ended, each learned syscall as `NAME(NR)` in the
 /// order first seen, then how to allow them in step 3 and in step 4.
 pub fn report_text(step: &str, learned: &[Learned], list: &str, endings: &str) -> String {
@@ -608,7 +618,6 @@ pub fn report_text(step: &str, learned: &[Learned], list: &str, endings: &str) -
     }
     text
 }
-// ANCHOR_END: report
 
 /// The rule of step 4's policy file that allows syscall `name`, with the comment
 /// every rule of the policy carries, left for the learner to finish.

@@ -43,8 +43,9 @@ struct Cli {
     /// Run the program once under a user-notification filter instead: a
     /// supervisor lets every syscall run and lists on stderr, in the order first
     /// made, those the allow list does not allow, with the lines of step 4's
-    /// policy that would allow them (Linux 5.7 or later, libseccomp 2.5 or
-    /// later). With --print-filter, print that filter
+    /// policy that would allow them, and exits with the program's own status
+    /// (Linux 5.7 or later, libseccomp 2.5 or later). With --print-filter, print
+    /// that filter
     #[arg(long)]
     learn: bool,
     #[command(flatten)]
@@ -60,9 +61,10 @@ fn main() -> ExitCode {
         Err(err) => return fail_closed(STEP, &err),
     };
     if let Some(format) = cli.print_filter.format {
-        let filter = match cli.learn {
-            true => learn::filter_to_print(&also_allow),
-            false => step_filter(&also_allow),
+        let filter = if cli.learn {
+            learn::filter_to_print(&also_allow)
+        } else {
+            step_filter(&also_allow)
         };
         return print_filter::print(STEP, format, filter);
     }

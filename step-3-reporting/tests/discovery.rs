@@ -4,7 +4,9 @@
 //! Nothing here names this machine's syscalls: the loop starts from nothing and
 //! every name and number it meets is checked through libseccomp.
 
-use common::runner::Ending;
+use std::process::Command;
+
+use common::runner::{run_step_with, Ending, StdoutTo};
 use common::testing::{
     assert_fails_closed_with_args, learned_syscalls, reported_syscalls, run,
     run_with_seccomp_denied_args, sibling_binary, StepRun, OUTPUT_TO_THE_END, SLEEP_SYSCALLS,
@@ -140,6 +142,27 @@ fn learn_runs_the_program_to_the_end_and_lists_each_syscall_once() {
             "{stderr}"
         );
     }
+}
+
+/// `--learn` exits with the program's status, not with one of its own: with
+/// stdout on `/dev/full` the program fails at its prompt with status 1, and the
+/// report says so after the program's own error line.
+#[test]
+fn learn_exits_with_the_program_s_status() {
+    let run = run_step_with(
+        Command::new(STEP).arg("--learn"),
+        TUTORIAL_INPUT,
+        StdoutTo::DevFull,
+    )
+    .expect("step 3 runs");
+    assert_eq!(run.ending(), Ending::Exited(1), "{}", run.stderr_text());
+    assert!(run.forked.is_empty(), "{:?}", run.forked);
+    assert_eq!(
+        run.stderr_text(),
+        "step-3-reporting: error: writing to stdout failed: No space left on device\n\
+         step-3-reporting: the program's process: exit status 1; it forked no process\n\
+         step-3-reporting: it made no syscall that step 2's allow list does not allow\n"
+    );
 }
 
 /// With everything `--learn` listed passed to `--allow`, step 3 runs to the end,
