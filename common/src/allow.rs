@@ -19,8 +19,18 @@ use crate::filter::resolve;
 pub struct AllowArg {
     /// Also allow syscall NAME, as if it were on the allow list; repeat the
     /// option or separate names with commas (--allow clone,munmap)
-    #[arg(long = "allow", value_name = "NAME", value_delimiter = ',')]
+    #[arg(long = "allow", value_name = "NAME", value_delimiter = ',', value_parser = non_empty)]
     pub names: Vec<String>,
+}
+
+/// Refuses an empty name, as `--allow clone,` or `--allow a,,b` would give, with a
+/// usage error that says so rather than "unknown syscall name ``".
+fn non_empty(name: &str) -> Result<String, String> {
+    if name.is_empty() {
+        Err("a syscall name cannot be empty (is there a comma too many?)".to_owned())
+    } else {
+        Ok(name.to_owned())
+    }
 }
 
 impl AllowArg {

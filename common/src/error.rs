@@ -9,6 +9,7 @@
 //! handled there without allocating, because a filter may forbid the syscalls that
 //! allocation or a panic would need.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use libseccomp::error::SeccompError;
@@ -130,6 +131,8 @@ pub fn fail_closed(step: &str, err: &StepError) -> ExitCode {
         }
         cause = inner.source();
     }
-    eprintln!("{line}");
+    // Not `eprintln!`, which panics when stderr is a pipe nobody reads any more;
+    // the exit status still says what happened.
+    let _ = writeln!(std::io::stderr(), "{line}");
     ExitCode::from(err.exit_status())
 }

@@ -90,6 +90,22 @@ fn an_unknown_name_is_refused_before_anything_runs() {
     }
 }
 
+/// An empty name, as a comma too many gives, is a usage error that says so.
+#[test]
+fn an_empty_name_is_refused_before_anything_runs() {
+    for list in ["clone,", ",clone", "clone,,munmap"] {
+        let run = run(STEP, &["--allow", list], TUTORIAL_INPUT);
+        assert_eq!(run.ending(), Ending::Exited(2), "{list}");
+        assert_eq!(run.stdout_text(), "", "{list}");
+        assert!(
+            run.stderr_text()
+                .contains("a syscall name cannot be empty (is there a comma too many?)"),
+            "{list}: {}",
+            run.stderr_text()
+        );
+    }
+}
+
 /// A name that only another architecture has is accepted with a warning, and
 /// changes nothing: the program still stops at its sleep.
 #[test]
