@@ -11,9 +11,13 @@ use common::testing::{assert_killed_by_sigsys, run, StepRun};
 
 const PROBE: &str = env!("CARGO_BIN_EXE_filter-probe");
 
-/// The flags glibc's `fork` passes to `clone` on the tutorial's machines, minus
-/// the two about thread IDs: a plain fork whose child sends SIGCHLD.
+/// A plain fork: no flag, and SIGCHLD for the parent when the child ends.
 const PLAIN_FORK: u64 = libc::SIGCHLD as u64;
+
+/// What glibc's `fork` passes to `clone`: a plain fork, and the two flags that
+/// have the kernel keep the child's thread ID in the child's memory.
+const GLIBC_FORK: u64 =
+    (libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD) as u64;
 
 /// Every flag that creates a namespace through `clone`.
 const NAMESPACE_FLAGS: &[(&str, i32)] = &[
@@ -24,6 +28,15 @@ const NAMESPACE_FLAGS: &[(&str, i32)] = &[
     ("CLONE_NEWUSER", libc::CLONE_NEWUSER),
     ("CLONE_NEWPID", libc::CLONE_NEWPID),
     ("CLONE_NEWNET", libc::CLONE_NEWNET),
+];
+
+/// Flags of `clone` that make no namespace, and no plain fork either.
+const OTHER_CLONE_FLAGS: &[(&str, i32)] = &[
+    // A child that shares the process's memory.
+    ("CLONE_VM", libc::CLONE_VM),
+    // A new descriptor for the child, written where argument 2 points (the probe
+    // passes a null pointer, so without a filter the kernel answers EFAULT).
+    ("CLONE_PIDFD", libc::CLONE_PIDFD),
 ];
 
 /// Runs `filter-probe FILTER PROBE ARGS...`.
@@ -88,7 +101,7 @@ fn without_a_filter_every_probe_survives() {
         probe("none", "write-stdout-high-bits", &[]).stdout_text(),
         "x\nsurvived: returned 2\n"
     );
-    for &(name, flag) in NAMESPACE_FLAGS {
+    for &(name, flag) in NAMESPACE_FLAGS.iter().chain(OTHER_CLONE_FLAGS) {
         let run = clone_with("none", flag as u64 | PLAIN_FORK);
         assert_survived(&run);
         // As root the namespace is made and the child exits 0; without the
@@ -242,19 +255,33 @@ fn step_4_kills_a_clone_with_namespace_flags() {
     }
 }
 
+/// Under step 4, a `clone` with a flag a plain fork does not use kills the
+/// process too: a child sharing the process's memory, a new descriptor.
+#[test]
+fn step_4_kills_a_clone_with_other_flags() {
+    for &(name, flag) in OTHER_CLONE_FLAGS {
+        let run = clone_with("step-4", flag as u64 | PLAIN_FORK);
+        assert_killed(&run);
+        assert!(run.forked.is_empty(), "{name}: {:?}", run.forked);
+    }
+}
+
 /// Under step 4, a `clone` with CLONE_THREAD kills the process.
 #[test]
 fn step_4_kills_a_clone_of_a_thread() {
     assert_killed(&clone_with("step-4", libc::CLONE_THREAD as u64));
 }
 
-/// Under step 4, a plain fork through `clone` is allowed and its child exits 0:
-/// the kills above are about the flags.
+/// Under step 4, a plain fork through `clone`, with or without glibc's two
+/// thread-ID flags, is allowed and its child exits 0: the kills above are about
+/// the flags.
 #[test]
 fn step_4_allows_a_plain_fork() {
-    let run = clone_with("step-4", PLAIN_FORK);
-    assert_survived(&run);
-    assert_eq!(run.forked, [Ending::Exited(0)]);
+    for flags in [PLAIN_FORK, GLIBC_FORK] {
+        let run = clone_with("step-4", flags);
+        assert_survived(&run);
+        assert_eq!(run.forked, [Ending::Exited(0)], "flags {flags:#x}");
+    }
 }
 
 /// Under step 4, `clone3` is answered with ENOSYS, so glibc would fall back to

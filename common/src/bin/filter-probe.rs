@@ -80,7 +80,8 @@ enum Probe {
     WriteFd3,
     /// `read(3, ...)` from that `/dev/null`.
     ReadFd3,
-    /// `clone(FLAGS, 0, 0, 0, 0)`, made directly; a child it creates exits 0 at once.
+    /// `clone(FLAGS, 0, 0, 0, 0)`, made directly; a child it creates exits 0 at
+    /// once, without touching memory (with CLONE_VM it shares the probe's).
     Clone,
     /// `clone3` with no flags (a plain fork); a child it creates exits 0 at once.
     Clone3,
@@ -188,8 +189,8 @@ fn prepare() -> Result<Prepared, String> {
 /// Makes the probe's syscall; a child that `clone` or `clone3` creates exits 0
 /// at once. Returns what the syscall returned, or its errno.
 fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
-    // libc's functions return -1 and set errno; `int 0x80` returns -errno
-    // itself, as the kernel does. Everything is read the kernel's way.
+    // libc's functions return -1 and set errno; the assembly below returns
+    // -errno itself, as the kernel does. Everything is read the kernel's way.
     let from_libc = |ret: i64| match ret {
         -1 => -i64::from(Errno::last_raw()),
         ret => ret,
@@ -209,14 +210,7 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
                 let mut byte = [0u8; 1];
                 from_libc(libc::read(3, byte.as_mut_ptr().cast(), 1) as i64)
             }
-            Probe::Clone => from_libc(libc::syscall(
-                libc::SYS_clone,
-                flags,
-                0usize,
-                0usize,
-                0usize,
-                0usize,
-            )),
+            Probe::Clone => clone_child_exits(flags),
             Probe::Clone3 => {
                 // struct clone_args, its first version: flags, pidfd, child_tid,
                 // parent_tid, exit_signal, stack, stack_size, tls.
@@ -242,13 +236,75 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
             Probe::Int80 => int_0x80(prepared.umask_i386, 0o022),
         }
     };
-    if ret == 0 && matches!(probe, Probe::Clone | Probe::Clone3) {
-        exit(0); // the child of a successful clone
+    if ret == 0 && probe == Probe::Clone3 {
+        exit(0); // the child of a successful clone3
     }
     if ret < 0 {
         return Err(-ret as i32);
     }
     Ok(ret as u64)
+}
+
+/// `clone(flags, 0, 0, 0, 0)`; the child, if one is made, ends at once with
+/// `exit(0)` (which every filter allows) from inside the same assembly block.
+///
+/// With CLONE_VM the child runs in the probe's memory and on its stack: it must
+/// not return into Rust code, whose stores would land in the parent's frame.
+#[cfg(target_arch = "x86_64")]
+unsafe fn clone_child_exits(flags: u64) -> i64 {
+    let ret: i64;
+    // SAFETY: no pointers are passed; the child only makes the `exit` syscall.
+    unsafe {
+        std::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "mov rax, r9",
+            "xor edi, edi",
+            "syscall",
+            "2:",
+            inlateout("rax") libc::SYS_clone => ret,
+            in("rdi") flags, in("rsi") 0u64, in("rdx") 0u64, in("r10") 0u64, in("r8") 0u64,
+            in("r9") libc::SYS_exit,
+            out("rcx") _, out("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// The same on aarch64, whose `clone` takes the flags first too.
+#[cfg(target_arch = "aarch64")]
+unsafe fn clone_child_exits(flags: u64) -> i64 {
+    let ret: i64;
+    // SAFETY: no pointers are passed; the child only makes the `exit` syscall.
+    unsafe {
+        std::arch::asm!(
+            "svc #0",
+            "cbnz x0, 2f",
+            "mov x8, x9",
+            "svc #0",
+            "2:",
+            inlateout("x0") flags as i64 => ret,
+            in("x1") 0u64, in("x2") 0u64, in("x3") 0u64, in("x4") 0u64,
+            inlateout("x8") libc::SYS_clone => _,
+            in("x9") libc::SYS_exit,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// Elsewhere, through libc, with the child's exit in Rust: fine for a plain fork,
+/// not for a child that shares the probe's stack (CLONE_VM).
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+unsafe fn clone_child_exits(flags: u64) -> i64 {
+    // SAFETY: no pointers are passed.
+    match unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) } {
+        0 => exit(0),
+        -1 => -i64::from(Errno::last_raw()),
+        ret => ret,
+    }
 }
 
 /// Makes syscall `nr` with one argument, `arg0`, through i386's entry, `int 0x80`:
