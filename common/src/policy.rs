@@ -29,7 +29,7 @@ use nix::errno::Errno;
 use serde::Deserialize;
 
 use crate::error::StepError;
-use crate::filter::resolve;
+use crate::filter::{allow_list_filter, resolve};
 
 /// The policy step 4 ships with: the text of `step-4-policy/policy.toml`, compiled in.
 pub const SHIPPED_POLICY: &str = include_str!("../../step-4-policy/policy.toml");
@@ -233,12 +233,9 @@ impl Policy {
     /// libseccomp rule per policy rule with its argument conditions, and
     /// `KillProcess` for any syscall made through another ABI.
     pub fn filter(&self) -> Result<ScmpFilterContext, StepError> {
-        let build = |what| move |source| StepError::Build { what, source };
-        let mut filter = ScmpFilterContext::new(self.default_action.scmp())
-            .map_err(build("creating the filter context"))?;
-        filter
-            .set_act_badarch(ScmpAction::KillProcess)
-            .map_err(build("setting the bad-architecture action"))?;
+        // Steps 2 and 3's filter with an empty allow list: the default action,
+        // and the same bad-architecture action as theirs.
+        let mut filter = allow_list_filter(self.default_action.scmp(), &[])?;
         for (index, rule) in self.rules.iter().enumerate() {
             let conditions: Vec<ScmpArgCompare> =
                 rule.conditions.iter().map(|c| c.scmp()).collect();
