@@ -4,10 +4,10 @@
 //! line naming the cause on stderr and exits with [`EXIT_FILTER_FAILED`], before the
 //! program prints anything. It never carries on unfiltered. A bad policy (step 4) is
 //! refused the same way, with [`EXIT_USAGE`]: the mistake is in what was asked for,
-//! not in the kernel. Errors *after* the filter
-//! is loaded are the program's own (see [`crate::program::ProgramError`]); they are
-//! handled there without allocating, because a filter may forbid the syscalls that
-//! allocation or a panic would need.
+//! not in the kernel. Errors *after* the filter is loaded are the program's own
+//! (see [`crate::program::ProgramError`]); they are handled there without
+//! allocating, because a filter may forbid the syscalls that allocation or a panic
+//! would need.
 
 use std::io::Write as _;
 use std::process::ExitCode;

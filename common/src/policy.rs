@@ -29,7 +29,7 @@ use nix::errno::Errno;
 use serde::Deserialize;
 
 use crate::error::StepError;
-use crate::filter::resolve;
+use crate::filter::{allow_list_filter, resolve};
 
 /// The policy step 4 ships with: the text of `step-4-policy/policy.toml`, compiled in.
 pub const SHIPPED_POLICY: &str = include_str!("../../step-4-policy/policy.toml");
@@ -136,10 +136,14 @@ fn parse_errno(text: &str) -> Result<u16, PolicyProblem> {
             .ok_or(PolicyProblem::ErrnoOutOfRange(number));
     }
     // nix names every errno this architecture has; asking it keeps the numbers
-    // out of this file (they differ on some architectures).
+    // out of this file (they differ on some architectures). A number nix does not
+    // know is `UnknownErrno`, which is no errno's name.
     let mut numbers = ERRNO_RANGE;
     numbers
-        .find(|&n| format!("{:?}", Errno::from_raw(i32::from(n))) == text)
+        .find(|&n| match Errno::from_raw(i32::from(n)) {
+            Errno::UnknownErrno => false,
+            errno => format!("{errno:?}") == text,
+        })
         .ok_or_else(|| PolicyProblem::UnknownErrno(text.to_owned()))
 }
 
@@ -229,12 +233,9 @@ impl Policy {
     /// libseccomp rule per policy rule with its argument conditions, and
     /// `KillProcess` for any syscall made through another ABI.
     pub fn filter(&self) -> Result<ScmpFilterContext, StepError> {
-        let build = |what| move |source| StepError::Build { what, source };
-        let mut filter = ScmpFilterContext::new(self.default_action.scmp())
-            .map_err(build("creating the filter context"))?;
-        filter
-            .set_act_badarch(ScmpAction::KillProcess)
-            .map_err(build("setting the bad-architecture action"))?;
+        // Steps 2 and 3's filter with an empty allow list: the default action,
+        // and the same bad-architecture action as theirs.
+        let mut filter = allow_list_filter(self.default_action.scmp(), &[])?;
         for (index, rule) in self.rules.iter().enumerate() {
             let conditions: Vec<ScmpArgCompare> =
                 rule.conditions.iter().map(|c| c.scmp()).collect();
@@ -294,9 +295,10 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
         };
         let raw_rule = RuleFile::deserialize(spanned.into_inner())
             .map_err(|err| at(None, PolicyProblem::Toml(one_line(err.message()))))?;
-        let syscall = raw_rule.syscall.clone();
+        // An empty name would read as `rule 1 (, line 2)`: leave it out.
+        let syscall = Some(raw_rule.syscall.clone()).filter(|name| !name.is_empty());
         let rule = validate_rule(raw_rule, line, default_action, &rules)
-            .map_err(|problem| at(Some(&syscall), problem))?;
+            .map_err(|problem| at(syscall.as_deref(), problem))?;
         rules.push(rule);
     }
     Ok(Policy {
@@ -665,6 +667,13 @@ action = "trap"
             err.to_string(),
             "bad policy test.toml, rule 1 (wirte, line 2): unknown syscall name `wirte`: libseccomp knows no syscall of that name"
         );
+        let err = refused(&format!(
+            "{HEAD}[[rule]]\nsyscall = \"\"\naction = \"allow\"\n"
+        ));
+        assert_eq!(
+            err.to_string(),
+            "bad policy test.toml, rule 1 (line 2): unknown syscall name ``: libseccomp knows no syscall of that name"
+        );
     }
 
     #[test]
@@ -694,11 +703,13 @@ action = "trap"
                 "{err}"
             );
         }
-        let err = refused(&rule("errno ENOSUCH"));
-        assert!(
-            matches!(err.problem, PolicyProblem::UnknownErrno(_)),
-            "{err}"
-        );
+        for name in ["ENOSUCH", "UnknownErrno"] {
+            let err = refused(&rule(&format!("errno {name}")));
+            assert!(
+                matches!(err.problem, PolicyProblem::UnknownErrno(_)),
+                "{name}: {err}"
+            );
+        }
         for action in ["errno", "deny", "allow please"] {
             let err = refused(&rule(action));
             assert!(

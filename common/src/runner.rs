@@ -13,7 +13,9 @@
 //! whose reader is gone, so the tests can check how each step's error paths end.
 //!
 //! Children run with `RLIMIT_CORE` 0, so a step killed by SIGSYS leaves no core
-//! file behind. Nothing here loads a filter: filters are loaded by the step
+//! file behind, and in a process group of their own, which the runner kills when
+//! a run takes longer than [`RUN_TIMEOUT`]: a hung step fails its test instead of
+//! hanging it. Nothing here loads a filter: filters are loaded by the step
 //! binaries, in their own processes.
 
 use std::fmt;
@@ -21,13 +23,17 @@ use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Mutex, Once};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Mutex;
+use std::thread;
+use std::time::Duration;
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::resource::{setrlimit, Resource};
-use nix::sys::signal::Signal;
+use nix::sys::signal::{killpg, Signal};
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
 
 /// How one process ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,17 +153,22 @@ pub enum StdoutTo {
     ReaderGone,
 }
 
+/// How long one run may take before the runner kills every process left in it.
+/// A step needs about a second (its program sleeps for one), so only a step that
+/// hangs gets there.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// One run at a time per process: collecting orphans means waiting for *any*
 /// child, which must not take a child that another thread is waiting for.
 static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
-static BECOME_SUBREAPER: Once = Once::new();
 
 /// Runs `command` with `stdin` as its standard input, captures its stdout and
 /// stderr, and waits for it and for every process it forked.
 ///
 /// Every child process of the calling process must be started through this
 /// function or [`run_step_with`]: while they collect orphans they wait for any
-/// child at all.
+/// child at all. A run that takes longer than [`RUN_TIMEOUT`] is killed, and is
+/// an error of kind `TimedOut`.
 pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
     run_step_with(command, stdin, StdoutTo::Captured)
 }
@@ -165,17 +176,30 @@ pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
 /// Like [`run_step`], with the step's stdout set up as `stdout` says; unless it is
 /// [`StdoutTo::Captured`], the run's `stdout` is empty.
 pub fn run_step_with(command: &mut Command, stdin: &[u8], stdout: StdoutTo) -> io::Result<StepRun> {
+    run_within(command, stdin, stdout, RUN_TIMEOUT)
+}
+
+/// [`run_step_with`], killing the run's processes once it has taken `timeout`;
+/// the run is then an error of kind `TimedOut`.
+fn run_within(
+    command: &mut Command,
+    stdin: &[u8],
+    stdout: StdoutTo,
+    timeout: Duration,
+) -> io::Result<StepRun> {
     let _one_run = ONE_RUN_AT_A_TIME
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let mut subreaper = Ok(());
-    BECOME_SUBREAPER.call_once(|| subreaper = nix::sys::prctl::set_child_subreaper(true));
-    subreaper.map_err(io::Error::from)?;
+    // Setting it again is harmless, and cheaper to read than remembering it was set.
+    nix::sys::prctl::set_child_subreaper(true)?;
 
     command
         .stdin(Stdio::piped())
         .stdout(stdout_stdio(stdout)?)
-        .stderr(Stdio::piped());
+        .stderr(Stdio::piped())
+        // The step and every process it forks share this group, so the watchdog
+        // below can kill them all at once, orphans included.
+        .process_group(0);
     if stdout == StdoutTo::Closed {
         // SAFETY: `close` is async-signal-safe, so it may run between fork and exec.
         unsafe {
@@ -193,27 +217,65 @@ pub fn run_step_with(command: &mut Command, stdin: &[u8], stdout: StdoutTo) -> i
         command.pre_exec(|| setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(io::Error::from));
     }
     let mut child = command.spawn()?;
+    let watchdog = watchdog(child.id(), timeout);
 
     // Feed stdin from another thread so a step that reads little (or nothing) and
     // a large input cannot block each other. A step that stops reading closes the
     // pipe: that is its right, not an error of the run.
     let mut pipe = child.stdin.take().expect("stdin is piped");
     let input = stdin.to_vec();
-    let feeder = std::thread::spawn(move || match pipe.write_all(&input) {
+    let feeder = thread::spawn(move || match pipe.write_all(&input) {
         Err(err) if err.kind() != io::ErrorKind::BrokenPipe => Err(err),
         _ => Ok(()),
     });
     // Returns once stdout and stderr reach end of file, that is once the step and
     // every process it forked have closed them (normally by ending).
-    let output = child.wait_with_output()?;
-    feeder.join().expect("the stdin feeder does not panic")?;
-
+    let output = child.wait_with_output();
+    // Collected even when the run failed, so that no process of this run is
+    // taken for one the next run forked.
+    let forked = collect_orphans();
+    let timed_out = watchdog();
+    let fed = feeder.join().expect("the stdin feeder does not panic");
+    if timed_out {
+        return Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "{} did not end within {} s, so its processes were killed",
+                command.get_program().to_string_lossy(),
+                timeout.as_secs_f32()
+            ),
+        ));
+    }
+    let output = output?;
+    fed?;
     Ok(StepRun {
         stdout: output.stdout,
         stderr: output.stderr,
         status: output.status,
-        forked: collect_orphans()?,
+        forked: forked?,
     })
+}
+
+/// Starts a thread that kills the process group `group` with SIGKILL unless it
+/// is stopped within `timeout`. The returned function stops it and says whether
+/// it had to kill.
+///
+/// The group keeps its number until its last process is reaped, and the watchdog
+/// is stopped right after that. A kill in between finds no group (`ESRCH`): the
+/// kernel hands a number out again only after cycling through all the others.
+fn watchdog(group: u32, timeout: Duration) -> impl FnOnce() -> bool {
+    let (stop, stopped) = mpsc::channel::<()>();
+    let thread = thread::spawn(move || match stopped.recv_timeout(timeout) {
+        Err(RecvTimeoutError::Timeout) => {
+            let _ = killpg(Pid::from_raw(group as i32), Signal::SIGKILL);
+            true
+        }
+        _ => false,
+    });
+    move || {
+        drop(stop);
+        thread.join().expect("the watchdog does not panic")
+    }
 }
 
 /// The `Stdio` that sets up `stdout`; `Closed` starts as `/dev/null`, closed
@@ -290,6 +352,29 @@ mod tests {
         assert_eq!(
             echo(StdoutTo::ReaderGone).ending(),
             Ending::Signaled(libc::SIGPIPE)
+        );
+    }
+
+    /// A run that does not end is killed once it has taken its timeout, orphans
+    /// included, and is an error; nothing of it is left to wait for.
+    #[test]
+    fn a_run_that_does_not_end_is_killed_at_its_timeout() {
+        let err = run_within(
+            Command::new("sh").args(["-c", "sleep 1000 & exec sleep 1000"]),
+            b"",
+            StdoutTo::Captured,
+            Duration::from_secs(1),
+        )
+        .expect_err("the run cannot end by itself");
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert_eq!(
+            err.to_string(),
+            "sh did not end within 1 s, so its processes were killed"
+        );
+        let _one_run = ONE_RUN_AT_A_TIME.lock();
+        assert_eq!(
+            waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)),
+            Err(Errno::ECHILD)
         );
     }
 

@@ -1,6 +1,6 @@
 //! What the filters hold against: each security property of step 2's filter and
-//! step 4's policy, proven by loading the filter in a child process
-//! (`filter-probe`) and making one hostile syscall there.
+//! step 4's policy (and the architecture check of step 3's), proven by loading the
+//! filter in a child process (`filter-probe`) and making one hostile syscall there.
 //!
 //! Every hostile probe also runs without a filter, and survives: so a SIGSYS
 //! below is the filter's doing, not the probe's. The fail-closed property (no
@@ -11,9 +11,13 @@ use common::testing::{assert_killed_by_sigsys, run, StepRun};
 
 const PROBE: &str = env!("CARGO_BIN_EXE_filter-probe");
 
-/// The flags glibc's `fork` passes to `clone` on the tutorial's machines, minus
-/// the two about thread IDs: a plain fork whose child sends SIGCHLD.
+/// A plain fork: no flag, and SIGCHLD for the parent when the child ends.
 const PLAIN_FORK: u64 = libc::SIGCHLD as u64;
+
+/// What glibc's `fork` passes to `clone`: a plain fork, and the two flags that
+/// have the kernel keep the child's thread ID in the child's memory.
+const GLIBC_FORK: u64 =
+    (libc::CLONE_CHILD_SETTID | libc::CLONE_CHILD_CLEARTID | libc::SIGCHLD) as u64;
 
 /// Every flag that creates a namespace through `clone`.
 const NAMESPACE_FLAGS: &[(&str, i32)] = &[
@@ -24,6 +28,15 @@ const NAMESPACE_FLAGS: &[(&str, i32)] = &[
     ("CLONE_NEWUSER", libc::CLONE_NEWUSER),
     ("CLONE_NEWPID", libc::CLONE_NEWPID),
     ("CLONE_NEWNET", libc::CLONE_NEWNET),
+];
+
+/// Flags of `clone` that make no namespace, and no plain fork either.
+const OTHER_CLONE_FLAGS: &[(&str, i32)] = &[
+    // A child that shares the process's memory.
+    ("CLONE_VM", libc::CLONE_VM),
+    // A new descriptor for the child, written where argument 2 points (the probe
+    // passes a null pointer, so without a filter the kernel answers EFAULT).
+    ("CLONE_PIDFD", libc::CLONE_PIDFD),
 ];
 
 /// Runs `filter-probe FILTER PROBE ARGS...`.
@@ -63,18 +76,32 @@ fn assert_killed(run: &StepRun) {
 }
 
 /// The control: without a filter every probe returns (or, for `execve`, runs the
-/// new program), and a clone's child exits 0. x32 and `int 0x80` return too,
-/// with ENOSYS where the kernel has the ABI turned off.
+/// new program), and a clone's child exits 0. An x32 syscall returns too, with
+/// ENOSYS where the kernel has the x32 ABI turned off; `int 0x80` needs the
+/// kernel's i386 entry (`CONFIG_IA32_EMULATION`), which the x86_64 kernels of
+/// the usual distributions have.
 #[test]
 fn without_a_filter_every_probe_survives() {
-    let mut probes = vec!["write-fd3", "read-fd3", "clone3", "execve"];
+    let mut probes = vec![
+        "write-stdout-high-bits",
+        "write-fd3",
+        "read-fd3",
+        "clone3",
+        "execve",
+        "getpid",
+    ];
     if cfg!(target_arch = "x86_64") {
         probes.extend(["x32", "int80"]);
     }
     for name in probes {
         assert_survived(&probe("none", name, &[]));
     }
-    for &(name, flag) in NAMESPACE_FLAGS {
+    // The kernel reads only the lower 32 bits of a descriptor.
+    assert_eq!(
+        probe("none", "write-stdout-high-bits", &[]).stdout_text(),
+        "x\nsurvived: returned 2\n"
+    );
+    for &(name, flag) in NAMESPACE_FLAGS.iter().chain(OTHER_CLONE_FLAGS) {
         let run = clone_with("none", flag as u64 | PLAIN_FORK);
         assert_survived(&run);
         // As root the namespace is made and the child exits 0; without the
@@ -96,34 +123,84 @@ fn without_a_filter_every_probe_survives() {
     assert_eq!(child.forked, [Ending::Exited(0)]);
 }
 
-/// An x32 syscall number (bit 30 set) is another syscall table: step 2's filter
-/// kills it instead of letting `getpid`'s x32 twin through.
+/// Syscalls through another ABI than the native one: x32 numbers and i386's
+/// `int 0x80` entry, both on x86_64 only.
 #[cfg(target_arch = "x86_64")]
-#[test]
-fn step_2_kills_an_x32_syscall() {
-    assert_killed(&probe("step-2", "x32", &[]));
-}
+mod other_abis {
+    use common::filter::TUTORIAL_ALLOW_LIST;
+    use common::policy::{Action, Policy};
+    use common::testing::report_line_for;
+    use libseccomp::{ScmpArch, ScmpSyscall};
 
-/// A syscall through i386's `int 0x80` entry is checked as the i386 architecture,
-/// which the filter does not know: step 2's filter kills it.
-#[cfg(target_arch = "x86_64")]
-#[test]
-fn step_2_kills_an_int_0x80_syscall() {
-    assert_killed(&probe("step-2", "int80", &[]));
-}
+    use super::*;
 
-/// The same x32 guard holds under step 4's policy.
-#[cfg(target_arch = "x86_64")]
-#[test]
-fn step_4_kills_an_x32_syscall() {
-    assert_killed(&probe("step-4", "x32", &[]));
-}
+    /// The `int80` probe makes i386's `umask`, whose number is x86_64's `exit`, a
+    /// syscall steps 2 and 4 allow on every call: compared by number alone, it would
+    /// pass. So when a filter kills it, the filter's architecture check did.
+    #[track_caller]
+    fn assert_int_0x80_probe_passes_a_check_by_number() {
+        let number = |name, arch| {
+            ScmpSyscall::from_name_by_arch(name, arch)
+                .unwrap()
+                .as_raw_syscall()
+        };
+        assert_eq!(
+            number("umask", ScmpArch::X86),
+            number("exit", ScmpArch::X8664)
+        );
+        assert!(TUTORIAL_ALLOW_LIST.contains(&"exit"));
+        let policy = Policy::shipped().unwrap();
+        assert!(policy.rules.iter().any(|rule| rule.syscall == "exit"
+            && rule.action == Action::Allow
+            && rule.conditions.is_empty()));
+    }
 
-/// The same architecture check holds under step 4's policy.
-#[cfg(target_arch = "x86_64")]
-#[test]
-fn step_4_kills_an_int_0x80_syscall() {
-    assert_killed(&probe("step-4", "int80", &[]));
+    /// An x32 syscall number (bit 30 set) is another syscall table: step 2's filter
+    /// kills it. (Its default action kills every number it does not allow anyway;
+    /// that the x32 guard itself kills is shown under step 3's filter below.)
+    #[test]
+    fn step_2_kills_an_x32_syscall() {
+        assert_killed(&probe("step-2", "x32", &[]));
+    }
+
+    /// A syscall through i386's `int 0x80` entry is checked as the i386 architecture,
+    /// which the filter was not built for: step 2's filter kills it, although its
+    /// number is that of `exit`, which the filter allows.
+    #[test]
+    fn step_2_kills_an_int_0x80_syscall() {
+        assert_int_0x80_probe_passes_a_check_by_number();
+        assert_killed(&probe("step-2", "int80", &[]));
+    }
+
+    /// A syscall through another ABI gets the bad-architecture action, `KillProcess`,
+    /// even under a filter whose default action is to trap: step 3's reporter names
+    /// a native `getpid`, while `getpid`'s x32 twin and an `int 0x80` syscall die by
+    /// SIGSYS without a report.
+    #[test]
+    fn step_3_kills_other_abis_instead_of_reporting_them() {
+        let native = probe("step-3", "getpid", &[]);
+        assert_eq!(
+            native.stdout_text(),
+            format!("{}\n", report_line_for("getpid"))
+        );
+        assert_eq!(native.ending(), Ending::Exited(1));
+        assert_killed(&probe("step-3", "x32", &[]));
+        assert_killed(&probe("step-3", "int80", &[]));
+    }
+
+    /// Under step 4's policy too, an x32 syscall is killed.
+    #[test]
+    fn step_4_kills_an_x32_syscall() {
+        assert_killed(&probe("step-4", "x32", &[]));
+    }
+
+    /// The same architecture check holds under step 4's policy, whose `exit` rule
+    /// the `int 0x80` syscall's number would match.
+    #[test]
+    fn step_4_kills_an_int_0x80_syscall() {
+        assert_int_0x80_probe_passes_a_check_by_number();
+        assert_killed(&probe("step-4", "int80", &[]));
+    }
 }
 
 /// Step 2 allows `write` and `read` on any descriptor: the gap step 4 closes.
@@ -160,13 +237,31 @@ fn step_4_allows_a_write_to_stdout() {
     );
 }
 
+/// Under step 4, a descriptor is compared in all 64 bits of its argument: a write
+/// to `1 << 32 | 1`, which the kernel would take for stdout, is killed.
+#[test]
+fn step_4_compares_all_64_bits_of_a_descriptor() {
+    assert_killed(&probe("step-4", "write-stdout-high-bits", &[]));
+}
+
 /// Under step 4, a `clone` with any namespace flag kills the process, and no
 /// child is made.
 #[test]
 fn step_4_kills_a_clone_with_namespace_flags() {
     for &(name, flag) in NAMESPACE_FLAGS {
         let run = clone_with("step-4", flag as u64 | PLAIN_FORK);
-        assert_killed_by_sigsys(&run);
+        assert_killed(&run);
+        assert!(run.forked.is_empty(), "{name}: {:?}", run.forked);
+    }
+}
+
+/// Under step 4, a `clone` with a flag a plain fork does not use kills the
+/// process too: a child sharing the process's memory, a new descriptor.
+#[test]
+fn step_4_kills_a_clone_with_other_flags() {
+    for &(name, flag) in OTHER_CLONE_FLAGS {
+        let run = clone_with("step-4", flag as u64 | PLAIN_FORK);
+        assert_killed(&run);
         assert!(run.forked.is_empty(), "{name}: {:?}", run.forked);
     }
 }
@@ -177,13 +272,16 @@ fn step_4_kills_a_clone_of_a_thread() {
     assert_killed(&clone_with("step-4", libc::CLONE_THREAD as u64));
 }
 
-/// Under step 4, a plain fork through `clone` is allowed and its child exits 0:
-/// the kills above are about the flags.
+/// Under step 4, a plain fork through `clone`, with or without glibc's two
+/// thread-ID flags, is allowed and its child exits 0: the kills above are about
+/// the flags.
 #[test]
 fn step_4_allows_a_plain_fork() {
-    let run = clone_with("step-4", PLAIN_FORK);
-    assert_survived(&run);
-    assert_eq!(run.forked, [Ending::Exited(0)]);
+    for flags in [PLAIN_FORK, GLIBC_FORK] {
+        let run = clone_with("step-4", flags);
+        assert_survived(&run);
+        assert_eq!(run.forked, [Ending::Exited(0)], "flags {flags:#x}");
+    }
 }
 
 /// Under step 4, `clone3` is answered with ENOSYS, so glibc would fall back to

@@ -4,7 +4,8 @@
 //! The security tests (`common/tests/security.rs`) run this binary, never load a
 //! filter themselves: libtest runs tests on threads, and a filter applies to the
 //! whole thread group. The filters are the ones the steps ship: step 2's
-//! [`TUTORIAL_ALLOW_LIST`] with the kill action, and step 4's shipped policy.
+//! [`TUTORIAL_ALLOW_LIST`] with the kill action, step 3's with the trap action and
+//! its SIGSYS reporter, and step 4's shipped policy.
 //!
 //! Everything a probe needs (numbers, paths, the descriptor it writes to) is
 //! prepared before the filter is loaded. After it, the probe makes its syscall,
@@ -25,6 +26,7 @@ use common::fail_closed;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
 use common::program::{write_all, StackLine};
+use common::reporter;
 use libseccomp::{ScmpAction, ScmpArch, ScmpSyscall};
 use nix::errno::Errno;
 
@@ -57,6 +59,10 @@ enum FilterChoice {
     /// Step 2's: the tutorial's allow list, kill the rest.
     #[value(name = "step-2")]
     Step2,
+    /// Step 3's: the same allow list, trap the rest into the SIGSYS reporter,
+    /// which names the syscall on stdout and exits with status 1.
+    #[value(name = "step-3")]
+    Step3,
     /// Step 4's: the shipped policy.
     #[value(name = "step-4")]
     Step4,
@@ -67,26 +73,33 @@ enum FilterChoice {
 enum Probe {
     /// `write(1, ...)`: what the program does all the time.
     WriteStdout,
+    /// `write` to descriptor 1 with the argument's upper 32 bits set (`1 << 32 | 1`):
+    /// the kernel reads a descriptor as a 32-bit `int`, so it writes to stdout.
+    WriteStdoutHighBits,
     /// `write(3, ...)` to `/dev/null`, opened as descriptor 3 before the filter.
     WriteFd3,
     /// `read(3, ...)` from that `/dev/null`.
     ReadFd3,
-    /// `clone(FLAGS, 0, 0, 0, 0)`, made directly; a child it creates exits 0 at once.
+    /// `clone(FLAGS, 0, 0, 0, 0)`, made directly; a child it creates exits 0 at
+    /// once, without touching memory (with CLONE_VM it shares the probe's).
     Clone,
     /// `clone3` with no flags (a plain fork); a child it creates exits 0 at once.
     Clone3,
     /// `execve` of this binary again, to probe `write-stdout` without a filter.
     Execve,
-    /// `getpid` by its x32-ABI number (the x86_64 number with bit 30 set); x86_64 only.
+    /// `getpid`, which no step's filter allows.
+    Getpid,
+    /// `getpid` by its x32-ABI number (the native number with bit 30 set); x86_64 only.
     X32,
-    /// `getpid` through i386's `int 0x80` entry, with i386's number; x86_64 only.
+    /// `umask(022)` through i386's `int 0x80` entry, with i386's number, which is
+    /// the number of `exit` on x86_64; x86_64 only.
     Int80,
 }
 
 /// What a probe prepared before the filter.
 struct Prepared {
     getpid_x32: i64,
-    getpid_i386: i64,
+    umask_i386: i64,
     exe: CString,
     argv: [CString; 3],
 }
@@ -106,6 +119,11 @@ fn main() -> ExitCode {
             ScmpAction::KillProcess,
             TUTORIAL_ALLOW_LIST,
         )),
+        // As step 3 does it: the reporter first, then a filter that traps into it.
+        FilterChoice::Step3 => Some(
+            reporter::install()
+                .and_then(|()| allow_list_filter(ScmpAction::Trap, TUTORIAL_ALLOW_LIST)),
+        ),
         FilterChoice::Step4 => Some(Policy::shipped().and_then(|policy| policy.filter())),
     };
     if let Some(filter) = filter {
@@ -149,16 +167,16 @@ fn prepare() -> Result<Prepared, String> {
     if null != 3 && unsafe { libc::dup2(null, 3) } != 3 {
         return Err(format!("dup2: {}", std::io::Error::last_os_error()));
     }
-    let by_arch = |arch| {
-        ScmpSyscall::from_name_by_arch("getpid", arch)
+    let by_arch = |name, arch| {
+        ScmpSyscall::from_name_by_arch(name, arch)
             .map(|nr| i64::from(nr.as_raw_syscall()))
-            .map_err(|err| format!("getpid on {arch:?}: {err}"))
+            .map_err(|err| format!("{name} on {arch:?}: {err}"))
     };
     let exe = std::env::current_exe().map_err(|err| format!("finding this binary: {err}"))?;
     let exe = CString::new(exe.as_os_str().as_bytes()).map_err(|err| err.to_string())?;
     Ok(Prepared {
-        getpid_x32: by_arch(ScmpArch::X32)?,
-        getpid_i386: by_arch(ScmpArch::X86)?,
+        getpid_x32: by_arch("getpid", ScmpArch::X32)?,
+        umask_i386: by_arch("umask", ScmpArch::X86)?,
         argv: [
             exe.clone(),
             CString::from(c"none"),
@@ -171,25 +189,37 @@ fn prepare() -> Result<Prepared, String> {
 /// Makes the probe's syscall; a child that `clone` or `clone3` creates exits 0
 /// at once. Returns what the syscall returned, or its errno.
 fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
+    // libc's functions return -1 and set errno; the assembly below returns
+    // -errno itself, as the kernel does. Everything is read the kernel's way.
+    let from_libc = |ret: i64| match ret {
+        -1 => -i64::from(Errno::last_raw()),
+        ret => ret,
+    };
     // SAFETY: every call passes valid pointers or none; a child exits at once.
     let ret: i64 = unsafe {
         match probe {
-            Probe::WriteStdout => libc::write(1, b"x\n".as_ptr().cast(), 2) as i64,
-            Probe::WriteFd3 => libc::write(3, b"x".as_ptr().cast(), 1) as i64,
+            Probe::WriteStdout => from_libc(libc::write(1, b"x\n".as_ptr().cast(), 2) as i64),
+            Probe::WriteStdoutHighBits => from_libc(libc::syscall(
+                libc::SYS_write,
+                1u64 << 32 | 1,
+                b"x\n".as_ptr(),
+                2usize,
+            )),
+            Probe::WriteFd3 => from_libc(libc::write(3, b"x".as_ptr().cast(), 1) as i64),
             Probe::ReadFd3 => {
                 let mut byte = [0u8; 1];
-                libc::read(3, byte.as_mut_ptr().cast(), 1) as i64
+                from_libc(libc::read(3, byte.as_mut_ptr().cast(), 1) as i64)
             }
-            Probe::Clone => libc::syscall(libc::SYS_clone, flags, 0, 0, 0, 0),
+            Probe::Clone => clone_child_exits(flags),
             Probe::Clone3 => {
                 // struct clone_args, its first version: flags, pidfd, child_tid,
                 // parent_tid, exit_signal, stack, stack_size, tls.
                 let args: [u64; 8] = [0, 0, 0, 0, libc::SIGCHLD as u64, 0, 0, 0];
-                libc::syscall(
+                from_libc(libc::syscall(
                     libc::SYS_clone3,
                     args.as_ptr(),
                     std::mem::size_of_val(&args),
-                )
+                ))
             }
             Probe::Execve => {
                 let argv = [
@@ -199,37 +229,100 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
                     std::ptr::null(),
                 ];
                 let envp = [std::ptr::null()];
-                libc::execve(prepared.exe.as_ptr(), argv.as_ptr(), envp.as_ptr()) as i64
+                from_libc(libc::execve(prepared.exe.as_ptr(), argv.as_ptr(), envp.as_ptr()) as i64)
             }
-            Probe::X32 => libc::syscall(prepared.getpid_x32),
-            Probe::Int80 => int_0x80(prepared.getpid_i386),
+            Probe::Getpid => from_libc(libc::syscall(libc::SYS_getpid)),
+            Probe::X32 => from_libc(libc::syscall(prepared.getpid_x32)),
+            Probe::Int80 => int_0x80(prepared.umask_i386, 0o022),
         }
     };
-    if ret == 0 && matches!(probe, Probe::Clone | Probe::Clone3) {
-        exit(0); // the child of a successful clone
+    if ret == 0 && probe == Probe::Clone3 {
+        exit(0); // the child of a successful clone3
     }
     if ret < 0 {
-        // libc returns -1 and sets errno; `int 0x80` returns -errno itself.
-        let errno = if ret == -1 {
-            Errno::last_raw()
-        } else {
-            -ret as i32
-        };
-        return Err(errno);
+        return Err(-ret as i32);
     }
     Ok(ret as u64)
 }
 
-/// Makes syscall `nr` through i386's entry, `int 0x80`: the kernel then reads the
-/// number from i386's table, and seccomp sees the i386 architecture.
+/// `clone(flags, 0, 0, 0, 0)`; the child, if one is made, ends at once with
+/// `exit(0)` (which every filter allows) from inside the same assembly block.
+///
+/// With CLONE_VM the child runs in the probe's memory and on its stack: it must
+/// not return into Rust code, whose stores would land in the parent's frame.
 #[cfg(target_arch = "x86_64")]
-unsafe fn int_0x80(nr: i64) -> i64 {
+unsafe fn clone_child_exits(flags: u64) -> i64 {
     let ret: i64;
-    // SAFETY: `getpid` takes no arguments and touches no memory; the 32-bit entry
-    // may clobber r8 to r11.
+    // SAFETY: no pointers are passed; the child only makes the `exit` syscall.
     unsafe {
         std::arch::asm!(
+            "syscall",
+            "test rax, rax",
+            "jnz 2f",
+            "mov rax, r9",
+            "xor edi, edi",
+            "syscall",
+            "2:",
+            inlateout("rax") libc::SYS_clone => ret,
+            in("rdi") flags, in("rsi") 0u64, in("rdx") 0u64, in("r10") 0u64, in("r8") 0u64,
+            in("r9") libc::SYS_exit,
+            out("rcx") _, out("r11") _,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// The same on aarch64, whose `clone` takes the flags first too.
+#[cfg(target_arch = "aarch64")]
+unsafe fn clone_child_exits(flags: u64) -> i64 {
+    let ret: i64;
+    // SAFETY: no pointers are passed; the child only makes the `exit` syscall.
+    unsafe {
+        std::arch::asm!(
+            "svc #0",
+            "cbnz x0, 2f",
+            "mov x8, x9",
+            "svc #0",
+            "2:",
+            inlateout("x0") flags as i64 => ret,
+            in("x1") 0u64, in("x2") 0u64, in("x3") 0u64, in("x4") 0u64,
+            inlateout("x8") libc::SYS_clone => _,
+            in("x9") libc::SYS_exit,
+            options(nostack),
+        );
+    }
+    ret
+}
+
+/// Elsewhere, through libc, with the child's exit in Rust: fine for a plain fork,
+/// not for a child that shares the probe's stack (CLONE_VM).
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+unsafe fn clone_child_exits(flags: u64) -> i64 {
+    // SAFETY: no pointers are passed.
+    match unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) } {
+        0 => exit(0),
+        -1 => -i64::from(Errno::last_raw()),
+        ret => ret,
+    }
+}
+
+/// Makes syscall `nr` with one argument, `arg0`, through i386's entry, `int 0x80`:
+/// the kernel then reads the number from i386's table, and seccomp sees the i386
+/// architecture.
+#[cfg(target_arch = "x86_64")]
+unsafe fn int_0x80(nr: i64, arg0: u64) -> i64 {
+    let ret: i64;
+    // SAFETY: the probe's syscall (`umask`) touches no memory. i386 passes the
+    // first argument in ebx, which Rust's inline assembly may not name (LLVM
+    // keeps rbx for itself), so it is swapped in and back out around the call.
+    // The 32-bit entry may clobber r8 to r11.
+    unsafe {
+        std::arch::asm!(
+            "xchg {arg0}, rbx",
             "int 0x80",
+            "xchg {arg0}, rbx",
+            arg0 = inout(reg) arg0 => _,
             inlateout("rax") nr => ret,
             out("r8") _, out("r9") _, out("r10") _, out("r11") _,
             options(nostack),
@@ -241,7 +334,7 @@ unsafe fn int_0x80(nr: i64) -> i64 {
 
 /// There is no i386 entry on other architectures.
 #[cfg(not(target_arch = "x86_64"))]
-unsafe fn int_0x80(_nr: i64) -> i64 {
+unsafe fn int_0x80(_nr: i64, _arg0: u64) -> i64 {
     -i64::from(libc::ENOSYS)
 }
 
