@@ -84,17 +84,23 @@ impl fmt::Display for Ending {
             Ending::Exited(code) => write!(f, "exit status {code}"),
             Ending::Signaled(number) => {
                 let name = Signal::try_from(number).map_or("an unknown signal", Signal::as_str);
-                // SAFETY: `strsignal` returns a static description for any number.
-                let description = unsafe { std::ffi::CStr::from_ptr(libc::strsignal(number)) };
                 write!(
                     f,
                     "killed by {name} ({}), status {} in a shell",
-                    description.to_string_lossy(),
+                    signal_description(number),
                     self.shell_status()
                 )
             }
         }
     }
+}
+
+/// The C library's description of signal `number`, as a shell prints it for a
+/// command that signal killed: `Bad system call` for SIGSYS.
+pub fn signal_description(number: i32) -> String {
+    // SAFETY: `strsignal` returns a description for any number, valid until the next call.
+    let description = unsafe { std::ffi::CStr::from_ptr(libc::strsignal(number)) };
+    description.to_string_lossy().into_owned()
 }
 
 /// What one run of a step printed, and how its processes ended.

@@ -72,9 +72,7 @@ pub fn transcript(binary: &str, input: &[u8], run: &StepRun) -> String {
     let ending = run.ending();
     if let Ending::Signaled(signal) = ending {
         // What bash prints for a command killed by a signal: the signal's description.
-        // SAFETY: `strsignal` returns a static description for any number.
-        let description = unsafe { std::ffi::CStr::from_ptr(libc::strsignal(signal)) };
-        let _ = writeln!(text, "{}", description.to_string_lossy());
+        let _ = writeln!(text, "{}", crate::runner::signal_description(signal));
     }
     let _ = writeln!(text, "$ echo $?\n{}", ending.shell_status());
     let _ = writeln!(text, "# {binary}: {ending}");
