@@ -285,3 +285,55 @@ fn the_readme_shows_the_stored_step_2_transcript() {
         "README.md's quick start no longer shows docs/transcripts/step-2-filter.txt:\n{transcript}"
     );
 }
+
+/// The README's table of what a `read` costs under the tutorial's filters shows
+/// the run the book publishes (`docs/images/overhead.csv`): a new run that
+/// replaced the CSV and the chapter's tables must not leave the README behind.
+#[test]
+fn the_readme_shows_the_published_overhead_run() {
+    let root = workspace();
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("## What a filter costs")
+        .expect("the README has a section on what a filter costs");
+    let section = &readme[start..];
+    let section = &section[..section[3..]
+        .find("\n## ")
+        .map_or(section.len(), |end| end + 3)];
+    let csv = fs::read_to_string(root.join("docs/images/overhead.csv")).unwrap();
+    // case,syscall,ns_per_call,ratio,q1_ns,q3_ns,filters,bpf_instructions; only the
+    // case may hold a comma (and is then quoted), so the fields are counted from the end.
+    let published = |case: &str| -> Option<(f64, f64)> {
+        csv.lines().find_map(|line| {
+            let fields: Vec<&str> = line.rsplitn(8, ',').collect();
+            let name = fields.last()?.trim_matches('"').replace("\"\"", "\"");
+            (fields.len() == 8 && name == case && fields[6] == "read")
+                .then(|| (fields[5].parse().unwrap(), fields[4].parse().unwrap()))
+        })
+    };
+    let mut rows = 0;
+    for line in section.lines().filter(|line| line.starts_with("| ")) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let [case, ns, ratio] = cells[..] else {
+            panic!("README.md: a row of the cost table has other cells than 3: {line}");
+        };
+        if case == "case" {
+            continue;
+        }
+        let (csv_ns, csv_ratio) = published(case).unwrap_or_else(|| {
+            panic!("README.md shows the case `{case}`, which docs/images/overhead.csv lacks")
+        });
+        let ns: f64 = ns.parse().unwrap();
+        let ratio: f64 = ratio.trim_end_matches('×').parse().unwrap();
+        assert!(
+            (ns - csv_ns).abs() <= 0.05 + 1e-9 && (ratio - csv_ratio).abs() <= 0.005 + 1e-9,
+            "README.md shows `{case}` at {ns} ns, {ratio}×; the published run has {csv_ns} ns, \
+             {csv_ratio}×"
+        );
+        rows += 1;
+    }
+    assert!(
+        rows >= 2,
+        "README.md shows {rows} rows of the overhead bench"
+    );
+}
