@@ -337,3 +337,95 @@ fn the_readme_shows_the_published_overhead_run() {
         "README.md shows {rows} rows of the overhead bench"
     );
 }
+
+/// The text of a Markdown file without its fenced code blocks, where `](` is code.
+fn prose(text: &str) -> String {
+    let mut in_code = false;
+    let mut kept = String::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
+/// The targets of the inline links and pictures (`[text](target)`) of Markdown prose.
+fn link_targets(prose: &str) -> Vec<String> {
+    prose
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.find(')').map(|end| rest[..end].trim().to_owned()))
+        .collect()
+}
+
+/// The ids mdBook gives the headings of a chapter: lower case, letters, digits, `-`
+/// and `_` kept, spaces turned into `-`, everything else dropped.
+fn heading_ids(text: &str) -> BTreeSet<String> {
+    prose(text)
+        .lines()
+        .filter_map(|line| line.strip_prefix('#'))
+        .map(|heading| {
+            heading
+                .trim_start_matches('#')
+                .trim()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .flat_map(char::to_lowercase)
+                .collect()
+        })
+        .collect()
+}
+
+/// Asserts that every relative link of `file` (a Markdown file in `dir`) leads to a
+/// file or folder that exists and, with `#anchor`, to a heading of that chapter.
+/// mdBook builds a book with a dead link without a word.
+fn assert_links_resolve(dir: &Path, file: &str) -> usize {
+    let text = fs::read_to_string(dir.join(file)).unwrap();
+    let mut count = 0;
+    for target in link_targets(&prose(&text)) {
+        if target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        count += 1;
+        let (path, anchor) = target.split_once('#').unwrap_or((&target, ""));
+        let linked = dir.join(if path.is_empty() { file } else { path });
+        assert!(
+            linked.exists(),
+            "{} links to {target}, which does not exist",
+            dir.join(file).display()
+        );
+        if !anchor.is_empty() {
+            let chapter = fs::read_to_string(&linked).unwrap();
+            assert!(
+                heading_ids(&chapter).contains(anchor),
+                "{} links to {target}, but {} has no heading with the id `{anchor}`",
+                dir.join(file).display(),
+                linked.display()
+            );
+        }
+    }
+    count
+}
+
+/// Every link between chapters, to pictures and to files of the repository, in both
+/// books and in the README, leads somewhere, anchors included.
+#[test]
+fn links_resolve() {
+    let mut count = 0;
+    for language in LANGUAGES {
+        let src = workspace().join("docs").join(language).join("src");
+        for (chapter, _) in chapters(language) {
+            count += assert_links_resolve(&src, &chapter);
+        }
+    }
+    count += assert_links_resolve(&workspace(), "README.md");
+    assert!(count > 20, "only {count} links were checked");
+}
