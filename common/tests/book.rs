@@ -285,3 +285,147 @@ fn the_readme_shows_the_stored_step_2_transcript() {
         "README.md's quick start no longer shows docs/transcripts/step-2-filter.txt:\n{transcript}"
     );
 }
+
+/// The README's table of what a `read` costs under the tutorial's filters shows
+/// the run the book publishes (`docs/images/overhead.csv`): a new run that
+/// replaced the CSV and the chapter's tables must not leave the README behind.
+#[test]
+fn the_readme_shows_the_published_overhead_run() {
+    let root = workspace();
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("## What a filter costs")
+        .expect("the README has a section on what a filter costs");
+    let section = &readme[start..];
+    let section = &section[..section[3..]
+        .find("\n## ")
+        .map_or(section.len(), |end| end + 3)];
+    let csv = fs::read_to_string(root.join("docs/images/overhead.csv")).unwrap();
+    // case,syscall,ns_per_call,ratio,q1_ns,q3_ns,filters,bpf_instructions; only the
+    // case may hold a comma (and is then quoted), so the fields are counted from the end.
+    let published = |case: &str| -> Option<(f64, f64)> {
+        csv.lines().find_map(|line| {
+            let fields: Vec<&str> = line.rsplitn(8, ',').collect();
+            let name = fields.last()?.trim_matches('"').replace("\"\"", "\"");
+            (fields.len() == 8 && name == case && fields[6] == "read")
+                .then(|| (fields[5].parse().unwrap(), fields[4].parse().unwrap()))
+        })
+    };
+    let mut rows = 0;
+    for line in section.lines().filter(|line| line.starts_with("| ")) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let [case, ns, ratio] = cells[..] else {
+            panic!("README.md: a row of the cost table has other cells than 3: {line}");
+        };
+        if case == "case" {
+            continue;
+        }
+        let (csv_ns, csv_ratio) = published(case).unwrap_or_else(|| {
+            panic!("README.md shows the case `{case}`, which docs/images/overhead.csv lacks")
+        });
+        let ns: f64 = ns.parse().unwrap();
+        let ratio: f64 = ratio.trim_end_matches('×').parse().unwrap();
+        assert!(
+            (ns - csv_ns).abs() <= 0.05 + 1e-9 && (ratio - csv_ratio).abs() <= 0.005 + 1e-9,
+            "README.md shows `{case}` at {ns} ns, {ratio}×; the published run has {csv_ns} ns, \
+             {csv_ratio}×"
+        );
+        rows += 1;
+    }
+    assert!(
+        rows >= 2,
+        "README.md shows {rows} rows of the overhead bench"
+    );
+}
+
+/// The text of a Markdown file without its fenced code blocks, where `](` is code.
+fn prose(text: &str) -> String {
+    let mut in_code = false;
+    let mut kept = String::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
+}
+
+/// The targets of the inline links and pictures (`[text](target)`) of Markdown prose.
+fn link_targets(prose: &str) -> Vec<String> {
+    prose
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.find(')').map(|end| rest[..end].trim().to_owned()))
+        .collect()
+}
+
+/// The ids mdBook gives the headings of a chapter: lower case, letters, digits, `-`
+/// and `_` kept, spaces turned into `-`, everything else dropped.
+fn heading_ids(text: &str) -> BTreeSet<String> {
+    prose(text)
+        .lines()
+        .filter_map(|line| line.strip_prefix('#'))
+        .map(|heading| {
+            heading
+                .trim_start_matches('#')
+                .trim()
+                .chars()
+                .filter_map(|c| match c {
+                    ' ' => Some('-'),
+                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+                    _ => None,
+                })
+                .flat_map(char::to_lowercase)
+                .collect()
+        })
+        .collect()
+}
+
+/// Asserts that every relative link of `file` (a Markdown file in `dir`) leads to a
+/// file or folder that exists and, with `#anchor`, to a heading of that chapter.
+/// mdBook builds a book with a dead link without a word.
+fn assert_links_resolve(dir: &Path, file: &str) -> usize {
+    let text = fs::read_to_string(dir.join(file)).unwrap();
+    let mut count = 0;
+    for target in link_targets(&prose(&text)) {
+        if target.contains("://") || target.starts_with("mailto:") {
+            continue;
+        }
+        count += 1;
+        let (path, anchor) = target.split_once('#').unwrap_or((&target, ""));
+        let linked = dir.join(if path.is_empty() { file } else { path });
+        assert!(
+            linked.exists(),
+            "{} links to {target}, which does not exist",
+            dir.join(file).display()
+        );
+        if !anchor.is_empty() {
+            let chapter = fs::read_to_string(&linked).unwrap();
+            assert!(
+                heading_ids(&chapter).contains(anchor),
+                "{} links to {target}, but {} has no heading with the id `{anchor}`",
+                dir.join(file).display(),
+                linked.display()
+            );
+        }
+    }
+    count
+}
+
+/// Every link between chapters, to pictures and to files of the repository, in both
+/// books and in the README, leads somewhere, anchors included.
+#[test]
+fn links_resolve() {
+    let mut count = 0;
+    for language in LANGUAGES {
+        let src = workspace().join("docs").join(language).join("src");
+        for (chapter, _) in chapters(language) {
+            count += assert_links_resolve(&src, &chapter);
+        }
+    }
+    count += assert_links_resolve(&workspace(), "README.md");
+    assert!(count > 20, "only {count} links were checked");
+}
