@@ -234,15 +234,21 @@ fn the_step_2_drawing_shows_the_allow_list() {
 }
 
 /// In the Chinese book no line of a paragraph breaks between two Chinese
-/// characters: Markdown turns the line break into a space, and a space between two
-/// Chinese characters reads as a stray gap.
+/// characters, nor next to full-width punctuation: Markdown turns the line break
+/// into a space, which reads as a stray gap there. (A break between a Chinese
+/// character and a Latin word is left alone: a space is usual there.)
 #[test]
 fn chinese_paragraphs_do_not_break_between_chinese_characters() {
-    // CJK ideographs and the full-width punctuation around them.
-    let wide = |c: char| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}');
+    // Full-width punctuation, and the dashes, ellipses and quotes Chinese text uses.
+    let punctuation = |c: char| {
+        matches!(c, '\u{3000}'..='\u{303f}' | '\u{ff00}'..='\u{ffef}' | '\u{2018}'..='\u{201d}')
+            || c == '\u{2014}'
+            || c == '\u{2026}'
+    };
+    let wide = |c: char| matches!(c, '\u{3400}'..='\u{9fff}') || punctuation(c);
     let starts_block = |line: &str| {
         let line = line.trim_start();
-        ["#", "|", "<", "```", "- ", "* ", "!["]
+        ["#", "|", "<", "```", "- ", "* ", "![", "> "]
             .iter()
             .any(|start| line.starts_with(start) && !line.starts_with("<http"))
             || line
@@ -256,16 +262,18 @@ fn chinese_paragraphs_do_not_break_between_chinese_characters() {
             if pair[0].trim_start().starts_with("```") {
                 in_code = !in_code;
             }
+            // Bold markers are not printed: look at the characters inside them.
             let (Some(end), Some(start)) = (
-                pair[0].trim_end().chars().last(),
-                pair[1].trim().chars().next(),
+                pair[0].trim_end().trim_end_matches('*').chars().last(),
+                pair[1].trim().trim_start_matches('*').chars().next(),
             ) else {
                 continue;
             };
+            let gap = (wide(end) && wide(start)) || punctuation(end) || punctuation(start);
             assert!(
-                in_code || starts_block(pair[1]) || !(wide(end) && wide(start)),
-                "zh/{chapter}:{}: the line breaks between two Chinese characters, which \
-                 shows as a space: join it with the next line",
+                in_code || starts_block(pair[1]) || !gap,
+                "zh/{chapter}:{}: the line breaks between two Chinese characters or next \
+                 to full-width punctuation, which shows as a space: join it with the next line",
                 number + 1
             );
         }
