@@ -216,10 +216,19 @@ impl Policy {
 
     /// Reads, parses and validates the policy in the file at `path`.
     pub fn read(path: &Path) -> Result<Policy, StepError> {
+        use std::io::Read;
+
         let file = path.display().to_string();
-        match std::fs::read_to_string(path) {
-            Ok(text) => Policy::parse(&file, &text),
-            Err(err) => Err(PolicyError::whole(&file, PolicyProblem::Unreadable(err)).into()),
+        let refuse = |problem| Err(PolicyError::whole(&file, problem).into());
+        // Read one byte past the limit, so that a file that never ends (`--policy
+        // /dev/zero`) is refused instead of filling the memory.
+        let mut text = String::new();
+        let read = std::fs::File::open(path)
+            .and_then(|policy| policy.take(MAX_POLICY_BYTES + 1).read_to_string(&mut text));
+        match read {
+            Err(err) => refuse(PolicyProblem::Unreadable(err)),
+            Ok(length) if length as u64 > MAX_POLICY_BYTES => refuse(PolicyProblem::TooLarge),
+            Ok(_) => Policy::parse(&file, &text),
         }
     }
 
@@ -330,6 +339,12 @@ fn validate_rule(
             return Err(PolicyProblem::ArgComparedTwice(arg));
         }
         let op = match (condition.op, condition.mask) {
+            (OpName::MaskedEq, Some(mask)) if condition.value & !mask != 0 => {
+                return Err(PolicyProblem::ValueOutsideMask {
+                    mask,
+                    value: condition.value,
+                })
+            }
             (OpName::MaskedEq, Some(mask)) => ScmpCompareOp::MaskedEqual(mask),
             (OpName::MaskedEq, None) => return Err(PolicyProblem::MaskMissing),
             (_, Some(_)) => return Err(PolicyProblem::MaskWithoutMaskedEq),
@@ -443,6 +458,10 @@ impl PolicyError {
     }
 }
 
+/// The largest policy file `--policy` reads: a thousand commented rules fit with
+/// room to spare.
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
 /// What is wrong with a policy.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyProblem {
@@ -487,6 +506,17 @@ pub enum PolicyProblem {
     /// A mask on another comparison.
     #[error("`mask` goes only with op \"masked_eq\"")]
     MaskWithoutMaskedEq,
+    /// A `masked_eq` value with bits the mask clears: (argument & mask) never has them.
+    #[error("value {value:#x} has bits outside mask {mask:#x}, so (argument & mask) can never equal it and the rule would never match")]
+    ValueOutsideMask {
+        /// The rule's mask.
+        mask: u64,
+        /// The rule's value.
+        value: u64,
+    },
+    /// The file is larger than any policy needs (or never ends, like /dev/zero).
+    #[error("it is larger than {MAX_POLICY_BYTES} bytes, far more than any policy needs")]
+    TooLarge,
     /// The rule's action is the default action: libseccomp refuses such a rule.
     #[error("its action `{0}` is the default action already, so the rule would change nothing")]
     SameAsDefault(Action),
@@ -731,6 +761,19 @@ action = "trap"
         let err = refused(&rule("{ arg = 0, op = \"eq\", mask = 1, value = 0 }"));
         assert!(
             matches!(err.problem, PolicyProblem::MaskWithoutMaskedEq),
+            "{err}"
+        );
+        let err = refused(&rule(
+            "{ arg = 0, op = \"masked_eq\", mask = 0xff, value = 0x100 }",
+        ));
+        assert!(
+            matches!(
+                err.problem,
+                PolicyProblem::ValueOutsideMask {
+                    mask: 0xff,
+                    value: 0x100
+                }
+            ),
             "{err}"
         );
         let err = refused(&rule("{ arg = 0, op = \"like\", value = 0 }"));

@@ -152,9 +152,19 @@ fn a_bad_policy_is_refused_before_anything_runs() {
             "bad policy errno.toml, rule 2 (clone3, line 8): errno 5000 is out of range; a rule may answer with errno 1 to 4094",
         ),
         (
+            "mask.toml",
+            Some(format!("{head}[[rule]]\nsyscall = \"clone\"\naction = \"allow\"\nargs = [{{ arg = 0, op = \"masked_eq\", mask = 0xff, value = 0x100 }}]\n")),
+            "bad policy mask.toml, rule 2 (clone, line 8): value 0x100 has bits outside mask 0xff, so (argument & mask) can never equal it and the rule would never match",
+        ),
+        (
             "missing.toml",
             None,
             "bad policy missing.toml: cannot read it: No such file or directory (os error 2)",
+        ),
+        (
+            "/dev/zero",
+            None,
+            "bad policy /dev/zero: it is larger than 1048576 bytes, far more than any policy needs",
         ),
     ];
     for (file, text, message) in cases {
