@@ -556,6 +556,22 @@ pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
     }
 }
 
+/// Asserts that `--help` of the step at `binary` exits 0, without running the
+/// program, and mentions each of `phrases` (what the step teaches, its options).
+#[track_caller]
+pub fn assert_help_mentions(binary: impl AsRef<Path>, phrases: &[&str]) {
+    let run = run(binary, &["--help"], TUTORIAL_INPUT);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    let help = run.stdout_text();
+    assert!(
+        !help.contains(crate::program::PROMPT),
+        "the program ran:\n{help}"
+    );
+    for phrase in phrases {
+        assert!(help.contains(phrase), "{phrase}: {help}");
+    }
+}
+
 /// Runs the step at `binary` with `args` (which include `--print-filter`) and returns
 /// the filter it printed, after asserting that it exited 0 without running the
 /// program.

@@ -3,7 +3,7 @@
 //! hostile-stdout cases run against every step).
 
 use common::runner::Ending;
-use common::testing::{run, Reach, StepRun, TUTORIAL_INPUT};
+use common::testing::{assert_help_mentions, run, Reach, StepRun, TUTORIAL_INPUT};
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-1-baseline");
 
@@ -62,11 +62,5 @@ common::hostile_stdio_tests!(STEP, Reach::TheEnd);
 /// `--help` says what the step is.
 #[test]
 fn help_says_what_the_step_is() {
-    let run = run(STEP, &["--help"], b"");
-    assert!(run.status.success());
-    assert!(
-        run.stdout_text().contains("no filter"),
-        "{}",
-        run.stdout_text()
-    );
+    assert_help_mentions(STEP, &["no filter"]);
 }

@@ -3,8 +3,9 @@
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_killed_by_sigsys,
-    assert_pfc_names, printed_filter, run, stdout_lines, Reach, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
+    assert_killed_by_sigsys, assert_pfc_names, printed_filter, run, stdout_lines, Reach,
+    TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-2-filter");
@@ -39,15 +40,7 @@ fn fails_closed_when_no_filter_can_be_loaded() {
 /// `--help` says what the step teaches, and the program does not run.
 #[test]
 fn help_says_what_the_step_teaches() {
-    let run = run(STEP, &["--help"], b"");
-    assert!(run.status.success());
-    for expected in ["strict allow list", "--print-filter[=<FORMAT>]"] {
-        assert!(
-            run.stdout_text().contains(expected),
-            "{expected}: {}",
-            run.stdout_text()
-        );
-    }
+    assert_help_mentions(STEP, &["strict allow list", "--print-filter[=<FORMAT>]"]);
 }
 
 /// `--print-filter` shows the filter without running the program: the pseudo

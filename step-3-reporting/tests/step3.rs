@@ -3,9 +3,9 @@
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
-    foreign_syscall_name, printed_filter, report_line_for, reported_syscalls, run, stdout_lines,
-    Reach, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
+    assert_pfc_names, foreign_syscall_name, printed_filter, report_line_for, reported_syscalls,
+    run, stdout_lines, Reach, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -53,17 +53,15 @@ fn fails_closed_when_no_filter_can_be_loaded() {
 /// `--help` says what the step teaches and its options.
 #[test]
 fn help_says_what_the_step_teaches() {
-    let run = run(STEP, &["--help"], b"");
-    assert!(run.status.success());
-    let help = run.stdout_text();
-    for expected in [
-        "reporter",
-        "--allow <NAME>",
-        "--learn",
-        "--print-filter[=<FORMAT>]",
-    ] {
-        assert!(help.contains(expected), "{expected}: {help}");
-    }
+    assert_help_mentions(
+        STEP,
+        &[
+            "reporter",
+            "--allow <NAME>",
+            "--learn",
+            "--print-filter[=<FORMAT>]",
+        ],
+    );
 }
 
 /// A name libseccomp does not know on any architecture is refused before anything

@@ -11,8 +11,8 @@ use common::filter::TUTORIAL_ALLOW_LIST;
 use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending};
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
-    printed_filter, run, Reach, StepRun, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
+    assert_pfc_names, printed_filter, run, Reach, StepRun, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
@@ -43,12 +43,13 @@ fn fails_closed_when_no_filter_can_be_loaded() {
 /// `--help` says what the step teaches.
 #[test]
 fn help_says_what_the_step_teaches() {
-    let run = run(STEP, &["--help"], b"");
-    assert!(run.status.success());
-    assert!(
-        run.stdout_text().contains("finished policy"),
-        "{}",
-        run.stdout_text()
+    assert_help_mentions(
+        STEP,
+        &[
+            "finished policy",
+            "--policy <FILE>",
+            "--print-filter[=<FORMAT>]",
+        ],
     );
 }
 
