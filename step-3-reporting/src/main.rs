@@ -42,7 +42,7 @@ struct Cli {
     allow: AllowArg,
     /// Run the program once under a user-notification filter instead: a
     /// supervisor lets every syscall run and lists on stderr, in the order first
-    /// made, those the allow list does not allow, with the lines of step 4's
+    /// made, those the allow list does not allow, with the rules of step 4's
     /// policy that would allow them, and exits with the program's own status
     /// (Linux 5.7 or later, libseccomp 2.5 or later). With --print-filter, print
     /// that filter
