@@ -925,7 +925,7 @@ fn csv(
         for (column, s) in summary.iter().enumerate() {
             let _ = writeln!(
                 out,
-                "{},{},{:.2},{:.3},{:.2},{:.2},{},{}",
+                "{},{},{:.2},{:.2},{:.2},{:.2},{},{}",
                 csv_field(&case.name),
                 MEASURED[column].name(),
                 s.median,
