@@ -789,7 +789,7 @@ fn machine() -> Vec<(&'static str, String)> {
                 std::env::consts::ARCH
             ),
         ),
-        ("libc", libc_version()),
+        ("libc", common::tour::c_library()),
         ("libseccomp", libseccomp),
         ("date", today()),
     ];
@@ -802,20 +802,6 @@ fn machine() -> Vec<(&'static str, String)> {
         lines.push(("note", format!("this process already runs under {outer} seccomp filter(s), which every case pays for too")));
     }
     lines
-}
-
-/// The C library's version, where it says it.
-fn libc_version() -> String {
-    #[cfg(target_env = "gnu")]
-    {
-        // SAFETY: glibc returns a static, NUL-terminated string.
-        let version = unsafe { std::ffi::CStr::from_ptr(libc::gnu_get_libc_version()) };
-        format!("glibc {}", version.to_string_lossy())
-    }
-    #[cfg(not(target_env = "gnu"))]
-    {
-        std::env::consts::OS.to_owned() + " C library"
-    }
 }
 
 /// Today's date (UTC) as YYYY-MM-DD.

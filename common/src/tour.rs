@@ -182,8 +182,9 @@ impl Platform {
     }
 }
 
-/// The C library this program is linked with, and its version where it says.
-fn c_library() -> String {
+/// The C library this program is linked with, and its version where it says:
+/// `glibc 2.36`.
+pub fn c_library() -> String {
     #[cfg(target_env = "gnu")]
     {
         // SAFETY: `gnu_get_libc_version` returns a static, NUL-terminated string.
