@@ -29,7 +29,9 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use common::filter::{allow_list_filter, bpf_program, resolve, TUTORIAL_ALLOW_LIST};
+use common::filter::{
+    allow_list_filter, bpf_instructions, load_instructions, resolve, TUTORIAL_ALLOW_LIST,
+};
 use common::policy::Policy;
 use common::StepError;
 use libseccomp::{ScmpAction, ScmpArch, ScmpFilterContext, ScmpSyscall, ScmpVersion};
@@ -227,7 +229,7 @@ impl Case {
     fn new(name: &str, filters: &[ScmpFilterContext]) -> Result<Case, StepError> {
         let programs = filters
             .iter()
-            .map(|filter| bpf_program(filter).map(|bytes| instructions(&bytes)))
+            .map(bpf_instructions)
             .collect::<Result<_, _>>()?;
         let refuses_probe = filters.iter().any(|filter| {
             filter
@@ -245,20 +247,6 @@ impl Case {
     fn instructions(&self) -> usize {
         self.programs.iter().map(Vec::len).sum()
     }
-}
-
-/// Cuts libseccomp's exported bytes into `struct sock_filter`s (8 bytes each, in
-/// the machine's byte order), ready for `seccomp(2)`.
-fn instructions(bytes: &[u8]) -> Vec<libc::sock_filter> {
-    bytes
-        .chunks_exact(8)
-        .map(|b| libc::sock_filter {
-            code: u16::from_ne_bytes([b[0], b[1]]),
-            jt: b[2],
-            jf: b[3],
-            k: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
-        })
-        .collect()
 }
 
 /// Every case, in the order of the table.
@@ -519,21 +507,8 @@ fn worker(
         fail(Failure::Setup, 0, Errno::last());
     }
     for (index, program) in case.programs.iter().enumerate() {
-        let program = libc::sock_fprog {
-            len: program.len() as u16,
-            filter: program.as_ptr().cast_mut(),
-        };
-        // SAFETY: `program` points to live instructions; the kernel copies them.
-        let loaded = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER,
-                0,
-                &program,
-            )
-        };
-        if loaded != 0 {
-            fail(Failure::Load, index, Errno::last());
+        if let Err(errno) = load_instructions(program) {
+            fail(Failure::Load, index, errno);
         }
     }
     let mut report = Report {

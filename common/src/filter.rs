@@ -83,6 +83,42 @@ pub fn bpf_program(filter: &ScmpFilterContext) -> Result<Vec<u8>, StepError> {
     export_through_memfd("exporting the BPF program", |file| filter.export_bpf(file))
 }
 
+/// [`bpf_program`] cut into `struct sock_filter`s (in the machine's byte order),
+/// ready for [`load_instructions`].
+pub fn bpf_instructions(filter: &ScmpFilterContext) -> Result<Vec<libc::sock_filter>, StepError> {
+    let bytes = bpf_program(filter)?;
+    Ok(bytes
+        .chunks_exact(std::mem::size_of::<libc::sock_filter>())
+        .map(|b| libc::sock_filter {
+            code: u16::from_ne_bytes([b[0], b[1]]),
+            jt: b[2],
+            jf: b[3],
+            k: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+        })
+        .collect())
+}
+
+/// Loads a BPF program built beforehand (see [`bpf_instructions`]) with one
+/// `seccomp(2)` call, allocating nothing: for where libseccomp's `load` must not
+/// run, between `fork` and `execve`, or once another filter forbids what it needs.
+/// NO_NEW_PRIVS must be set already (or the process have `CAP_SYS_ADMIN`).
+pub fn load_instructions(program: &[libc::sock_filter]) -> Result<(), nix::errno::Errno> {
+    let fprog = libc::sock_fprog {
+        len: program.len() as u16,
+        filter: program.as_ptr().cast_mut(),
+    };
+    // SAFETY: `fprog` points to live instructions; the kernel copies them.
+    let loaded = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0,
+            &fprog as *const libc::sock_fprog,
+        )
+    };
+    nix::errno::Errno::result(loaded).map(drop)
+}
+
 /// The filter as libseccomp's pseudo filter code (PFC): the same decisions as the
 /// BPF program, written as readable `if` statements with syscall names.
 pub fn pfc_text(filter: &ScmpFilterContext) -> Result<String, StepError> {

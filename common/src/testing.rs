@@ -225,30 +225,19 @@ pub fn run_with_seccomp_denied_args(
             &[scmp_cmp!($arg0 == libc::PR_SET_SECCOMP as u64)],
         )
         .expect("prctl rule");
-    let program = crate::filter::bpf_program(&outer).expect("BPF export");
-    let instructions = program.len() / std::mem::size_of::<libc::sock_filter>();
+    let program = crate::filter::bpf_instructions(&outer).expect("BPF export");
 
     let binary = binary.as_ref();
     let mut command = Command::new(binary);
     command.args(args);
-    // SAFETY: only `prctl` runs between fork and exec, and `program` outlives the child's
-    // use of it (the kernel copies the filter during the call).
+    // SAFETY: only `prctl` and `seccomp` run between fork and exec, and `program`
+    // outlives the child's use of it (the kernel copies the filter during the call).
     unsafe {
         command.pre_exec(move || {
-            let fprog = libc::sock_fprog {
-                len: instructions as u16,
-                filter: program.as_ptr() as *mut libc::sock_filter,
-            };
-            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-                || libc::prctl(
-                    libc::PR_SET_SECCOMP,
-                    libc::SECCOMP_MODE_FILTER,
-                    &fprog as *const libc::sock_fprog,
-                ) != 0
-            {
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            Ok(())
+            crate::filter::load_instructions(&program).map_err(std::io::Error::from)
         });
     }
     crate::runner::run_step(&mut command, stdin).unwrap_or_else(|err| {
