@@ -12,6 +12,10 @@
 //! give it a hostile one instead ([`StdoutTo`]): closed, `/dev/full`, or a pipe
 //! whose reader is gone, so the tests can check how each step's error paths end.
 //!
+//! [`drive_step`] lets a test steer a run instead of feeding stdin at once: write
+//! the input, wait for a line, stop the step or kill one of its processes, and
+//! look at where each process is through [`proc`].
+//!
 //! Children run with `RLIMIT_CORE` 0, so a step killed by SIGSYS leaves no core
 //! file behind, and in a process group of their own, which the runner kills when
 //! a run takes longer than [`RUN_TIMEOUT`]: a hung step fails its test instead of
@@ -20,13 +24,14 @@
 
 use std::fmt;
 use std::fs::OpenOptions;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, ExitStatus, Stdio};
+use std::panic::AssertUnwindSafe;
+use std::process::{ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::Mutex;
-use std::thread;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
@@ -172,7 +177,7 @@ static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// stderr, and waits for it and for every process it forked.
 ///
 /// Every child process of the calling process must be started through this
-/// function or [`run_step_with`]: while they collect orphans they wait for any
+/// function, [`run_step_with`] or [`drive_step`]: while they collect orphans they wait for any
 /// child at all. A run that takes longer than [`RUN_TIMEOUT`] is killed, and is
 /// an error of kind `TimedOut`.
 pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
@@ -198,30 +203,7 @@ fn run_within(
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     // Setting it again is harmless, and cheaper to read than remembering it was set.
     nix::sys::prctl::set_child_subreaper(true)?;
-
-    command
-        .stdin(Stdio::piped())
-        .stdout(stdout_stdio(stdout)?)
-        .stderr(Stdio::piped())
-        // The step and every process it forks share this group, so the watchdog
-        // below can kill them all at once, orphans included.
-        .process_group(0);
-    if stdout == StdoutTo::Closed {
-        // SAFETY: `close` is async-signal-safe, so it may run between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                if libc::close(libc::STDOUT_FILENO) == 0 {
-                    Ok(())
-                } else {
-                    Err(io::Error::last_os_error())
-                }
-            });
-        }
-    }
-    // SAFETY: `setrlimit` is async-signal-safe, so it may run between fork and exec.
-    unsafe {
-        command.pre_exec(|| setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(io::Error::from));
-    }
+    prepare(command, stdout)?;
     let mut child = command.spawn()?;
     let watchdog = watchdog(child.id(), timeout);
 
@@ -243,14 +225,7 @@ fn run_within(
     let timed_out = watchdog();
     let fed = feeder.join().expect("the stdin feeder does not panic");
     if timed_out {
-        return Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!(
-                "{} did not end within {} s, so its processes were killed",
-                command.get_program().to_string_lossy(),
-                timeout.as_secs_f32()
-            ),
-        ));
+        return Err(timed_out_error(command, timeout));
     }
     let output = output?;
     fed?;
@@ -260,6 +235,47 @@ fn run_within(
         status: output.status,
         forked: forked?,
     })
+}
+
+/// The error of a run its watchdog had to kill.
+fn timed_out_error(command: &Command, timeout: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "{} did not end within {} s, so its processes were killed",
+            command.get_program().to_string_lossy(),
+            timeout.as_secs_f32()
+        ),
+    )
+}
+
+/// Sets up `command` as every run starts a step: stdin and stderr piped, stdout
+/// as `stdout` says, a process group of its own and no core dumps.
+fn prepare(command: &mut Command, stdout: StdoutTo) -> io::Result<()> {
+    command
+        .stdin(Stdio::piped())
+        .stdout(stdout_stdio(stdout)?)
+        .stderr(Stdio::piped())
+        // The step and every process it forks share this group, so the watchdog
+        // can kill them all at once, orphans included.
+        .process_group(0);
+    if stdout == StdoutTo::Closed {
+        // SAFETY: `close` is async-signal-safe, so it may run between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::close(libc::STDOUT_FILENO) == 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::last_os_error())
+                }
+            });
+        }
+    }
+    // SAFETY: `setrlimit` is async-signal-safe, so it may run between fork and exec.
+    unsafe {
+        command.pre_exec(|| setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(io::Error::from));
+    }
+    Ok(())
 }
 
 /// Starts a thread that kills the process group `group` with SIGKILL unless it
@@ -309,6 +325,331 @@ fn collect_orphans() -> io::Result<Vec<Ending>> {
             Err(Errno::ECHILD) => return Ok(endings),
             Err(errno) => return Err(errno.into()),
         }
+    }
+}
+
+/// How long a driven run waits for what it expects the step to do (a line on
+/// stdout, a process that stops or ends). A guard, not a pace: the step gets
+/// there in milliseconds, and only a step that never does waits this long.
+pub const GUARD: Duration = Duration::from_secs(20);
+
+/// A step started by [`drive_step`], which the caller steers while it runs: it
+/// writes stdin bit by bit, waits for what the step prints, and sends signals.
+pub struct Driven {
+    pid: Pid,
+    stdin: Option<ChildStdin>,
+    stdout: Arc<Stream>,
+    stderr: Arc<Stream>,
+}
+
+/// What a step has written to stdout or stderr so far, filled by a reader thread.
+struct Stream {
+    /// The bytes read, and whether the stream has reached end of file.
+    read: Mutex<(Vec<u8>, bool)>,
+    /// Notified whenever bytes arrive or the stream ends.
+    grew: Condvar,
+}
+
+impl Stream {
+    /// Starts a thread that reads `from` to its end into a new stream.
+    fn read_from(
+        mut from: impl Read + Send + 'static,
+    ) -> (Arc<Stream>, JoinHandle<io::Result<()>>) {
+        let stream = Arc::new(Stream {
+            read: Mutex::new((Vec::new(), false)),
+            grew: Condvar::new(),
+        });
+        let filled = Arc::clone(&stream);
+        let reader = thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            let result = loop {
+                match from.read(&mut buffer) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => filled.lock().0.extend_from_slice(&buffer[..n]),
+                    Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(err) => break Err(err),
+                }
+                filled.grew.notify_all();
+            };
+            filled.lock().1 = true;
+            filled.grew.notify_all();
+            result
+        });
+        (stream, reader)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<u8>, bool)> {
+        self.read
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The bytes read so far.
+    fn bytes(&self) -> Vec<u8> {
+        self.lock().0.clone()
+    }
+
+    /// Waits, at most [`GUARD`], until the bytes read contain `text`.
+    fn wait_for(&self, text: &[u8], name: &str) -> io::Result<()> {
+        let deadline = Instant::now() + GUARD;
+        let mut read = self.lock();
+        loop {
+            if read.0.windows(text.len().max(1)).any(|w| w == text) {
+                return Ok(());
+            }
+            let now = Instant::now();
+            if read.1 || now >= deadline {
+                let why = if read.1 {
+                    "it ended"
+                } else {
+                    "the guard ran out"
+                };
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "{name} never showed {:?} ({why}); it holds {:?}",
+                        String::from_utf8_lossy(text),
+                        String::from_utf8_lossy(&read.0)
+                    ),
+                ));
+            }
+            read = self
+                .grew
+                .wait_timeout(read, deadline - now)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+    }
+}
+
+impl Driven {
+    /// The step's process: the one the command started.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Writes `bytes` to the step's stdin, which stays open until
+    /// [`Driven::close_stdin`] or the end of the drive.
+    pub fn write_stdin(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "stdin was closed already"))?;
+        stdin.write_all(bytes)?;
+        stdin.flush()
+    }
+
+    /// Closes the step's stdin: its next read sees the end of input.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits, at most [`GUARD`], until the step has written `text` to stdout.
+    pub fn wait_for_stdout(&self, text: &str) -> io::Result<()> {
+        self.stdout.wait_for(text.as_bytes(), "stdout")
+    }
+
+    /// What the step has written to stderr so far.
+    pub fn stderr_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.bytes()).into_owned()
+    }
+}
+
+/// Starts `command` as [`run_step`] does (its own process group, no core dumps,
+/// stdout and stderr captured, orphans collected), hands it to `drive` with its
+/// stdin open, and once `drive` returns, closes stdin and waits for the step and
+/// every process it forked, as [`run_step`] does.
+///
+/// When `drive` fails, every process left in the run's group is killed with
+/// SIGKILL and collected, and its error is returned with what the step had
+/// printed: a failed drive leaves nothing behind. The run is subject to
+/// [`RUN_TIMEOUT`] as well.
+pub fn drive_step<T>(
+    command: &mut Command,
+    drive: impl FnOnce(&mut Driven) -> io::Result<T>,
+) -> io::Result<(StepRun, T)> {
+    let _one_run = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    nix::sys::prctl::set_child_subreaper(true)?;
+    prepare(command, StdoutTo::Captured)?;
+    let mut child = command.spawn()?;
+    let group = Pid::from_raw(child.id() as i32);
+    let watchdog = watchdog(child.id(), RUN_TIMEOUT);
+    let (stdout, stdout_reader) = Stream::read_from(child.stdout.take().expect("stdout is piped"));
+    let (stderr, stderr_reader) = Stream::read_from(child.stderr.take().expect("stderr is piped"));
+    let mut driven = Driven {
+        pid: group,
+        stdin: child.stdin.take(),
+        stdout: Arc::clone(&stdout),
+        stderr: Arc::clone(&stderr),
+    };
+    // A drive that panics (a failed assertion) ends the run as one that fails,
+    // then panics on once every process of the run is collected.
+    let driven_result = std::panic::catch_unwind(AssertUnwindSafe(|| drive(&mut driven)));
+    drop(driven);
+    if !matches!(driven_result, Ok(Ok(_))) {
+        let _ = killpg(group, Signal::SIGKILL);
+    }
+    let status = child.wait();
+    let read = [stdout_reader, stderr_reader]
+        .map(|reader| reader.join().expect("a stream reader does not panic"));
+    let forked = collect_orphans();
+    let timed_out = watchdog();
+    let (stdout, stderr) = (stdout.bytes(), stderr.bytes());
+    let driven_result = driven_result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let value = driven_result.map_err(|err| {
+        io::Error::new(
+            err.kind(),
+            format!(
+                "{err}\n(the run's processes were killed; stdout: {:?}, stderr: {:?})",
+                String::from_utf8_lossy(&stdout),
+                String::from_utf8_lossy(&stderr)
+            ),
+        )
+    })?;
+    if timed_out {
+        return Err(timed_out_error(command, RUN_TIMEOUT));
+    }
+    for result in read {
+        result?;
+    }
+    let run = StepRun {
+        stdout,
+        stderr,
+        status: status?,
+        forked: forked?,
+    };
+    Ok((run, value))
+}
+
+/// Calls `check` every few milliseconds until it returns something, and returns
+/// that; after [`GUARD`], an error of kind `TimedOut` that says what was awaited
+/// and what `check` last saw (`describe`).
+pub fn wait_until<T>(
+    what: &str,
+    mut check: impl FnMut() -> Option<T>,
+    describe: impl Fn() -> String,
+) -> io::Result<T> {
+    let deadline = Instant::now() + GUARD;
+    loop {
+        if let Some(value) = check() {
+            return Ok(value);
+        }
+        if Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{what}: not within {} s; {}", GUARD.as_secs(), describe()),
+            ));
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Sends `signal` to process `pid`.
+pub fn send_signal(pid: Pid, signal: Signal) -> io::Result<()> {
+    nix::sys::signal::kill(pid, signal).map_err(io::Error::from)
+}
+
+/// What `/proc` tells of a process: how tests see where a step is.
+pub mod proc {
+    use std::fs;
+
+    use nix::unistd::Pid;
+
+    /// The state letter of process `pid` (`R` running, `S` sleeping, `T`
+    /// stopped, `t` stopped by a tracer, `Z` ended but not collected), `None`
+    /// when there is no such process.
+    pub fn state(pid: Pid) -> Option<char> {
+        stat_fields(pid).and_then(|fields| fields.first()?.chars().next())
+    }
+
+    /// `true` while process `pid` lives: it exists and has not ended.
+    pub fn is_alive(pid: Pid) -> bool {
+        state(pid).is_some_and(|state| state != 'Z' && state != 'X')
+    }
+
+    /// The fields of `/proc/PID/stat` after the command name, from the state on.
+    fn stat_fields(pid: Pid) -> Option<Vec<String>> {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The command name is in parentheses and may hold spaces or parentheses.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        Some(rest.split_whitespace().map(str::to_owned).collect())
+    }
+
+    /// The process group of process `pid`.
+    pub fn group(pid: Pid) -> Option<Pid> {
+        stat_fields(pid)?.get(2)?.parse().ok().map(Pid::from_raw)
+    }
+
+    /// The children of process `pid` (of all its threads).
+    pub fn children(pid: Pid) -> Vec<Pid> {
+        let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else {
+            return Vec::new();
+        };
+        tasks
+            .flatten()
+            .filter_map(|task| fs::read_to_string(task.path().join("children")).ok())
+            .flat_map(|list| {
+                list.split_whitespace()
+                    .filter_map(|child| child.parse().ok())
+                    .collect::<Vec<_>>()
+            })
+            .map(Pid::from_raw)
+            .collect()
+    }
+
+    /// Every live process (not ended) of process group `group`.
+    pub fn live_in_group(group: Pid) -> Vec<Pid> {
+        let Ok(entries) = fs::read_dir("/proc") else {
+            return Vec::new();
+        };
+        entries
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse().ok())
+            .map(Pid::from_raw)
+            .filter(|&pid| self::group(pid) == Some(group) && is_alive(pid))
+            .collect()
+    }
+
+    /// The syscall process `pid` is blocked in, by number, as
+    /// `/proc/PID/syscall` gives it; `None` when it is running, in no syscall,
+    /// or gone.
+    pub fn blocked_in_syscall(pid: Pid) -> Option<i64> {
+        syscall_fields(pid)?
+            .first()?
+            .parse()
+            .ok()
+            .filter(|&nr| nr >= 0)
+    }
+
+    /// `/proc/PID/syscall`: the syscall's number, then its arguments in hex.
+    pub fn syscall_fields(pid: Pid) -> Option<Vec<String>> {
+        let text = fs::read_to_string(format!("/proc/{pid}/syscall")).ok()?;
+        Some(text.split_whitespace().map(str::to_owned).collect())
+    }
+
+    /// The kernel function process `pid` waits in (`/proc/PID/wchan`), when the
+    /// kernel says.
+    pub fn wait_channel(pid: Pid) -> Option<String> {
+        let wchan = fs::read_to_string(format!("/proc/{pid}/wchan")).ok()?;
+        (!wchan.is_empty() && wchan != "0").then_some(wchan)
+    }
+
+    /// A line for a test's message: each process's state and what it waits in.
+    pub fn describe(pids: &[Pid]) -> String {
+        let states: Vec<String> = pids
+            .iter()
+            .map(|&pid| {
+                format!(
+                    "process {pid}: state {}, in syscall {:?}, waiting in {:?}",
+                    state(pid).map_or("gone".to_owned(), String::from),
+                    blocked_in_syscall(pid),
+                    wait_channel(pid)
+                )
+            })
+            .collect();
+        states.join("; ")
     }
 }
 
@@ -382,6 +723,70 @@ mod tests {
             waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)),
             Err(Errno::ECHILD)
         );
+    }
+
+    /// A driven run gets its input when the drive writes it and shows what the
+    /// step printed meanwhile; a drive that fails kills what is left of the run,
+    /// orphans included, and collects it.
+    #[test]
+    fn a_driven_run_is_steered_and_a_failed_drive_leaves_nothing() {
+        let (run, ()) = drive_step(
+            Command::new("sh").args(["-c", "echo ready; read line; echo \"got $line\""]),
+            |step| {
+                step.wait_for_stdout("ready\n")?;
+                step.write_stdin(b"it\n")?;
+                step.wait_for_stdout("got it\n")
+            },
+        )
+        .unwrap();
+        assert_eq!(run.stdout_text(), "ready\ngot it\n");
+        assert_eq!(run.ending(), Ending::Exited(0));
+
+        let mut group = None;
+        let err = drive_step(
+            Command::new("sh").args(["-c", "sleep 1000 & echo started; exec sleep 1000"]),
+            |step| {
+                step.wait_for_stdout("started")?;
+                group = Some(step.pid());
+                Err::<(), _>(io::Error::other("the drive gives up"))
+            },
+        )
+        .expect_err("the drive failed");
+        assert!(err.to_string().starts_with("the drive gives up\n"), "{err}");
+        assert_eq!(proc::live_in_group(group.unwrap()), []);
+        let _one_run = ONE_RUN_AT_A_TIME.lock();
+        assert_eq!(
+            waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)),
+            Err(Errno::ECHILD)
+        );
+    }
+
+    /// `/proc` shows a stopped process as stopped, and the syscall a blocked one waits in.
+    #[test]
+    fn proc_shows_where_a_process_is() {
+        let (_, ()) = drive_step(Command::new("sh").args(["-c", "exec cat"]), |step| {
+            let pid = step.pid();
+            let read = libseccomp::ScmpSyscall::from_name("read").unwrap();
+            wait_until(
+                "cat blocks in read",
+                || {
+                    (proc::blocked_in_syscall(pid) == Some(i64::from(read.as_raw_syscall())))
+                        .then_some(())
+                },
+                || proc::describe(&[pid]),
+            )?;
+            send_signal(pid, Signal::SIGSTOP)?;
+            wait_until(
+                "cat stops",
+                || (proc::state(pid) == Some('T')).then_some(()),
+                || proc::describe(&[pid]),
+            )?;
+            send_signal(pid, Signal::SIGCONT)?;
+            assert_eq!(proc::group(pid), Some(pid));
+            assert_eq!(proc::live_in_group(pid), [pid]);
+            Ok(())
+        })
+        .unwrap();
     }
 
     #[test]
