@@ -17,6 +17,8 @@ use libseccomp::ScmpSyscall;
 
 use crate::program::{ECHO_PREFIX, FORK_LINE, LAST_LINE, LINE_CAPACITY, PROMPT};
 pub use crate::runner::{Ending, StdoutTo, StepRun};
+/// The signals the tests send, so that a step's tests need no `nix` of their own.
+pub use nix::sys::signal::Signal;
 
 /// The line the tutorial types in every step.
 pub const TUTORIAL_INPUT: &[u8] = b"hello seccomp\n";
@@ -603,4 +605,86 @@ pub fn foreign_syscall_name() -> &'static str {
         .into_iter()
         .find(|name| ScmpSyscall::from_name(name).is_ok_and(|s| s.as_raw_syscall() < 0))
         .expect("one of them belongs to another architecture")
+}
+
+/// Where [`run_stopped_and_continued`] stops the tutorial program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopAt {
+    /// While it waits for its input line, blocked in `read`.
+    Read,
+    /// During its one-second sleep, once it sleeps in the kernel (for `--learn`:
+    /// once the supervisor has let the sleep run).
+    Sleep,
+}
+
+/// The numbers of the sleep syscalls ([`SLEEP_SYSCALLS`]) this architecture has.
+pub fn sleep_syscall_numbers() -> Vec<i64> {
+    SLEEP_SYSCALLS
+        .iter()
+        .filter_map(|name| ScmpSyscall::from_name(name).ok())
+        .map(|syscall| i64::from(syscall.as_raw_syscall()))
+        .filter(|&nr| nr >= 0)
+        .collect()
+}
+
+/// Runs the step at `binary` with `args` and the tutorial's input, and stops the
+/// program's process with `signal` (SIGSTOP, or SIGTSTP as Ctrl-Z sends it) at
+/// `at`, then continues it with SIGCONT, as `fg` does; returns the whole run.
+///
+/// The program's process is the one of the run's processes that is blocked in
+/// the syscall of `at`: the step's own, or with `--learn` the supervisor's child.
+/// The drive checks, through `/proc`, that it is there, that the signal stopped
+/// it, and only then continues it, so a run that passes really was stopped there.
+#[track_caller]
+pub fn run_stopped_and_continued(
+    binary: impl AsRef<Path>,
+    args: &[&str],
+    at: StopAt,
+    signal: Signal,
+) -> StepRun {
+    use crate::runner::{drive_step, proc, send_signal, wait_until};
+
+    let binary = binary.as_ref();
+    let in_syscall: Vec<i64> = match at {
+        StopAt::Read => vec![i64::from(
+            ScmpSyscall::from_name("read")
+                .expect("libseccomp knows read")
+                .as_raw_syscall(),
+        )],
+        StopAt::Sleep => sleep_syscall_numbers(),
+    };
+    let (run, ()) = drive_step(Command::new(binary).args(args), |step| {
+        let group = step.pid();
+        match at {
+            StopAt::Read => step.wait_for_stdout(PROMPT)?,
+            StopAt::Sleep => {
+                step.write_stdin(TUTORIAL_INPUT)?;
+                step.wait_for_stdout(FORK_LINE)?;
+            }
+        }
+        // Blocked in the syscall itself, not waiting for a supervisor's answer.
+        let program = wait_until(
+            &format!("a process of the run blocks in syscall {in_syscall:?}"),
+            || {
+                proc::live_in_group(group).into_iter().find(|&pid| {
+                    proc::blocked_in_syscall(pid).is_some_and(|nr| in_syscall.contains(&nr))
+                        && !proc::wait_channel(pid).is_some_and(|wchan| wchan.contains("seccomp"))
+                })
+            },
+            || proc::describe(&proc::live_in_group(group)),
+        )?;
+        send_signal(program, signal)?;
+        wait_until(
+            &format!("{signal} stops the program's process"),
+            || (proc::state(program) == Some('T')).then_some(()),
+            || proc::describe(&[program]),
+        )?;
+        send_signal(program, Signal::SIGCONT)?;
+        if at == StopAt::Read {
+            step.write_stdin(TUTORIAL_INPUT)?;
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
+    run
 }

@@ -9,8 +9,8 @@ use std::process::Command;
 use common::runner::{run_step_with, Ending, StdoutTo};
 use common::testing::{
     assert_fails_closed_with_args, learned_syscalls, reported_syscalls, run,
-    run_with_seccomp_denied_args, sibling_binary, StepRun, OUTPUT_TO_THE_END, SLEEP_SYSCALLS,
-    TUTORIAL_INPUT,
+    run_stopped_and_continued, run_with_seccomp_denied_args, sibling_binary, Signal, StepRun,
+    StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -163,6 +163,42 @@ fn learn_exits_with_the_program_s_status() {
          step-3-reporting: the program's process: exit status 1; it forked no process\n\
          step-3-reporting: it made no syscall that step 2's allow list does not allow\n"
     );
+}
+
+/// `--learn` sees `restart_syscall` only when the program is stopped and
+/// continued during its sleep, as the book tells: the kernel then resumes the
+/// sleep with it. The program still runs to the end, and the supervisor
+/// collects its forked child.
+#[test]
+fn learn_lists_restart_syscall_when_the_program_is_stopped_during_its_sleep() {
+    let (_, plain) = learn(&[]);
+    assert!(
+        !plain.iter().any(|name| name == "restart_syscall"),
+        "{plain:?}"
+    );
+    for signal in [Signal::SIGTSTP, Signal::SIGSTOP] {
+        let run = run_stopped_and_continued(STEP, &["--learn"], StopAt::Sleep, signal);
+        let learned = learned_syscalls(&run);
+        assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END, "{signal}");
+        assert_eq!(
+            run.ending(),
+            Ending::Exited(0),
+            "{signal}: {}",
+            run.stderr_text()
+        );
+        assert!(run.forked.is_empty(), "{signal}: {:?}", run.forked);
+        // First the sleep, then its restart, then what comes after the sleep.
+        assert!(
+            SLEEP_SYSCALLS.contains(&&*learned[0]),
+            "{signal}: {learned:?}"
+        );
+        assert_eq!(learned[1], "restart_syscall", "{signal}: {learned:?}");
+        assert_eq!(
+            sorted(learned[2..].to_vec()),
+            sorted(plain[1..].to_vec()),
+            "{signal}"
+        );
+    }
 }
 
 /// With everything `--learn` listed passed to `--allow`, step 3 runs to the end,

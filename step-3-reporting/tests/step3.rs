@@ -5,7 +5,8 @@ use common::runner::Ending;
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
     assert_pfc_names, foreign_syscall_name, printed_filter, report_line_for, reported_syscalls,
-    run, stdout_lines, Reach, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    run, run_stopped_and_continued, stdout_lines, Reach, Signal, StopAt, SLEEP_SYSCALLS,
+    TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -134,6 +135,35 @@ fn allow_moves_the_report_past_the_allowed_syscall() {
         !reported.is_empty() && !reported.contains(&first[0]),
         "{reported:?}"
     );
+}
+
+/// A program stopped during its sleep (Ctrl-Z) and continued (`fg`) resumes the
+/// sleep with `restart_syscall`, a syscall of its own: with the sleep allowed,
+/// that is what the reporter names, with this architecture's number.
+#[test]
+fn a_stop_during_the_sleep_is_reported_as_restart_syscall() {
+    let sleep = reported_syscalls(&run(STEP, &[], TUTORIAL_INPUT)).remove(0);
+    assert!(SLEEP_SYSCALLS.contains(&&*sleep), "{sleep}");
+    for signal in [Signal::SIGTSTP, Signal::SIGSTOP] {
+        let run = run_stopped_and_continued(STEP, &["--allow", &sleep], StopAt::Sleep, signal);
+        assert_eq!(
+            run.stdout_text(),
+            format!(
+                "Type stuff here: You typed: hello seccomp\n\
+                 And now we fork, which should do quite opposite...\n\
+                 {}\n",
+                report_line_for("restart_syscall")
+            ),
+            "{signal}"
+        );
+        assert_eq!(
+            run.ending(),
+            Ending::Exited(1),
+            "{signal}: {}",
+            run.stderr_text()
+        );
+        assert!(run.forked.is_empty(), "{signal}: {:?}", run.forked);
+    }
 }
 
 /// `--print-filter` shows the filter without running the program: the pseudo

@@ -12,7 +12,8 @@ use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending};
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_pfc_names, printed_filter, run, Reach, StepRun, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_pfc_names, printed_filter, run, run_stopped_and_continued, Reach, Signal, StepRun,
+    StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
@@ -32,6 +33,33 @@ fn runs_to_the_end_like_step_1() {
     assert_eq!(run.stderr_text(), "");
     assert_eq!(run.ending(), Ending::Exited(0));
     assert_eq!(run.forked, [Ending::Exited(0)]);
+}
+
+/// Stopped (Ctrl-Z sends SIGTSTP; or SIGSTOP) and continued (`fg`: SIGCONT) at
+/// `at`, step 4 still runs to the end, exactly as when nobody stops it.
+fn assert_runs_to_the_end_when_stopped_at(at: StopAt) {
+    for signal in [Signal::SIGTSTP, Signal::SIGSTOP] {
+        let run = run_stopped_and_continued(STEP, &[], at, signal);
+        let context = format!("stopped by {signal} at {at:?}: {}", run.stderr_text());
+        assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END, "{context}");
+        assert_eq!(run.stderr_text(), "", "{context}");
+        assert_eq!(run.ending(), Ending::Exited(0), "{context}");
+        assert_eq!(run.forked, [Ending::Exited(0)], "{context}");
+    }
+}
+
+/// Stopped and continued during its one-second sleep: the kernel resumes the
+/// interrupted sleep with `restart_syscall`, which the policy allows.
+#[test]
+fn runs_to_the_end_when_stopped_and_continued_during_the_sleep() {
+    assert_runs_to_the_end_when_stopped_at(StopAt::Sleep);
+}
+
+/// Stopped and continued while it waits for its input: the kernel makes the
+/// interrupted `read` again, from stdin, which the policy allows.
+#[test]
+fn runs_to_the_end_when_stopped_and_continued_during_the_read() {
+    assert_runs_to_the_end_when_stopped_at(StopAt::Read);
 }
 
 /// When the filter cannot be loaded, step 4 says so and never runs the program.
