@@ -102,13 +102,41 @@ pub fn assert_command_transcripts_match(bin_dir: impl AsRef<Path>, files: &[&str
             b"",
         )
         .unwrap_or_else(|err| panic!("cannot run `{command}`: {err}"));
-        let actual = format!(
-            "$ {command}\n{}$ echo $?\n{}\n",
-            run.stdout_text(),
-            run.ending().shell_status()
+        compare_with_book(
+            file,
+            &stored,
+            &shell_transcript(command, &run),
+            DISCOVERING_SAVE_COMMAND,
         );
-        compare_with_book(file, &stored, &actual, DISCOVERING_SAVE_COMMAND);
     }
+}
+
+/// A run as the book's transcripts of shell commands show it: `$ COMMAND`, what
+/// it printed (stdout, then stderr), then `$ echo $?` and the status.
+pub fn shell_transcript(command: &str, run: &StepRun) -> String {
+    format!(
+        "$ {command}\n{}{}$ echo $?\n{}\n",
+        run.stdout_text(),
+        run.stderr_text(),
+        run.ending().shell_status()
+    )
+}
+
+/// Asserts that the book's transcript `file` (under `docs/transcripts/`, one
+/// that [`DISCOVERING_SAVE_COMMAND`] makes) is `actual`, what a test's own run
+/// printed here, rendered by [`shell_transcript`] with the command the file
+/// shows. For runs that a test must steer (stop the program, say), which
+/// [`assert_command_transcripts_match`] cannot rerun. Platforms are handled as
+/// in [`assert_transcript_matches_book`].
+#[track_caller]
+pub fn assert_run_matches_book(file: &str, command: &str, run: &StepRun) {
+    let stored = read_book_transcript(file, DISCOVERING_SAVE_COMMAND);
+    compare_with_book(
+        file,
+        &stored,
+        &shell_transcript(command, run),
+        DISCOVERING_SAVE_COMMAND,
+    );
 }
 
 /// The book's transcript `file`, relative to `docs/transcripts/`.

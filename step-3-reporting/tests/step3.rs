@@ -4,9 +4,9 @@ use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_pfc_names, foreign_syscall_name, printed_filter, report_line_for, reported_syscalls,
-    run, run_stopped_and_continued, stdout_lines, Reach, Signal, StopAt, SLEEP_SYSCALLS,
-    TUTORIAL_INPUT,
+    assert_pfc_names, assert_run_matches_book, foreign_syscall_name, printed_filter,
+    report_line_for, reported_syscalls, run, run_stopped_and_continued, stdout_lines, Reach,
+    Signal, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -163,6 +163,12 @@ fn a_stop_during_the_sleep_is_reported_as_restart_syscall() {
             run.stderr_text()
         );
         assert!(run.forked.is_empty(), "{signal}: {:?}", run.forked);
+        // The chapter on discovering syscalls shows this run.
+        assert_run_matches_book(
+            "discovering/stopped-sleep.txt",
+            &format!("printf 'hello seccomp\\n' | step-3-reporting --allow {sleep}"),
+            &run,
+        );
     }
 }
 

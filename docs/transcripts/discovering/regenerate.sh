@@ -41,6 +41,41 @@ plain() {
     } >"$out/$file"
 }
 
+# await COMMAND...: waits, ten seconds at most, until COMMAND succeeds.
+await() {
+    local tries=1000
+    until "$@"; do
+        tries=$((tries - 1))
+        if [ "$tries" = 0 ]; then
+            echo "regenerate.sh: gave up waiting for: $*" >&2
+            exit 1
+        fi
+        sleep 0.01
+    done
+}
+
+# stopped FILE COMMAND...: runs COMMAND with the tutorial's input line, stops it
+# during its one-second sleep, as Ctrl-Z does (with SIGSTOP: the kernel drops
+# Ctrl-Z's SIGTSTP in a process group it deems orphaned), and continues it, as
+# `fg` does.
+stopped() {
+    local file="$1"
+    shift
+    printf "\$ printf 'hello seccomp\\\\n' | %s\n" "$*" >"$out/$file"
+    printf 'hello seccomp\n' | "$@" >>"$out/$file" 2>&1 &
+    local pid=$!
+    await grep -q '^And now we fork' "$out/$file"
+    await grep -qs nanosleep "/proc/$pid/wchan"
+    kill -STOP "$pid"
+    await grep -q '^State:[[:space:]]*T' "/proc/$pid/status"
+    kill -CONT "$pid"
+    set +e
+    wait "$pid"
+    local status=$?
+    set -e
+    printf '$ echo $?\n%s\n' "$status" >>"$out/$file"
+}
+
 # The tutorial's loop: run, add every syscall the reporter names, run again.
 allow=""
 for round in 1 2 3 4 5 6 7 8 9 10; do
@@ -51,6 +86,11 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
     allow="${allow:+$allow,}$named"
 done
 transcript learn.txt step-3-reporting --learn
+# The sleep the first round reported, allowed; stopped and continued, the program
+# resumes it with restart_syscall.
+sleep_syscall=$(sed -n 's/^Looks like you also need syscall: \([a-z0-9_]*\)(.*/\1/p' \
+    "$out/round-1.txt")
+stopped stopped-sleep.txt step-3-reporting --allow "$sleep_syscall"
 plain unknown-name.txt step-3-reporting --allow clone,clock_nanoslep
 plain foreign-name.txt step-3-reporting --allow sigreturn --print-filter
 plain step-2-pfc.txt step-2-filter --print-filter
