@@ -28,6 +28,17 @@
 //!   filter and `sendmsg` allocates nothing. Closing the listener in the
 //!   program's process matters: if the supervisor dies, the last reference goes
 //!   away and notified syscalls fail with `ENOSYS` instead of hanging.
+//! - **Dying with the supervisor.** `ENOSYS` is not enough: a program left
+//!   without its supervisor runs on with every refused syscall failing, Rust's
+//!   sleep panics on that, the panic needs refused syscalls too, and the process
+//!   ends up looping on SIGSEGV. So the program's process, right after the fork
+//!   and before its filter, has the kernel kill it with SIGKILL when the
+//!   supervisor dies (`PR_SET_PDEATHSIG`), and ends at once if the supervisor
+//!   died before that ([`die_with`]). The program's forked child has no death
+//!   signal (fork clears it), but it is made after the sleep: with the listener
+//!   closed its refused syscalls (`set_robust_list`, `sigaltstack`, `munmap`)
+//!   fail with `ENOSYS`, which it shrugs off, and it prints its last line and
+//!   exits. No process of the run is left behind.
 //! - **Processes end at any moment.** The supervisor becomes a child subreaper,
 //!   so the program's forked child is handed to it when the program's process
 //!   ends; it waits for SIGCHLD through a signalfd next to the listener, and
@@ -54,7 +65,7 @@ use nix::sys::socket::{
     recvmsg, socketpair, AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockType,
 };
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-use nix::unistd::{fork, ForkResult, Pid};
+use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
 
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, load, resolve, TUTORIAL_ALLOW_LIST};
@@ -92,13 +103,16 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
     if let Err(errno) = nix::sys::prctl::set_child_subreaper(true) {
         return fail_closed(step, &supervisor_error("becoming a child subreaper", errno));
     }
+    let supervisor = getpid();
     // SAFETY: the step has no other threads (see above), so the child may do
     // anything the parent may, allocation included.
     match unsafe { fork() } {
         Err(errno) => fail_closed(step, &supervisor_error("forking", errno)),
         Ok(ForkResult::Child) => {
             drop(supervisor_end);
-            match load_and_hand_over(step, &allow_list, program_end) {
+            match die_with(supervisor)
+                .and_then(|()| load_and_hand_over(step, &allow_list, program_end))
+            {
                 Ok(()) => program.run(),
                 Err(err) => fail_closed(step, &err),
             }
@@ -109,6 +123,28 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
         }
     }
 }
+
+// ANCHOR: die_with
+/// In the program's process, first thing after the fork: have the kernel kill it
+/// with SIGKILL when the supervisor dies (`PR_SET_PDEATHSIG`).
+///
+/// Without a supervisor nobody answers, the listener is closed, and every syscall
+/// the allow list refuses fails with ENOSYS: Rust's sleep panics on it, the panic
+/// needs more refused syscalls, and the process ends up looping on SIGSEGV.
+/// The supervisor may die before the death signal is set, and the program's
+/// process then has another parent already: it ends at once, by the same SIGKILL.
+fn die_with(supervisor: Pid) -> Result<(), StepError> {
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
+        .map_err(|errno| supervisor_error("asking to die with the supervisor", errno))?;
+    if getppid() != supervisor {
+        let _ = nix::sys::signal::raise(Signal::SIGKILL);
+        // SAFETY: `_exit` ends the process at once; SIGKILL cannot fail to, but
+        // nothing of the program may run without its supervisor.
+        unsafe { libc::_exit(i32::from(EXIT_FILTER_FAILED)) }
+    }
+    Ok(())
+}
+// ANCHOR_END: die_with
 
 /// Step 3's allow list: the tutorial's, plus the names given with `--allow`.
 fn step_3_allow_list<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {

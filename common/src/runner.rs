@@ -612,6 +612,23 @@ pub mod proc {
             .collect()
     }
 
+    /// The program file process `pid` runs (`/proc/PID/exe`).
+    pub fn executable(pid: Pid) -> Option<std::path::PathBuf> {
+        fs::read_link(format!("/proc/{pid}/exe")).ok()
+    }
+
+    /// The process tracing process `pid` (a debugger, `strace`), if any.
+    pub fn tracer(pid: Pid) -> Option<Pid> {
+        let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let tracer: i32 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("TracerPid:"))?
+            .trim()
+            .parse()
+            .ok()?;
+        (tracer != 0).then(|| Pid::from_raw(tracer))
+    }
+
     /// The syscall process `pid` is blocked in, by number, as
     /// `/proc/PID/syscall` gives it; `None` when it is running, in no syscall,
     /// or gone.

@@ -9,9 +9,11 @@
 
 use std::process::Command;
 
-use common::program::PROMPT;
-use common::runner::{drive_step, proc, send_signal, wait_until, Ending};
-use common::testing::Signal;
+use common::filter::TUTORIAL_ALLOW_LIST;
+use common::program::{LAST_LINE, PROMPT};
+use common::runner::{drive_step, proc, run_step, send_signal, wait_until, Ending};
+use common::testing::{Signal, TUTORIAL_INPUT};
+use libseccomp::ScmpSyscall;
 use nix::unistd::Pid;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -64,4 +66,169 @@ fn the_program_dies_when_its_supervisor_is_terminated() {
 #[test]
 fn the_program_dies_when_its_supervisor_is_killed() {
     assert_the_program_dies_with_its_supervisor(Signal::SIGKILL);
+}
+
+/// The supervisor, under `strace` (`strace`'s pid): the child of strace that runs
+/// the step. strace forks short-lived children of its own at its start, to find
+/// what ptrace offers, so the first child seen need not be the step.
+fn supervisor_under(strace: Pid) -> std::io::Result<Pid> {
+    let step = std::fs::canonicalize(STEP)?;
+    let supervisor = wait_until(
+        "strace has started the step",
+        || {
+            proc::children(strace)
+                .into_iter()
+                .find(|&child| proc::executable(child).as_ref() == Some(&step))
+        },
+        || proc::describe(&proc::children(strace)),
+    )?;
+    // Traced without -f: strace holds the supervisor only, not what it forks.
+    if proc::tracer(supervisor) != Some(strace) {
+        return Err(std::io::Error::other(format!(
+            "strace does not trace the supervisor {supervisor}"
+        )));
+    }
+    Ok(supervisor)
+}
+
+/// `strace` with `options`, running `step-3-reporting --learn`, its own output
+/// thrown away. Without `-f` it traces only the process it starts: the
+/// supervisor. Panics, loudly, when strace cannot be run.
+fn under_strace(options: &[&str]) -> Command {
+    match run_step(Command::new("strace").arg("-V"), b"") {
+        Ok(run) if run.ending() == Ending::Exited(0) => {}
+        Ok(run) => panic!(
+            "`strace -V` fails ({}): this test needs strace: {}",
+            run.ending(),
+            run.stderr_text()
+        ),
+        Err(err) => panic!(
+            "STRACE IS MISSING ({err}): this test needs it to hold a process of the run \
+             at a given syscall. Install it with scripts/install-strace.sh (or the strace \
+             package of your system) and run the tests again."
+        ),
+    }
+    let mut command = Command::new("strace");
+    command
+        .args(["-o", "/dev/null"])
+        .args(options)
+        .args([STEP, "--learn"]);
+    command
+}
+
+/// The number of syscall `name` on this machine's architecture.
+fn nr(name: &str) -> i64 {
+    i64::from(
+        ScmpSyscall::from_name(name)
+            .unwrap_or_else(|err| panic!("libseccomp does not know {name}: {err}"))
+            .as_raw_syscall(),
+    )
+}
+
+/// The supervisor dies before the program's process could ask to die with it
+/// (strace `-f` holds that `prctl` until the supervisor is killed): the program's
+/// process sees another parent, and ends at once by SIGKILL, before its filter,
+/// having run nothing.
+#[test]
+fn the_program_ends_at_once_when_its_supervisor_died_before_the_death_signal_was_set() {
+    let command = &mut under_strace(&[
+        "-f",
+        "-e",
+        "trace=prctl",
+        "-e",
+        "inject=prctl:delay_enter=200000",
+    ]);
+    let (run, ()) = drive_step(command, |step| {
+        let strace = step.pid();
+        let supervisor = supervisor_under(strace)?;
+        let program = program_of(supervisor)?;
+        // Held by strace as it enters `prctl(PR_SET_PDEATHSIG, ...)`.
+        let pdeathsig = format!("{:#x}", libc::PR_SET_PDEATHSIG);
+        wait_until(
+            "the program's process is held at prctl(PR_SET_PDEATHSIG)",
+            || {
+                let fields = proc::syscall_fields(program).unwrap_or_default();
+                (proc::state(program) == Some('t')
+                    && proc::blocked_in_syscall(program) == Some(nr("prctl"))
+                    && fields.get(1) == Some(&pdeathsig))
+                .then_some(())
+            },
+            || proc::describe(&[program]),
+        )?;
+        send_signal(supervisor, Signal::SIGKILL)?;
+        wait_until(
+            "every process of the run has ended",
+            || proc::live_in_group(strace).is_empty().then_some(()),
+            || proc::describe(&proc::live_in_group(strace)),
+        )
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(run.stdout_text(), "", "the program ran");
+    assert_eq!(run.forked, [Ending::Signaled(libc::SIGKILL)]);
+}
+
+/// The supervisor killed after the program forked, while the forked child waits
+/// for its answer (strace slows every `ioctl` of the supervisor, so each answer
+/// takes a while). The forked child has no death signal (`fork` clears it), but
+/// nothing is left spinning: with the listener closed, its refused syscalls fail
+/// with ENOSYS, which it shrugs off, and it prints its last line and exits 0.
+/// The program's process dies with the supervisor by SIGKILL, or, as the kernel
+/// closes the dying supervisor's listener before it sends the death signal, it
+/// may get there first and run to its own end (exit status 0) the same way.
+#[test]
+fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
+    let allowed: Vec<i64> = TUTORIAL_ALLOW_LIST
+        .iter()
+        .filter_map(|name| ScmpSyscall::from_name(name).ok())
+        .map(|syscall| i64::from(syscall.as_raw_syscall()))
+        .collect();
+    let command =
+        &mut under_strace(&["-e", "trace=ioctl", "-e", "inject=ioctl:delay_enter=300000"]);
+    let (run, ()) = drive_step(command, |step| {
+        let strace = step.pid();
+        let supervisor = supervisor_under(strace)?;
+        let program = program_of(supervisor)?;
+        assert_eq!(
+            proc::tracer(program),
+            None,
+            "strace traces the supervisor only"
+        );
+        step.write_stdin(TUTORIAL_INPUT)?;
+        let forked = wait_until(
+            "the program has forked",
+            || proc::children(program).first().copied(),
+            || proc::describe(&[supervisor, program]),
+        )?;
+        // Blocked in a syscall the allow list refuses: waiting for its answer.
+        wait_until(
+            "the forked child waits for the supervisor",
+            || {
+                proc::blocked_in_syscall(forked)
+                    .filter(|nr| !allowed.contains(nr))
+                    .map(drop)
+            },
+            || proc::describe(&[forked]),
+        )?;
+        send_signal(supervisor, Signal::SIGKILL)?;
+        wait_until(
+            "every process of the run has ended",
+            || proc::live_in_group(strace).is_empty().then_some(()),
+            || proc::describe(&proc::live_in_group(strace)),
+        )
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    let mut endings = run.forked.clone();
+    endings.sort_by_key(|ending| ending.shell_status());
+    assert!(
+        endings == [Ending::Exited(0), Ending::Signaled(libc::SIGKILL)]
+            || endings == [Ending::Exited(0), Ending::Exited(0)],
+        "the forked child exits 0, the program's process dies by SIGKILL or exits 0: \
+         {endings:?}; stderr {}",
+        run.stderr_text()
+    );
+    assert!(
+        run.stdout_text().ends_with(LAST_LINE),
+        "{}",
+        run.stdout_text()
+    );
 }
