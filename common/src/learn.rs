@@ -44,6 +44,8 @@
 //!   ends; it waits for SIGCHLD through a signalfd next to the listener, and
 //!   stops when no process is left. A notification whose process went away meanwhile
 //!   is no longer valid (`ENOENT`, [`notify_id_valid`]): there is nobody to answer.
+//!   One withdrawn before the supervisor received it takes its syscall with it:
+//!   the supervisor counts it, and the report says what it may lack ([`Gaps`]).
 //!
 //! CONTINUE is for learning and for supervisors that only watch: the kernel runs
 //! the syscall after the supervisor looked at it, so a supervisor that checks
@@ -416,6 +418,8 @@ struct Supervision {
     program_ending: Option<Ending>,
     /// How each process it forked ended.
     forked_endings: Vec<Ending>,
+    /// Notifications withdrawn before they could be received.
+    lost: usize,
 }
 
 /// In the supervisor, after the fork: receives the listener, answers every
@@ -427,6 +431,7 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
         seen: Vec::new(),
         program_ending: None,
         forked_endings: Vec::new(),
+        lost: 0,
     };
     // Without SIGCHLD or the listener, nobody could answer the program: it is
     // stopped rather than left waiting.
@@ -535,9 +540,14 @@ impl Supervision {
         let request = match ScmpNotifReq::receive(listener) {
             Ok(request) => request,
             // The process was killed, or its syscall interrupted by a signal, since
-            // `poll`: nothing is waiting. (libseccomp 2.5 turns every failure of the
-            // ioctl into ECANCELED; the kernel's own errno is still in errno.)
-            Err(_) if Errno::last() == Errno::ENOENT => return Ok(()),
+            // `poll`: the kernel withdrew the notification, and nothing is waiting.
+            // Which syscall it was is lost with it, so the report says that it
+            // cannot be complete. (libseccomp 2.5 turns every failure of the ioctl
+            // into ECANCELED; the kernel's own errno is still in errno.)
+            Err(_) if Errno::last() == Errno::ENOENT => {
+                self.lost += 1;
+                return Ok(());
+            }
             Err(source) => {
                 return Err(StepError::Supervisor {
                     doing: "receiving a notification",
@@ -615,15 +625,86 @@ impl Supervision {
         } else {
             "the allow list (step 2's and --allow)"
         };
-        report_text(step, &self.learned(), list, &format!("{ending}; {forked}"))
+        let gaps = Gaps {
+            killed: std::iter::once(&ending)
+                .chain(&self.forked_endings)
+                .filter(|ending| matches!(ending, Ending::Signaled(_)))
+                .count(),
+            lost: self.lost,
+        };
+        report_text(
+            step,
+            &self.learned(),
+            list,
+            &format!("{ending}; {forked}"),
+            gaps,
+        )
     }
 }
 
-/// The report: how the processes ended, each learned syscall as `NAME(NR)` in the
-/// order first seen, then how to allow them in step 3 and in step 4.
-pub fn report_text(step: &str, learned: &[Learned], list: &str, endings: &str) -> String {
+/// Why a report may not hold every syscall the program needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// Supervised processes killed by a signal: they did not get to make the
+    /// rest of their syscalls.
+    pub killed: usize,
+    /// Notifications the kernel withdrew before the supervisor could receive
+    /// them (`ENOENT`): their process was killed, or a signal interrupted the
+    /// syscall, in between. The syscall is unknown; an interrupted one that is
+    /// made again is notified, and listed, again.
+    pub lost: usize,
+}
+
+impl Gaps {
+    /// `true` when the supervisor may have missed something.
+    pub fn any(self) -> bool {
+        self.killed > 0 || self.lost > 0
+    }
+}
+
+/// The report: how the processes ended, what may be missing from it ([`Gaps`]),
+/// each learned syscall as `NAME(NR)` in the order first seen, then how to allow
+/// them in step 3 and in step 4. It never claims more than the supervisor saw:
+/// with a gap, the program made *at least* the syscalls listed.
+pub fn report_text(
+    step: &str,
+    learned: &[Learned],
+    list: &str,
+    endings: &str,
+    gaps: Gaps,
+) -> String {
     let mut text = format!("{step}: the program's process: {endings}\n");
+    match gaps.killed {
+        0 => {}
+        1 => text.push_str(&format!(
+            "{step}: the run was cut short: 1 supervised process was killed by a signal, \
+             so the program may need syscalls it did not get to make\n"
+        )),
+        n => text.push_str(&format!(
+            "{step}: the run was cut short: {n} supervised processes were killed by a signal, \
+             so the program may need syscalls they did not get to make\n"
+        )),
+    }
+    match gaps.lost {
+        0 => {}
+        1 => text.push_str(&format!(
+            "{step}: 1 notification was lost: its process was killed, or a signal interrupted \
+             its syscall, before the supervisor received it; that syscall is listed only if \
+             it was made again\n"
+        )),
+        n => text.push_str(&format!(
+            "{step}: {n} notifications were lost: their processes were killed, or signals \
+             interrupted their syscalls, before the supervisor received them; those syscalls \
+             are listed only if they were made again\n"
+        )),
+    }
     let count = match learned.len() {
+        0 if gaps.any() => {
+            text.push_str(&format!(
+                "{step}: the supervisor saw no syscall that {list} does not allow\n"
+            ));
+            return text;
+        }
         0 => {
             text.push_str(&format!(
                 "{step}: it made no syscall that {list} does not allow\n"
@@ -633,8 +714,9 @@ pub fn report_text(step: &str, learned: &[Learned], list: &str, endings: &str) -
         1 => "1 syscall".to_owned(),
         n => format!("{n} syscalls"),
     };
+    let at_least = if gaps.any() { "at least " } else { "" };
     text.push_str(&format!(
-        "{step}: it made {count} that {list} does not allow, first made in this order:\n"
+        "{step}: it made {at_least}{count} that {list} does not allow, first made in this order:\n"
     ));
     for syscall in learned {
         text.push_str(&syscall.report_form());
@@ -680,6 +762,7 @@ mod tests {
             &[learned("clone"), learned("munmap")],
             "step 2's allow list",
             "exit status 0; it forked no process",
+            Gaps::default(),
         );
         let clone = ScmpSyscall::from_name("clone").unwrap().as_raw_syscall();
         let munmap = ScmpSyscall::from_name("munmap").unwrap().as_raw_syscall();
@@ -719,7 +802,13 @@ mod tests {
 
     #[test]
     fn one_syscall_is_counted_in_the_singular() {
-        let text = report_text("s", &[learned("clone")], "the list", "exit status 0");
+        let text = report_text(
+            "s",
+            &[learned("clone")],
+            "the list",
+            "exit status 0",
+            Gaps::default(),
+        );
         assert!(
             text.contains("\ns: it made 1 syscall that the list does not allow, first"),
             "{text}"
@@ -733,10 +822,82 @@ mod tests {
                 "s",
                 &[],
                 "step 2's allow list",
-                "exit status 0; it forked no process"
+                "exit status 0; it forked no process",
+                Gaps::default(),
             ),
             "s: the program's process: exit status 0; it forked no process\n\
              s: it made no syscall that step 2's allow list does not allow\n"
+        );
+    }
+
+    /// A run cut short by a signal, with a notification lost on the way, never
+    /// reads as a program that needs nothing more.
+    #[test]
+    fn a_run_cut_short_that_lost_a_notification_claims_nothing_it_did_not_see() {
+        let text = report_text(
+            "s",
+            &[],
+            "step 2's allow list",
+            "killed by SIGKILL (Killed), status 137 in a shell; it forked no process",
+            Gaps { killed: 1, lost: 1 },
+        );
+        assert_eq!(
+            text,
+            "s: the program's process: killed by SIGKILL (Killed), status 137 in a shell; \
+             it forked no process\n\
+             s: the run was cut short: 1 supervised process was killed by a signal, so the \
+             program may need syscalls it did not get to make\n\
+             s: 1 notification was lost: its process was killed, or a signal interrupted its \
+             syscall, before the supervisor received it; that syscall is listed only if it \
+             was made again\n\
+             s: the supervisor saw no syscall that step 2's allow list does not allow\n"
+        );
+        assert!(!text.contains("made no syscall"), "{text}");
+    }
+
+    /// Each gap alone is said, in the plural when it counts more than one, and a
+    /// list that may be incomplete says "at least".
+    #[test]
+    fn each_gap_is_said_and_an_incomplete_list_says_at_least() {
+        let lost = report_text(
+            "s",
+            &[learned("clone")],
+            "the list",
+            "exit status 0",
+            Gaps { killed: 0, lost: 2 },
+        );
+        assert!(
+            lost.contains(
+                "\ns: 2 notifications were lost: their processes were killed, or signals \
+                 interrupted their syscalls, before the supervisor received them; those \
+                 syscalls are listed only if they were made again\n"
+            ),
+            "{lost}"
+        );
+        assert!(!lost.contains("cut short"), "{lost}");
+        assert!(
+            lost.contains("\ns: it made at least 1 syscall that the list does not allow, first"),
+            "{lost}"
+        );
+        let killed = report_text(
+            "s",
+            &[],
+            "the list",
+            "killed by SIGTERM (Terminated), status 143 in a shell; the process it forked: \
+             killed by SIGTERM (Terminated), status 143 in a shell",
+            Gaps { killed: 2, lost: 0 },
+        );
+        assert!(
+            killed.contains(
+                "\ns: the run was cut short: 2 supervised processes were killed by a signal, \
+                 so the program may need syscalls they did not get to make\n"
+            ),
+            "{killed}"
+        );
+        assert!(!killed.contains("lost"), "{killed}");
+        assert!(
+            killed.ends_with("\ns: the supervisor saw no syscall that the list does not allow\n"),
+            "{killed}"
         );
     }
 

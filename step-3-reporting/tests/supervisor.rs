@@ -10,7 +10,7 @@
 use std::process::Command;
 
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::program::{LAST_LINE, PROMPT};
+use common::program::{FORK_LINE, LAST_LINE, PROMPT};
 use common::runner::{drive_step, proc, run_step, send_signal, wait_until, Ending};
 use common::testing::{Signal, TUTORIAL_INPUT};
 use libseccomp::ScmpSyscall;
@@ -231,4 +231,84 @@ fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
         "{}",
         run.stdout_text()
     );
+}
+
+/// The program's process killed while its sleep's notification waits to be
+/// received: strace holds the supervisor as it enters its receive (the
+/// `SECCOMP_IOCTL_NOTIF_RECV` ioctl) after `poll` said a notification is there.
+/// The kernel withdraws a killed process's notification, so the receive fails
+/// with ENOENT. The report says the run was cut short and a notification was
+/// lost, and does not claim that the program made no syscall beyond the list.
+#[test]
+fn a_report_says_so_when_a_notification_was_lost() {
+    let recv = format!("{:#x}", libc::SECCOMP_IOCTL_NOTIF_RECV);
+    let sleep = common::testing::sleep_syscall_numbers();
+    let command = &mut under_strace(&[
+        "-e",
+        "trace=ioctl",
+        "-e",
+        "inject=ioctl:delay_enter=2000000",
+    ]);
+    let (run, ()) = drive_step(command, |step| {
+        let strace = step.pid();
+        let supervisor = supervisor_under(strace)?;
+        let program = program_of(supervisor)?;
+        assert_eq!(
+            proc::tracer(program),
+            None,
+            "strace traces the supervisor only"
+        );
+        step.write_stdin(TUTORIAL_INPUT)?;
+        step.wait_for_stdout(FORK_LINE)?;
+        // The supervisor is held as it enters its receive...
+        wait_until(
+            "the supervisor is held at the entry of its receive",
+            || {
+                let fields = proc::syscall_fields(supervisor).unwrap_or_default();
+                (proc::state(supervisor) == Some('t')
+                    && proc::blocked_in_syscall(supervisor) == Some(nr("ioctl"))
+                    && fields.get(2) == Some(&recv))
+                .then_some(())
+            },
+            || proc::describe(&[supervisor]),
+        )?;
+        // ...while the program's sleep waits for its answer.
+        let waiting = proc::blocked_in_syscall(program).is_some_and(|nr| sleep.contains(&nr))
+            && proc::wait_channel(program).is_none_or(|wchan| wchan.contains("seccomp"));
+        if !waiting {
+            return Err(std::io::Error::other(format!(
+                "the program's sleep does not wait for the supervisor: {}",
+                proc::describe(&[program])
+            )));
+        }
+        send_signal(program, Signal::SIGKILL)
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    let stderr = run.stderr_text();
+    assert_eq!(
+        run.stdout_text(),
+        "Type stuff here: You typed: hello seccomp\nAnd now we fork, which should do quite opposite...\n"
+    );
+    let report = [
+        "step-3-reporting: the program's process: killed by SIGKILL (Killed), status 137 in a shell; it forked no process\n",
+        "step-3-reporting: the run was cut short: 1 supervised process was killed by a signal, so the program may need syscalls it did not get to make\n",
+        "step-3-reporting: 1 notification was lost: its process was killed, or a signal interrupted its syscall, before the supervisor received it; that syscall is listed only if it was made again\n",
+        "step-3-reporting: the supervisor saw no syscall that step 2's allow list does not allow\n",
+    ];
+    for line in report {
+        assert!(stderr.contains(line), "{line:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("made no syscall"), "{stderr}");
+    // The chapter on discovering syscalls shows this report, in both books.
+    let book = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
+    for chapter in ["en/src/discovering.md", "zh/src/discovering.md"] {
+        let text = std::fs::read_to_string(book.join(chapter)).unwrap();
+        assert!(
+            text.contains(&format!("```text\n{}```\n", report.concat())),
+            "{chapter} should show:\n{}",
+            report.concat()
+        );
+    }
+    // The step (and strace, which ends as its tracee does) exits with the program's status.
+    assert_eq!(run.ending(), Ending::Exited(137), "{stderr}");
 }
