@@ -60,6 +60,26 @@ impl Instruction {
         }
     }
 
+    /// The instruction as the kernel's `struct sock_filter`, for loading.
+    pub fn to_sock_filter(self) -> libc::sock_filter {
+        libc::sock_filter {
+            code: self.code,
+            jt: self.jt,
+            jf: self.jf,
+            k: self.k,
+        }
+    }
+
+    /// The instruction as the 8 bytes the kernel reads, in this machine's byte order.
+    pub fn to_bytes(self) -> [u8; INSTRUCTION_SIZE] {
+        let mut bytes = [0; INSTRUCTION_SIZE];
+        bytes[..2].copy_from_slice(&self.code.to_ne_bytes());
+        bytes[2] = self.jt;
+        bytes[3] = self.jf;
+        bytes[4..].copy_from_slice(&self.k.to_ne_bytes());
+        bytes
+    }
+
     /// The instruction in `bpf_asm` syntax, with jump targets as absolute
     /// instruction numbers given that the instruction is number `index`; an
     /// instruction the kernel refuses in a seccomp filter (see [`Self::refusal`])
@@ -199,12 +219,18 @@ pub const SECCOMP_DATA_SIZE: u32 = 64;
 pub const MEMORY_CELLS: u32 = 16;
 
 // Opcode fields, from the kernel's `<linux/bpf_common.h>` and `<linux/filter.h>`.
-const CLASS: u16 = 0x07;
-const ALU: u16 = 0x04;
-const JMP: u16 = 0x05;
-const OP: u16 = 0xf0;
-const SRC: u16 = 0x08;
-const SRC_X: u16 = 0x08;
+/// The instruction class (`BPF_CLASS`).
+pub(crate) const CLASS: u16 = 0x07;
+/// The class of ALU operations (`BPF_ALU`).
+pub(crate) const ALU: u16 = 0x04;
+/// The class of jumps (`BPF_JMP`).
+pub(crate) const JMP: u16 = 0x05;
+/// The operation of an ALU instruction or a jump (`BPF_OP`).
+pub(crate) const OP: u16 = 0xf0;
+/// Where the second operand comes from (`BPF_SRC`).
+pub(crate) const SRC: u16 = 0x08;
+/// The second operand is X, not the constant k (`BPF_X`).
+pub(crate) const SRC_X: u16 = 0x08;
 
 /// Whole opcodes of the instructions seccomp accepts that are not an ALU
 /// operation or a conditional jump, as `<linux/filter.h>` builds them.
@@ -245,6 +271,36 @@ pub(crate) mod opcode {
     pub const LSH_K: u16 = 0x64;
     /// `rsh #k`: `BPF_ALU | BPF_RSH | BPF_K`.
     pub const RSH_K: u16 = 0x74;
+}
+
+/// The `BPF_OP` field of the ALU operations and conditional jumps seccomp accepts.
+pub(crate) mod operation {
+    /// `A + operand`.
+    pub const ADD: u16 = 0x00;
+    /// `A - operand`.
+    pub const SUB: u16 = 0x10;
+    /// `A * operand`.
+    pub const MUL: u16 = 0x20;
+    /// `A / operand`, unsigned.
+    pub const DIV: u16 = 0x30;
+    /// `A | operand`.
+    pub const OR: u16 = 0x40;
+    /// `A & operand`.
+    pub const AND: u16 = 0x50;
+    /// `A << operand`.
+    pub const LSH: u16 = 0x60;
+    /// `A >> operand`, unsigned.
+    pub const RSH: u16 = 0x70;
+    /// `A ^ operand`.
+    pub const XOR: u16 = 0xa0;
+    /// Jump if `A == operand`.
+    pub const JEQ: u16 = 0x10;
+    /// Jump if `A > operand`, unsigned.
+    pub const JGT: u16 = 0x20;
+    /// Jump if `A >= operand`, unsigned.
+    pub const JGE: u16 = 0x30;
+    /// Jump if `A & operand != 0`.
+    pub const JSET: u16 = 0x40;
 }
 
 fn alu_name(code: u16) -> Option<&'static str> {
