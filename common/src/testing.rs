@@ -604,3 +604,74 @@ pub fn foreign_syscall_name() -> &'static str {
         .find(|name| ScmpSyscall::from_name(name).is_ok_and(|s| s.as_raw_syscall() < 0))
         .expect("one of them belongs to another architecture")
 }
+
+/// Runs the step at `binary` with `args` and `--simulate CALL`, and returns the
+/// action it names on its last line (`ALLOW`, `KILL_PROCESS`, ...), after
+/// asserting what `--simulate` promises: it exits 0 without running the program,
+/// and every other line is a line of the `--print-filter=bpf` listing (of the
+/// same `args`), exactly, from `(000)` on, each instruction one that can follow
+/// the one before, down to a `ret` of that action.
+#[track_caller]
+pub fn simulated_action(binary: impl AsRef<Path>, args: &[&str], call: &str) -> String {
+    let binary = binary.as_ref();
+    let mut simulate = args.to_vec();
+    simulate.extend(["--simulate", call]);
+    let run = run(binary, &simulate, TUTORIAL_INPUT);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert_eq!(run.stderr_text(), "");
+    let printed = run.stdout_text();
+    assert!(
+        !printed.contains(crate::program::PROMPT),
+        "the program ran:\n{printed}"
+    );
+    let mut print_filter = args.to_vec();
+    print_filter.push("--print-filter=bpf");
+    let listing = printed_filter(binary, &print_filter);
+    let listed: Vec<&str> = listing.lines().collect();
+    let lines: Vec<&str> = printed.lines().collect();
+    let (last, path) = lines.split_last().expect("--simulate printed something");
+    let action = last
+        .strip_prefix(crate::print_filter::ACTION_PREFIX)
+        .unwrap_or_else(|| panic!("no action on the last line:\n{printed}"));
+    let index_of = |line: &str| -> usize {
+        line.get(1..4)
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or_else(|| panic!("not a listing line: {line}"))
+    };
+    let mut expected_next = vec![0];
+    for line in path {
+        let index = index_of(line);
+        assert!(
+            expected_next.contains(&index),
+            "{line} cannot follow the line before:\n{printed}\nlisting:\n{listing}"
+        );
+        assert_eq!(listed.get(index), Some(line), "listing:\n{listing}");
+        expected_next = successors(line, index);
+    }
+    let ret = path.last().expect("a path through the program");
+    assert_eq!(
+        ret.split_once(") ").map(|(_, text)| text.trim_end()),
+        Some(&*format!("ret {action}")),
+        "{printed}"
+    );
+    action.to_owned()
+}
+
+/// The instruction numbers that can follow the listing's `line`, numbered
+/// `index`: where its jump targets point, or the next one.
+fn successors(line: &str, index: usize) -> Vec<usize> {
+    let text = line.split(';').next().unwrap_or(line);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let after = |word: &str| {
+        words
+            .iter()
+            .position(|w| *w == word)
+            .and_then(|at| words.get(at + 1))
+            .and_then(|n| n.parse().ok())
+    };
+    match (words.get(1), after("jt"), after("jf")) {
+        (_, Some(jt), Some(jf)) => vec![jt, jf],
+        (Some(&"ja"), ..) => after("ja").into_iter().collect(),
+        _ => vec![index + 1],
+    }
+}
