@@ -66,8 +66,14 @@ pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
     compare_with_book(&file, &stored, &actual, tour::SAVE_COMMAND);
 }
 
-/// The command that remakes the transcripts of the chapter on discovering syscalls.
-pub const DISCOVERING_SAVE_COMMAND: &str = "docs/transcripts/discovering/regenerate.sh";
+/// The command that remakes the book's transcript `file` (under
+/// `docs/transcripts/`) of a command run in a shell: the `regenerate.sh` of its
+/// folder (`discovering/` for the chapter on discovering syscalls, `filters/`
+/// for the chapter on how a filter works).
+pub fn save_command_for(file: &str) -> String {
+    let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
+    format!("docs/transcripts/{folder}/regenerate.sh")
+}
 
 /// Asserts that the book's transcripts `files` (under `docs/transcripts/`) of
 /// commands run in a shell still show what those commands print here.
@@ -86,7 +92,8 @@ pub fn assert_command_transcripts_match(bin_dir: impl AsRef<Path>, files: &[&str
     dirs.extend(std::env::split_paths(&path));
     let path = std::env::join_paths(dirs).expect("PATH entries without ':'");
     for &file in files {
-        let stored = read_book_transcript(file, DISCOVERING_SAVE_COMMAND);
+        let save_command = save_command_for(file);
+        let stored = read_book_transcript(file, &save_command);
         let command = stored
             .lines()
             .next()
@@ -105,7 +112,7 @@ pub fn assert_command_transcripts_match(bin_dir: impl AsRef<Path>, files: &[&str
             run.stdout_text(),
             run.ending().shell_status()
         );
-        compare_with_book(file, &stored, &actual, DISCOVERING_SAVE_COMMAND);
+        compare_with_book(file, &stored, &actual, &save_command);
     }
 }
 
