@@ -233,9 +233,14 @@ fn assert_kernel_agrees(name: &str, program: &[Instruction], count: usize) -> Ve
     let calls = generate_calls(program, count, seed ^ hash(name));
     let kernel = kernel_results(&loaded, &calls);
     let wrong = mismatches(program, &calls, &kernel);
+    // SAFETY: a query without pointers.
+    let outer = match unsafe { libc::prctl(libc::PR_GET_SECCOMP) } {
+        2 => " (this test runs under a seccomp filter of its own, a container's or a sandbox's, whose actions can take precedence in the child)",
+        _ => "",
+    };
     assert!(
         wrong.is_empty(),
-        "{name}: the kernel and the simulator differ on {} of {} calls (seed {seed:#x}); the first:\n{}",
+        "{name}: the kernel and the simulator differ on {} of {} calls (seed {seed:#x}){outer}; the first:\n{}",
         wrong.len(),
         calls.len(),
         wrong.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
