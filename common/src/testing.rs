@@ -66,6 +66,9 @@ pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
     compare_with_book(&file, &stored, &actual, tour::SAVE_COMMAND);
 }
 
+/// The command that remakes the transcripts of the chapter on discovering syscalls.
+pub const DISCOVERING_SAVE_COMMAND: &str = "docs/transcripts/discovering/regenerate.sh";
+
 /// The command that remakes the book's transcript `file` (under
 /// `docs/transcripts/`) of a command run in a shell: the `regenerate.sh` of its
 /// folder (`discovering/` for the chapter on discovering syscalls, `filters/`
@@ -680,5 +683,22 @@ fn successors(line: &str, index: usize) -> Vec<usize> {
         (_, Some(jt), Some(jf)) => vec![jt, jf],
         (Some(&"ja"), ..) => after("ja").into_iter().collect(),
         _ => vec![index + 1],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_transcript_folder_has_its_own_save_command() {
+        assert_eq!(
+            save_command_for("discovering/step-2-bpf.txt"),
+            DISCOVERING_SAVE_COMMAND
+        );
+        assert_eq!(
+            save_command_for("filters/simulate-write-fd-3.txt"),
+            "docs/transcripts/filters/regenerate.sh"
+        );
     }
 }
