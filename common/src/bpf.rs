@@ -13,7 +13,10 @@
 //! ```
 //!
 //! Jump targets are instruction numbers, not offsets, and every return value is
-//! named after its seccomp action (`ret KILL_PROCESS`, `ret ERRNO(1)`). A comment
+//! named after its seccomp action (`ret KILL_PROCESS`, `ret ERRNO(1)`). An
+//! instruction the kernel refuses in a seccomp filter is shown as invalid, with
+//! its raw fields and the reason as its comment
+//! (`invalid code 0x0028 jt 0 jf 0 k 0xc  ; ldh [12]: seccomp loads only 32-bit words`). A comment
 //! says what the accumulator holds after a load and names the architecture or
 //! syscall a jump compares it with; to know that, the disassembler follows what
 //! each instruction loads along every path (BPF only jumps forward, so one pass in
@@ -57,63 +60,132 @@ impl Instruction {
         }
     }
 
-    /// The instruction in `bpf_asm` syntax, with jump targets as absolute
-    /// instruction numbers given that the instruction is number `index`.
-    pub fn text(&self, index: usize) -> String {
-        let k = self.k;
-        let target = |offset: u32| index as u64 + 1 + u64::from(offset);
-        match self.code & CLASS {
-            LD | LDX => self.load_text(),
-            ST => format!("st M[{k}]"),
-            STX => format!("stx M[{k}]"),
-            ALU => match alu_name(self.code) {
-                Some("neg") => "neg".to_owned(),
-                Some(op) => format!("{op} {}", self.operand()),
-                None => self.unknown_text(),
-            },
-            JMP => match jump_name(self.code) {
-                Some("ja") => format!("ja {}", target(k)),
-                Some(op) => format!(
-                    "{op} {} jt {} jf {}",
-                    self.operand(),
-                    target(u32::from(self.jt)),
-                    target(u32::from(self.jf))
-                ),
-                None => self.unknown_text(),
-            },
-            RET => match self.code & RVAL {
-                RVAL_K => format!("ret {}", action_name(k)),
-                RVAL_X => "ret x".to_owned(),
-                RVAL_A => "ret a".to_owned(),
-                _ => self.unknown_text(),
-            },
-            _ => match self.code & MISCOP {
-                TAX => "tax".to_owned(),
-                TXA => "txa".to_owned(),
-                _ => self.unknown_text(),
-            },
+    /// The instruction as the kernel's `struct sock_filter`, for loading.
+    pub fn to_sock_filter(self) -> libc::sock_filter {
+        libc::sock_filter {
+            code: self.code,
+            jt: self.jt,
+            jf: self.jf,
+            k: self.k,
         }
     }
 
-    /// `ld`, `ldh`, `ldb`, `ldx` in their addressing modes.
-    fn load_text(&self) -> String {
-        let k = self.k;
-        let x = if self.code & CLASS == LDX { "x" } else { "" };
-        let size = match self.code & SIZE {
-            SIZE_W => "",
-            SIZE_H => "h",
-            SIZE_B => "b",
-            _ => return self.unknown_text(),
-        };
-        match self.code & MODE {
-            MODE_IMM => format!("ld{x} #{k:#x}"),
-            MODE_ABS if x.is_empty() => format!("ld{size} [{k}]"),
-            MODE_IND if x.is_empty() => format!("ld{size} [x + {k}]"),
-            MODE_MEM => format!("ld{x} M[{k}]"),
-            MODE_LEN => format!("ld{x} #len"),
-            MODE_MSH if !x.is_empty() => format!("ldxb 4*([{k}]&0xf)"),
-            _ => self.unknown_text(),
+    /// The instruction as the 8 bytes the kernel reads, in this machine's byte order.
+    pub fn to_bytes(self) -> [u8; INSTRUCTION_SIZE] {
+        let mut bytes = [0; INSTRUCTION_SIZE];
+        bytes[..2].copy_from_slice(&self.code.to_ne_bytes());
+        bytes[2] = self.jt;
+        bytes[3] = self.jf;
+        bytes[4..].copy_from_slice(&self.k.to_ne_bytes());
+        bytes
+    }
+
+    /// The instruction in `bpf_asm` syntax, with jump targets as absolute
+    /// instruction numbers given that the instruction is number `index`; an
+    /// instruction the kernel refuses in a seccomp filter (see [`Self::refusal`])
+    /// is `invalid code 0x0028 jt 0 jf 0 k 0xc`, its raw fields.
+    pub fn text(&self, index: usize) -> String {
+        match (self.refusal(), self.classic_text(index)) {
+            (None, Some(text)) => text,
+            _ => format!(
+                "invalid code {:#06x} jt {} jf {} k {:#x}",
+                self.code, self.jt, self.jf, self.k
+            ),
         }
+    }
+
+    /// The instruction in `bpf_asm` syntax for every opcode of classic BPF
+    /// (those the kernel's `bpf_check_classic` knows, and `ret x`), whether or not
+    /// seccomp accepts it; `None` for a code that is no classic BPF instruction.
+    /// Every bit of the 16-bit code counts: `0x08` is not `ld #k` with a stray bit.
+    fn classic_text(&self, index: usize) -> Option<String> {
+        let k = self.k;
+        let target = |offset: u32| index as u64 + 1 + u64::from(offset);
+        Some(match self.code {
+            opcode::LD_IMM => format!("ld #{k:#x}"),
+            opcode::LDX_IMM => format!("ldx #{k:#x}"),
+            opcode::LD_ABS => format!("ld [{k}]"),
+            0x28 => format!("ldh [{k}]"),
+            0x30 => format!("ldb [{k}]"),
+            0x40 => format!("ld [x + {k}]"),
+            0x48 => format!("ldh [x + {k}]"),
+            0x50 => format!("ldb [x + {k}]"),
+            opcode::LD_MEM => format!("ld M[{k}]"),
+            opcode::LDX_MEM => format!("ldx M[{k}]"),
+            opcode::LD_LEN => "ld #len".to_owned(),
+            opcode::LDX_LEN => "ldx #len".to_owned(),
+            0xb1 => format!("ldxb 4*([{k}]&0xf)"),
+            opcode::ST => format!("st M[{k}]"),
+            opcode::STX => format!("stx M[{k}]"),
+            opcode::TAX => "tax".to_owned(),
+            opcode::TXA => "txa".to_owned(),
+            opcode::RET_K => format!("ret {}", action_name(k)),
+            0x0e => "ret x".to_owned(),
+            opcode::RET_A => "ret a".to_owned(),
+            opcode::JA => format!("ja {}", target(k)),
+            opcode::NEG => "neg".to_owned(),
+            code if code & CLASS == ALU && code <= 0xff => {
+                format!("{} {}", alu_name(code)?, self.operand())
+            }
+            code if code & CLASS == JMP && code <= 0xff => format!(
+                "{} {} jt {} jf {}",
+                jump_name(code)?,
+                self.operand(),
+                target(u32::from(self.jt)),
+                target(u32::from(self.jf))
+            ),
+            _ => return None,
+        })
+    }
+
+    /// Why the kernel refuses this instruction in a seccomp filter, wherever it
+    /// stands, or `None` when it accepts it. The kernel accepts exactly what
+    /// `bpf_check_classic` and then `seccomp_check_filter` (kernel/seccomp.c) let
+    /// through: `ld [k]` inside `struct seccomp_data` on a 32-bit boundary,
+    /// `ld`/`ldx #len`, `ld`/`ldx #k`, `ld`/`ldx M[k]`, `st`/`stx M[k]` (k < 16),
+    /// `tax`, `txa`, the ALU operations but `mod` (`neg` without an operand, no
+    /// division by the constant 0, no shift by 32 or more), `ja`, `jeq`, `jgt`,
+    /// `jge`, `jset`, `ret #k` and `ret a`. What a jump's target or the last
+    /// instruction must be is a matter of the whole program
+    /// ([`crate::simulate::check`]).
+    pub fn refusal(&self) -> Option<String> {
+        let k = self.k;
+        let why = match self.code {
+            opcode::LD_ABS if k >= SECCOMP_DATA_SIZE => "past the end of seccomp_data (64 bytes)",
+            opcode::LD_ABS if k % 4 != 0 => "not on a 32-bit boundary",
+            opcode::LD_MEM | opcode::LDX_MEM | opcode::ST | opcode::STX if k >= MEMORY_CELLS => {
+                "M[] has 16 cells, M[0] to M[15]"
+            }
+            opcode::DIV_K if k == 0 => "a division by zero",
+            opcode::LSH_K | opcode::RSH_K if k >= 32 => "a shift by 32 bits or more",
+            opcode::LD_IMM
+            | opcode::LDX_IMM
+            | opcode::LD_ABS
+            | opcode::LD_MEM
+            | opcode::LDX_MEM
+            | opcode::LD_LEN
+            | opcode::LDX_LEN
+            | opcode::ST
+            | opcode::STX
+            | opcode::TAX
+            | opcode::TXA
+            | opcode::RET_K
+            | opcode::RET_A
+            | opcode::JA
+            | opcode::NEG => return None,
+            0x28 | 0x30 => "seccomp loads only 32-bit words",
+            0x40 | 0x48 | 0x50 => "seccomp has no loads relative to x",
+            0xb1 => "seccomp has no packet header loads",
+            0x94 | 0x9c => "seccomp has no mod",
+            0x0e => "the kernel has no ret x",
+            code if code & CLASS == ALU && self.classic_text(0).is_some() => return None,
+            code if code & CLASS == JMP && self.classic_text(0).is_some() => return None,
+            _ => return Some("no such opcode".to_owned()),
+        };
+        let text = self
+            .classic_text(0)
+            .expect("every opcode named above is classic BPF");
+        Some(format!("{text}: {why}"))
     }
 
     /// The second operand of an ALU operation or a jump: `#k` or `x`.
@@ -125,62 +197,111 @@ impl Instruction {
         }
     }
 
-    fn unknown_text(&self) -> String {
-        format!(
-            ".insn code {:#06x} jt {} jf {} k {:#x}",
-            self.code, self.jt, self.jf, self.k
-        )
-    }
-
     /// The instructions that may run after this one, numbered from 0.
     fn successors(&self, index: usize) -> Vec<(usize, Branch)> {
         let next = index + 1;
-        match self.code & CLASS {
-            RET => Vec::new(),
-            JMP => match jump_name(self.code) {
-                Some("ja") => vec![(next + self.k as usize, Branch::Always)],
-                Some(_) => vec![
-                    (next + usize::from(self.jt), Branch::Taken),
-                    (next + usize::from(self.jf), Branch::NotTaken),
-                ],
-                None => Vec::new(),
-            },
+        match self.code {
+            opcode::RET_K | opcode::RET_A => Vec::new(),
+            opcode::JA => vec![(next + self.k as usize, Branch::Always)],
+            code if code & CLASS == JMP => vec![
+                (next + usize::from(self.jt), Branch::Taken),
+                (next + usize::from(self.jf), Branch::NotTaken),
+            ],
             _ => vec![(next, Branch::Always)],
         }
     }
 }
 
+/// The size of `struct seccomp_data`, past which a filter cannot load.
+pub const SECCOMP_DATA_SIZE: u32 = 64;
+
+/// The cells of the scratch memory `M[]` (`BPF_MEMWORDS`).
+pub const MEMORY_CELLS: u32 = 16;
+
 // Opcode fields, from the kernel's `<linux/bpf_common.h>` and `<linux/filter.h>`.
-const CLASS: u16 = 0x07;
-const LD: u16 = 0x00;
-const LDX: u16 = 0x01;
-const ST: u16 = 0x02;
-const STX: u16 = 0x03;
-const ALU: u16 = 0x04;
-const JMP: u16 = 0x05;
-const RET: u16 = 0x06;
-const MISC: u16 = 0x07;
-const SIZE: u16 = 0x18;
-const SIZE_W: u16 = 0x00;
-const SIZE_H: u16 = 0x08;
-const SIZE_B: u16 = 0x10;
-const MODE: u16 = 0xe0;
-const MODE_IMM: u16 = 0x00;
-const MODE_ABS: u16 = 0x20;
-const MODE_IND: u16 = 0x40;
-const MODE_MEM: u16 = 0x60;
-const MODE_LEN: u16 = 0x80;
-const MODE_MSH: u16 = 0xa0;
-const OP: u16 = 0xf0;
-const SRC: u16 = 0x08;
-const SRC_X: u16 = 0x08;
-const RVAL: u16 = 0x18;
-const RVAL_K: u16 = 0x00;
-const RVAL_X: u16 = 0x08;
-const RVAL_A: u16 = 0x10;
-const MISCOP: u16 = 0xf8;
-const TAX: u16 = 0x00;
-const TXA: u16 = 0x80;
+/// The instruction class (`BPF_CLASS`).
+pub(crate) const CLASS: u16 = 0x07;
+/// The class of ALU operations (`BPF_ALU`).
+pub(crate) const ALU: u16 = 0x04;
+/// The class of jumps (`BPF_JMP`).
+pub(crate) const JMP: u16 = 0x05;
+/// The operation of an ALU instruction or a jump (`BPF_OP`).
+pub(crate) const OP: u16 = 0xf0;
+/// Where the second operand comes from (`BPF_SRC`).
+pub(crate) const SRC: u16 = 0x08;
+/// The second operand is X, not the constant k (`BPF_X`).
+pub(crate) const SRC_X: u16 = 0x08;
+
+/// Whole opcodes of the instructions seccomp accepts that are not an ALU
+/// operation or a conditional jump, as `<linux/filter.h>` builds them.
+pub(crate) mod opcode {
+    /// `ld #k`: `BPF_LD | BPF_W | BPF_IMM`.
+    pub const LD_IMM: u16 = 0x00;
+    /// `ldx #k`: `BPF_LDX | BPF_W | BPF_IMM`.
+    pub const LDX_IMM: u16 = 0x01;
+    /// `ld [k]`: `BPF_LD | BPF_W | BPF_ABS`, a word of `seccomp_data`.
+    pub const LD_ABS: u16 = 0x20;
+    /// `ld M[k]`: `BPF_LD | BPF_MEM`.
+    pub const LD_MEM: u16 = 0x60;
+    /// `ldx M[k]`: `BPF_LDX | BPF_MEM`.
+    pub const LDX_MEM: u16 = 0x61;
+    /// `ld #len`: `BPF_LD | BPF_W | BPF_LEN`, the size of `seccomp_data`.
+    pub const LD_LEN: u16 = 0x80;
+    /// `ldx #len`: `BPF_LDX | BPF_W | BPF_LEN`.
+    pub const LDX_LEN: u16 = 0x81;
+    /// `st M[k]`: `BPF_ST`.
+    pub const ST: u16 = 0x02;
+    /// `stx M[k]`: `BPF_STX`.
+    pub const STX: u16 = 0x03;
+    /// `tax`: `BPF_MISC | BPF_TAX`.
+    pub const TAX: u16 = 0x07;
+    /// `txa`: `BPF_MISC | BPF_TXA`.
+    pub const TXA: u16 = 0x87;
+    /// `ret #k`: `BPF_RET | BPF_K`.
+    pub const RET_K: u16 = 0x06;
+    /// `ret a`: `BPF_RET | BPF_A`.
+    pub const RET_A: u16 = 0x16;
+    /// `ja k`: `BPF_JMP | BPF_JA`.
+    pub const JA: u16 = 0x05;
+    /// `neg`: `BPF_ALU | BPF_NEG`.
+    pub const NEG: u16 = 0x84;
+    /// `div #k`: `BPF_ALU | BPF_DIV | BPF_K`.
+    pub const DIV_K: u16 = 0x34;
+    /// `lsh #k`: `BPF_ALU | BPF_LSH | BPF_K`.
+    pub const LSH_K: u16 = 0x64;
+    /// `rsh #k`: `BPF_ALU | BPF_RSH | BPF_K`.
+    pub const RSH_K: u16 = 0x74;
+}
+
+/// The `BPF_OP` field of the ALU operations and conditional jumps seccomp accepts.
+pub(crate) mod operation {
+    /// `A + operand`.
+    pub const ADD: u16 = 0x00;
+    /// `A - operand`.
+    pub const SUB: u16 = 0x10;
+    /// `A * operand`.
+    pub const MUL: u16 = 0x20;
+    /// `A / operand`, unsigned.
+    pub const DIV: u16 = 0x30;
+    /// `A | operand`.
+    pub const OR: u16 = 0x40;
+    /// `A & operand`.
+    pub const AND: u16 = 0x50;
+    /// `A << operand`.
+    pub const LSH: u16 = 0x60;
+    /// `A >> operand`, unsigned.
+    pub const RSH: u16 = 0x70;
+    /// `A ^ operand`.
+    pub const XOR: u16 = 0xa0;
+    /// Jump if `A == operand`.
+    pub const JEQ: u16 = 0x10;
+    /// Jump if `A > operand`, unsigned.
+    pub const JGT: u16 = 0x20;
+    /// Jump if `A >= operand`, unsigned.
+    pub const JGE: u16 = 0x30;
+    /// Jump if `A & operand != 0`.
+    pub const JSET: u16 = 0x40;
+}
 
 fn alu_name(code: u16) -> Option<&'static str> {
     Some(match code & OP {
@@ -192,7 +313,6 @@ fn alu_name(code: u16) -> Option<&'static str> {
         0x50 => "and",
         0x60 => "lsh",
         0x70 => "rsh",
-        0x80 => "neg",
         0x90 => "mod",
         0xa0 => "xor",
         _ => return None,
@@ -201,7 +321,6 @@ fn alu_name(code: u16) -> Option<&'static str> {
 
 fn jump_name(code: u16) -> Option<&'static str> {
     Some(match code & OP {
-        0x00 => "ja",
         0x10 => "jeq",
         0x20 => "jgt",
         0x30 => "jge",
@@ -424,10 +543,7 @@ pub struct Line {
 /// Decodes a BPF program (whole instructions; trailing bytes are left out) and
 /// comments each instruction.
 pub fn disassemble(program: &[u8]) -> Vec<Line> {
-    let instructions: Vec<Instruction> = program
-        .chunks_exact(INSTRUCTION_SIZE)
-        .map(|bytes| Instruction::from_bytes(bytes.try_into().expect("8-byte chunks")))
-        .collect();
+    let instructions = instructions(program);
     // What is known on entry to each instruction; `None` until a path reaches it.
     let mut states: Vec<Option<State>> = vec![None; instructions.len()];
     if let Some(first) = states.first_mut() {
@@ -439,34 +555,57 @@ pub fn disassemble(program: &[u8]) -> Vec<Line> {
     let mut lines = Vec::with_capacity(instructions.len());
     for (index, insn) in instructions.iter().enumerate() {
         let text = insn.text(index);
+        let refusal = insn.refusal();
         let Some(state) = states[index] else {
             lines.push(Line {
                 index,
                 text,
-                comment: Some("unreachable".to_owned()),
+                comment: Some(refusal.unwrap_or_else(|| "unreachable".to_owned())),
             });
             continue;
         };
+        if let Some(reason) = refusal {
+            // The kernel refuses the whole program for this instruction, so it has
+            // no meaning to follow. The disassembler reads on as if it led to the
+            // next instruction (and, in the jump class, to where its jt and jf
+            // point), with nothing known about the accumulator: what follows is
+            // still reached and commented.
+            let after = State {
+                holds: Holds::Unknown,
+                ..state
+            };
+            let mut targets = vec![index + 1];
+            if insn.code & CLASS == JMP {
+                targets.extend([insn.jt, insn.jf].map(|offset| index + 1 + usize::from(offset)));
+            }
+            for target in targets {
+                if let Some(slot) = states.get_mut(target) {
+                    *slot = Some(slot.map_or(after, |known| known.merge(after)));
+                }
+            }
+            lines.push(Line {
+                index,
+                text,
+                comment: Some(reason),
+            });
+            continue;
+        }
         let mut after = state;
         let mut comment = None;
-        match insn.code & CLASS {
-            LD => {
-                after.holds = if insn.code & (SIZE | MODE) == (SIZE_W | MODE_ABS) {
-                    let little_endian = state.arch.map_or(cfg!(target_endian = "little"), |arch| {
-                        arch & AUDIT_ARCH_LE != 0
-                    });
-                    seccomp_data_at(insn.k, little_endian)
-                } else {
-                    Holds::Unknown
-                };
+        match insn.code {
+            opcode::LD_ABS => {
+                let little_endian = state.arch.map_or(cfg!(target_endian = "little"), |arch| {
+                    arch & AUDIT_ARCH_LE != 0
+                });
+                after.holds = seccomp_data_at(insn.k, little_endian);
                 comment = load_comment(after.holds);
             }
-            ALU => after.holds = Holds::Unknown,
-            MISC if insn.code & MISCOP == TXA => after.holds = Holds::Unknown,
-            JMP if insn.code & SRC != SRC_X => {
-                if let Some(op) = jump_name(insn.code).filter(|&op| op != "ja") {
-                    comment = compare_comment(op, insn.k, state);
-                }
+            opcode::LD_IMM | opcode::LD_MEM | opcode::LD_LEN | opcode::TXA => {
+                after.holds = Holds::Unknown
+            }
+            code if code & CLASS == ALU => after.holds = Holds::Unknown,
+            code if code & CLASS == JMP && code != opcode::JA && code & SRC != SRC_X => {
+                comment = jump_name(code).and_then(|op| compare_comment(op, insn.k, state));
             }
             _ => {}
         }
@@ -482,6 +621,10 @@ pub fn disassemble(program: &[u8]) -> Vec<Line> {
             }
             match states.get_mut(target) {
                 Some(slot) => *slot = Some(slot.map_or(next, |known| known.merge(next))),
+                // Only a ret may end a program.
+                None if branch == Branch::Always && insn.code != opcode::JA => {
+                    comment = Some("the last instruction must be a ret".to_owned())
+                }
                 None => comment = Some(format!("jumps past the end, to {target}")),
             }
         }
@@ -494,24 +637,19 @@ pub fn disassemble(program: &[u8]) -> Vec<Line> {
     lines
 }
 
+/// Decodes a BPF program into its instructions (whole instructions; trailing
+/// bytes are left out).
+pub fn instructions(program: &[u8]) -> Vec<Instruction> {
+    program
+        .chunks_exact(INSTRUCTION_SIZE)
+        .map(|bytes| Instruction::from_bytes(bytes.try_into().expect("8-byte chunks")))
+        .collect()
+}
+
 /// The disassembly as text, one instruction per line, in the form `tcpdump -d`
 /// uses: `(NNN) instruction`, with comments after `;` lined up.
 pub fn listing(program: &[u8]) -> String {
-    let lines = disassemble(program);
-    let width = lines.iter().map(|line| line.text.len()).max().unwrap_or(0);
-    let mut text = String::new();
-    for line in &lines {
-        let insn = format!("({:03}) {}", line.index, line.text);
-        match &line.comment {
-            Some(comment) => {
-                text.push_str(&format!("{insn:<w$}  ; {comment}\n", w = width + 6));
-            }
-            None => {
-                text.push_str(&insn);
-                text.push('\n');
-            }
-        }
-    }
+    let mut text: String = listed_lines(program).concat();
     let extra = program.len() % INSTRUCTION_SIZE;
     if extra != 0 {
         text.push_str(&format!(
@@ -521,14 +659,44 @@ pub fn listing(program: &[u8]) -> String {
     text
 }
 
+/// The lines of [`listing`] for the instructions numbered in `path`, in that
+/// order: the same text, comments and alignment as in the whole listing (as
+/// `--simulate` prints the path of one syscall through the program).
+pub fn path_listing(program: &[u8], path: &[usize]) -> String {
+    let lines = listed_lines(program);
+    path.iter()
+        .filter_map(|&index| lines.get(index))
+        .map(String::as_str)
+        .collect()
+}
+
+/// Each instruction's line of [`listing`], with its newline.
+fn listed_lines(program: &[u8]) -> Vec<String> {
+    let lines = disassemble(program);
+    let width = lines.iter().map(|line| line.text.len()).max().unwrap_or(0);
+    lines
+        .iter()
+        .map(|line| {
+            let insn = format!("({:03}) {}", line.index, line.text);
+            match &line.comment {
+                Some(comment) => format!("{insn:<w$}  ; {comment}\n", w = width + 6),
+                None => format!("{insn}\n"),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::filter::{allow_list_filter, bpf_program, TUTORIAL_ALLOW_LIST};
     use libseccomp::{ScmpAction, ScmpSyscall};
 
+    /// An instruction as `(code, jt, jf, k)`.
+    type Raw = (u16, u8, u8, u32);
+
     /// Builds the bytes of a program from `(code, jt, jf, k)` tuples.
-    fn program(instructions: &[(u16, u8, u8, u32)]) -> Vec<u8> {
+    fn program(instructions: &[Raw]) -> Vec<u8> {
         let mut bytes = Vec::new();
         for &(code, jt, jf, k) in instructions {
             bytes.extend_from_slice(&code.to_ne_bytes());
@@ -546,23 +714,25 @@ mod tests {
             .collect()
     }
 
+    fn insn_is_valid(text: &str) -> bool {
+        !text.starts_with("invalid ")
+    }
+
     fn nr(name: &str) -> u32 {
         ScmpSyscall::from_name(name).unwrap().as_raw_syscall() as u32
     }
 
+    /// Every kind of instruction a seccomp filter may hold, in `bpf_asm` syntax.
     #[test]
     fn every_instruction_class_reads_as_bpf_asm() {
         let bytes = program(&[
             (0x20, 0, 0, 4),          // ld [4]
-            (0x28, 0, 0, 12),         // ldh [12]
-            (0x30, 0, 0, 23),         // ldb [23]
-            (0x40, 0, 0, 2),          // ld [x + 2]
             (0x00, 0, 0, 0x10),       // ld #0x10
             (0x60, 0, 0, 3),          // ld M[3]
             (0x80, 0, 0, 0),          // ld #len
             (0x01, 0, 0, 7),          // ldx #0x7
             (0x61, 0, 0, 1),          // ldx M[1]
-            (0xb1, 0, 0, 14),         // ldxb 4*([14]&0xf)
+            (0x81, 0, 0, 0),          // ldx #len
             (0x02, 0, 0, 0),          // st M[0]
             (0x03, 0, 0, 15),         // stx M[15]
             (0x04, 0, 0, 1),          // add #0x1
@@ -579,71 +749,75 @@ mod tests {
             (0x16, 0, 0, 0),          // ret a
             (0x06, 0, 0, 0x7fff0000), // ret ALLOW
             (0x06, 0, 0, 0x00050001), // ret ERRNO(1)
-            (0xffff, 1, 2, 3),        // no such opcode
         ]);
         assert_eq!(
             texts(&bytes),
             [
                 "ld [4]",
-                "ldh [12]",
-                "ldb [23]",
-                "ld [x + 2]",
                 "ld #0x10",
                 "ld M[3]",
                 "ld #len",
                 "ldx #0x7",
                 "ldx M[1]",
-                "ldxb 4*([14]&0xf)",
+                "ldx #len",
                 "st M[0]",
                 "stx M[15]",
                 "add #0x1",
                 "sub x",
                 "and #0xffff",
                 "neg",
-                "ja 19",
-                "jeq #0xc000003e jt 19 jf 18",
-                "jgt x jt 19 jf 19",
-                "jge #0x40000000 jt 20 jf 20",
-                "jset #0x1 jt 21 jf 21",
+                "ja 16",
+                "jeq #0xc000003e jt 16 jf 15",
+                "jgt x jt 16 jf 16",
+                "jge #0x40000000 jt 17 jf 17",
+                "jset #0x1 jt 18 jf 18",
                 "tax",
                 "txa",
                 "ret a",
                 "ret ALLOW",
                 "ret ERRNO(1)",
-                ".insn code 0xffff jt 1 jf 2 k 0x3",
             ]
+        );
+        assert!(
+            disassemble(&bytes)
+                .iter()
+                .all(|line| insn_is_valid(&line.text)),
+            "{}",
+            listing(&bytes)
         );
     }
 
-    /// Every ALU operation, with a constant and with `x`, and the forms of loads,
-    /// jumps and returns the first test leaves out.
+    /// Every ALU operation seccomp accepts, with a constant and with `x`, and the
+    /// forms of jumps and returns the first test leaves out.
     #[test]
     fn every_operation_and_operand_source_reads_as_bpf_asm() {
-        // In the kernel's order, BPF_ADD (0x00) to BPF_XOR (0xa0).
+        // In the kernel's order, BPF_ADD (0x00) to BPF_XOR (0xa0), without
+        // BPF_NEG (0x80), which takes no operand, and BPF_MOD (0x90), which
+        // seccomp refuses.
         let ops = [
-            "add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "neg", "mod", "xor",
+            (0x00, "add"),
+            (0x10, "sub"),
+            (0x20, "mul"),
+            (0x30, "div"),
+            (0x40, "or"),
+            (0x50, "and"),
+            (0x60, "lsh"),
+            (0x70, "rsh"),
+            (0xa0, "xor"),
         ];
         let mut instructions = Vec::new();
         let mut expected = Vec::new();
-        for (i, op) in ops.iter().enumerate() {
-            let code = 0x04 | (i as u16) << 4;
-            instructions.push((code, 0, 0, 3));
-            instructions.push((code | 0x08, 0, 0, 3));
-            if *op == "neg" {
-                expected.extend(["neg".to_owned(), "neg".to_owned()]);
-            } else {
-                expected.extend([format!("{op} #0x3"), format!("{op} x")]);
-            }
+        for (op, name) in ops {
+            instructions.push((0x04 | op, 0, 0, 3));
+            instructions.push((0x04 | op | 0x08, 0, 0, 3));
+            expected.extend([format!("{name} #0x3"), format!("{name} x")]);
         }
-        // Numbered from 22, after the 22 ALU instructions.
+        // Numbered from 18, after the 18 ALU instructions.
         let rest = [
-            ((0x48, 0, 0, 6), "ldh [x + 6]"),
-            ((0x50, 0, 0, 7), "ldb [x + 7]"),
-            ((0x81, 0, 0, 0), "ldx #len"),
-            ((0x1d, 0, 1, 0), "jeq x jt 26 jf 27"),
-            ((0x25, 2, 0, 9), "jgt #0x9 jt 29 jf 27"),
-            ((0x4d, 0, 0, 0), "jset x jt 28 jf 28"),
-            ((0x0e, 0, 0, 0), "ret x"),
+            ((0x1d, 0, 1, 0), "jeq x jt 19 jf 20"),
+            ((0x25, 2, 0, 9), "jgt #0x9 jt 22 jf 20"),
+            ((0x4d, 0, 0, 0), "jset x jt 21 jf 21"),
+            ((0x3d, 0, 0, 0), "jge x jt 22 jf 22"),
             ((0x06, 0, 0, 0x7fc0_0000), "ret USER_NOTIF"),
         ];
         for (insn, text) in rest {
@@ -651,6 +825,124 @@ mod tests {
             expected.push(text.to_owned());
         }
         assert_eq!(texts(&program(&instructions)), expected);
+    }
+
+    /// The kernel refuses these in a seccomp filter (bpf_check_classic, then
+    /// seccomp_check_filter): each is printed as invalid, with its raw fields,
+    /// and the comment says why; none makes what follows unreachable.
+    #[test]
+    fn every_instruction_the_kernel_refuses_reads_as_invalid_with_its_opcode() {
+        let refused: &[(Raw, &str)] = &[
+            ((0x08, 0, 0, 0), "no such opcode"),
+            ((0x69, 0, 0, 1), "no such opcode"),
+            ((0x8c, 0, 0, 0), "no such opcode"),
+            ((0x0d, 0, 0, 0), "no such opcode"),
+            ((0x55, 0, 0, 0), "no such opcode"),
+            ((0xb4, 0, 0, 0), "no such opcode"),
+            ((0x18, 0, 0, 0), "no such opcode"),
+            ((0x106, 0, 0, 0), "no such opcode"),
+            ((0xffff, 1, 2, 3), "no such opcode"),
+            ((0x0e, 0, 0, 0), "ret x: the kernel has no ret x"),
+            (
+                (0x28, 0, 0, 12),
+                "ldh [12]: seccomp loads only 32-bit words",
+            ),
+            (
+                (0x30, 0, 0, 23),
+                "ldb [23]: seccomp loads only 32-bit words",
+            ),
+            (
+                (0x40, 0, 0, 2),
+                "ld [x + 2]: seccomp has no loads relative to x",
+            ),
+            (
+                (0x48, 0, 0, 6),
+                "ldh [x + 6]: seccomp has no loads relative to x",
+            ),
+            (
+                (0x50, 0, 0, 7),
+                "ldb [x + 7]: seccomp has no loads relative to x",
+            ),
+            (
+                (0xb1, 0, 0, 14),
+                "ldxb 4*([14]&0xf): seccomp has no packet header loads",
+            ),
+            ((0x94, 0, 0, 3), "mod #0x3: seccomp has no mod"),
+            ((0x9c, 0, 0, 0), "mod x: seccomp has no mod"),
+            (
+                (0x20, 0, 0, 64),
+                "ld [64]: past the end of seccomp_data (64 bytes)",
+            ),
+            ((0x20, 0, 0, 18), "ld [18]: not on a 32-bit boundary"),
+            (
+                (0x60, 0, 0, 16),
+                "ld M[16]: M[] has 16 cells, M[0] to M[15]",
+            ),
+            (
+                (0x61, 0, 0, 16),
+                "ldx M[16]: M[] has 16 cells, M[0] to M[15]",
+            ),
+            (
+                (0x02, 0, 0, 16),
+                "st M[16]: M[] has 16 cells, M[0] to M[15]",
+            ),
+            (
+                (0x03, 0, 0, 99),
+                "stx M[99]: M[] has 16 cells, M[0] to M[15]",
+            ),
+            ((0x34, 0, 0, 0), "div #0x0: a division by zero"),
+            ((0x64, 0, 0, 32), "lsh #0x20: a shift by 32 bits or more"),
+            ((0x74, 0, 0, 40), "rsh #0x28: a shift by 32 bits or more"),
+        ];
+        for &(insn, reason) in refused {
+            // Each refused instruction, then a load whose comment shows that the
+            // disassembler read on.
+            let bytes = program(&[insn, (0x20, 0, 0, 0), (0x06, 0, 0, 0x7fff_0000)]);
+            let lines = disassemble(&bytes);
+            let (code, jt, jf, k) = insn;
+            assert_eq!(
+                lines[0].text,
+                format!("invalid code {code:#06x} jt {jt} jf {jf} k {k:#x}")
+            );
+            assert_eq!(lines[0].comment.as_deref(), Some(reason));
+            assert_eq!(
+                lines[1].comment.as_deref(),
+                Some("A = syscall number"),
+                "{}",
+                listing(&bytes)
+            );
+            assert_eq!(lines[2].comment, None, "{}", listing(&bytes));
+        }
+        let text = listing(&program(&[(0x69, 0, 0, 1), (0x06, 0, 0, 0)]));
+        assert_eq!(
+            text,
+            "(000) invalid code 0x0069 jt 0 jf 0 k 0x1  ; no such opcode\n\
+             (001) ret KILL_THREAD\n"
+        );
+    }
+
+    /// An invalid instruction of the jump class leads on to where its jt and jf
+    /// point, as well as to the next instruction.
+    #[test]
+    fn an_invalid_jump_leaves_its_targets_reachable() {
+        let bytes = program(&[
+            (0x55, 1, 1, 0),          // 0: no such jump; jt and jf point to 2
+            (0x06, 0, 0, 0x7fff0000), // 1: ret ALLOW
+            (0x06, 0, 0, 0x80000000), // 2: ret KILL_PROCESS
+        ]);
+        let comments: Vec<Option<String>> =
+            disassemble(&bytes).into_iter().map(|l| l.comment).collect();
+        assert_eq!(comments, [Some("no such opcode".to_owned()), None, None]);
+    }
+
+    /// A program that ends with another instruction than a ret is pointed out.
+    #[test]
+    fn a_last_instruction_that_is_no_ret_is_pointed_out() {
+        let lines = disassemble(&program(&[(0x20, 0, 0, 0)]));
+        assert_eq!(
+            lines[0].comment.as_deref(),
+            Some("the last instruction must be a ret")
+        );
     }
 
     #[test]
@@ -721,7 +1013,7 @@ mod tests {
             );
         }
         assert!(
-            !text.contains(".insn") && !text.contains("unreachable"),
+            !text.contains("invalid ") && !text.contains("unreachable"),
             "{text}"
         );
     }

@@ -21,7 +21,8 @@ pub const EXIT_OK: u8 = 0;
 /// and the status step 3's reporter exits with after naming a refused syscall.
 pub const EXIT_PROGRAM_FAILED: u8 = 1;
 /// Exit status for bad command-line usage (the same status `clap` uses), an
-/// unknown syscall name, and a policy file that is refused.
+/// unknown syscall name, a `--simulate` call that cannot be read, and a policy
+/// file that is refused.
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status when the filter could not be built or loaded: the step fails closed.
 pub const EXIT_FILTER_FAILED: u8 = 3;
@@ -54,6 +55,17 @@ pub enum StepError {
         /// libseccomp's own error.
         source: SeccompError,
     },
+    /// A `--simulate` CALL that cannot be read, or names no syscall of this architecture.
+    #[error("--simulate '{call}': {reason}")]
+    BadCall {
+        /// The CALL as it was given.
+        call: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A BPF program the kernel would refuse to load, as `--simulate` found it.
+    #[error("the kernel would refuse the BPF program: {0}")]
+    Refused(#[from] crate::simulate::Refused),
     /// A policy file that cannot be used: it is refused before any filter is built.
     #[error(transparent)]
     Policy(#[from] crate::policy::PolicyError),
@@ -110,7 +122,9 @@ impl StepError {
     /// The documented exit status for this error.
     pub fn exit_status(&self) -> u8 {
         match self {
-            StepError::UnknownSyscall { .. } | StepError::Policy(_) => EXIT_USAGE,
+            StepError::UnknownSyscall { .. } | StepError::BadCall { .. } | StepError::Policy(_) => {
+                EXIT_USAGE
+            }
             _ => EXIT_FILTER_FAILED,
         }
     }

@@ -86,15 +86,9 @@ pub fn bpf_program(filter: &ScmpFilterContext) -> Result<Vec<u8>, StepError> {
 /// [`bpf_program`] cut into `struct sock_filter`s (in the machine's byte order),
 /// ready for [`load_instructions`].
 pub fn bpf_instructions(filter: &ScmpFilterContext) -> Result<Vec<libc::sock_filter>, StepError> {
-    let bytes = bpf_program(filter)?;
-    Ok(bytes
-        .chunks_exact(std::mem::size_of::<libc::sock_filter>())
-        .map(|b| libc::sock_filter {
-            code: u16::from_ne_bytes([b[0], b[1]]),
-            jt: b[2],
-            jf: b[3],
-            k: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
-        })
+    Ok(crate::bpf::instructions(&bpf_program(filter)?)
+        .into_iter()
+        .map(crate::bpf::Instruction::to_sock_filter)
         .collect())
 }
 

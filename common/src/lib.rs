@@ -22,7 +22,9 @@
 //! - [`learn`]: step 3's `--learn`, a supervisor that runs the program once under a
 //!   user-notification filter and names every syscall it needs;
 //! - [`print_filter`]: `--print-filter` of steps 2 to 4, as libseccomp's pseudo
-//!   filter code or as the BPF program disassembled by [`bpf`].
+//!   filter code or as the BPF program disassembled by [`bpf`], and `--simulate`;
+//! - [`simulate`]: a simulator of seccomp's BPF, the kernel's checks when a filter
+//!   is loaded and its answer to one syscall, behind `--simulate`.
 
 pub mod allow;
 pub mod bpf;
@@ -34,6 +36,7 @@ pub mod print_filter;
 pub mod program;
 pub mod reporter;
 pub mod runner;
+pub mod simulate;
 pub mod testing;
 pub mod tour;
 

@@ -71,6 +71,15 @@ pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
 /// The command that remakes the transcripts of the chapter on discovering syscalls.
 pub const DISCOVERING_SAVE_COMMAND: &str = "docs/transcripts/discovering/regenerate.sh";
 
+/// The command that remakes the book's transcript `file` (under
+/// `docs/transcripts/`) of a command run in a shell: the `regenerate.sh` of its
+/// folder (`discovering/` for the chapter on discovering syscalls, `filters/`
+/// for the chapter on how a filter works).
+pub fn save_command_for(file: &str) -> String {
+    let folder = file.rsplit_once('/').map_or("", |(folder, _)| folder);
+    format!("docs/transcripts/{folder}/regenerate.sh")
+}
+
 /// Asserts that the book's transcripts `files` (under `docs/transcripts/`) of
 /// commands run in a shell still show what those commands print here.
 ///
@@ -88,7 +97,8 @@ pub fn assert_command_transcripts_match(bin_dir: impl AsRef<Path>, files: &[&str
     dirs.extend(std::env::split_paths(&path));
     let path = std::env::join_paths(dirs).expect("PATH entries without ':'");
     for &file in files {
-        let stored = read_book_transcript(file, DISCOVERING_SAVE_COMMAND);
+        let save_command = save_command_for(file);
+        let stored = read_book_transcript(file, &save_command);
         let command = stored
             .lines()
             .next()
@@ -106,7 +116,7 @@ pub fn assert_command_transcripts_match(bin_dir: impl AsRef<Path>, files: &[&str
             file,
             &stored,
             &shell_transcript(command, &run),
-            DISCOVERING_SAVE_COMMAND,
+            &save_command,
         );
     }
 }
@@ -715,4 +725,92 @@ pub fn run_stopped_and_continued(
     })
     .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()));
     run
+}
+
+/// Runs the step at `binary` with `args` and `--simulate CALL`, and returns the
+/// action it names on its last line (`ALLOW`, `KILL_PROCESS`, ...), after
+/// asserting what `--simulate` promises: it exits 0 without running the program,
+/// and every other line is a line of the `--print-filter=bpf` listing (of the
+/// same `args`), exactly, from `(000)` on, each instruction one that can follow
+/// the one before, down to a `ret` of that action.
+#[track_caller]
+pub fn simulated_action(binary: impl AsRef<Path>, args: &[&str], call: &str) -> String {
+    let binary = binary.as_ref();
+    let mut simulate = args.to_vec();
+    simulate.extend(["--simulate", call]);
+    let run = run(binary, &simulate, TUTORIAL_INPUT);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert_eq!(run.stderr_text(), "");
+    let printed = run.stdout_text();
+    assert!(
+        !printed.contains(crate::program::PROMPT),
+        "the program ran:\n{printed}"
+    );
+    let mut print_filter = args.to_vec();
+    print_filter.push("--print-filter=bpf");
+    let listing = printed_filter(binary, &print_filter);
+    let listed: Vec<&str> = listing.lines().collect();
+    let lines: Vec<&str> = printed.lines().collect();
+    let (last, path) = lines.split_last().expect("--simulate printed something");
+    let action = last
+        .strip_prefix(crate::print_filter::ACTION_PREFIX)
+        .unwrap_or_else(|| panic!("no action on the last line:\n{printed}"));
+    let index_of = |line: &str| -> usize {
+        line.get(1..4)
+            .and_then(|digits| digits.parse().ok())
+            .unwrap_or_else(|| panic!("not a listing line: {line}"))
+    };
+    let mut expected_next = vec![0];
+    for line in path {
+        let index = index_of(line);
+        assert!(
+            expected_next.contains(&index),
+            "{line} cannot follow the line before:\n{printed}\nlisting:\n{listing}"
+        );
+        assert_eq!(listed.get(index), Some(line), "listing:\n{listing}");
+        expected_next = successors(line, index);
+    }
+    let ret = path.last().expect("a path through the program");
+    assert_eq!(
+        ret.split_once(") ").map(|(_, text)| text.trim_end()),
+        Some(&*format!("ret {action}")),
+        "{printed}"
+    );
+    action.to_owned()
+}
+
+/// The instruction numbers that can follow the listing's `line`, numbered
+/// `index`: where its jump targets point, or the next one.
+fn successors(line: &str, index: usize) -> Vec<usize> {
+    let text = line.split(';').next().unwrap_or(line);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let after = |word: &str| {
+        words
+            .iter()
+            .position(|w| *w == word)
+            .and_then(|at| words.get(at + 1))
+            .and_then(|n| n.parse().ok())
+    };
+    match (words.get(1), after("jt"), after("jf")) {
+        (_, Some(jt), Some(jf)) => vec![jt, jf],
+        (Some(&"ja"), ..) => after("ja").into_iter().collect(),
+        _ => vec![index + 1],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_transcript_folder_has_its_own_save_command() {
+        assert_eq!(
+            save_command_for("discovering/step-2-bpf.txt"),
+            DISCOVERING_SAVE_COMMAND
+        );
+        assert_eq!(
+            save_command_for("filters/simulate-write-fd-3.txt"),
+            "docs/transcripts/filters/regenerate.sh"
+        );
+    }
 }

@@ -39,8 +39,8 @@ struct Cli {
 // ANCHOR: main
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(format) = cli.print_filter.format {
-        return print_filter::print(STEP, format, step_filter());
+    if let Some(shown) = cli.print_filter.shown() {
+        return print_filter::print(STEP, shown, step_filter());
     }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);

@@ -1,12 +1,15 @@
 //! What step 2 shows: a strict allow list kills the program at its first other syscall.
 
+use assert_cmd::assert::OutputAssertExt;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_killed_by_sigsys, assert_pfc_names, printed_filter, run, stdout_lines, Reach,
-    TUTORIAL_INPUT,
+    assert_killed_by_sigsys, assert_pfc_names, foreign_syscall_name, printed_filter, run,
+    simulated_action, stdout_lines, Reach, TUTORIAL_INPUT,
 };
+use libseccomp::ScmpSyscall;
+use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-2-filter");
 
@@ -40,7 +43,14 @@ fn fails_closed_when_no_filter_can_be_loaded() {
 /// `--help` says what the step teaches, and the program does not run.
 #[test]
 fn help_says_what_the_step_teaches() {
-    assert_help_mentions(STEP, &["strict allow list", "--print-filter[=<FORMAT>]"]);
+    assert_help_mentions(
+        STEP,
+        &[
+            "strict allow list",
+            "--print-filter[=<FORMAT>]",
+            "--simulate <CALL>",
+        ],
+    );
 }
 
 /// `--print-filter` shows the filter without running the program: the pseudo
@@ -67,6 +77,76 @@ fn print_filter_refuses_an_unknown_format() {
     assert_eq!(run.ending(), Ending::Exited(2));
     assert_eq!(run.stdout_text(), "");
     assert!(run.stderr_text().contains("'xml'"), "{}", run.stderr_text());
+}
+
+/// `--simulate` runs one syscall through step 2's filter, without running the
+/// program: what the allow list names is allowed, the rest killed, and a
+/// number (this architecture's, from libseccomp) means the same as the name.
+#[test]
+fn simulate_shows_the_path_of_a_syscall_and_the_action() {
+    for name in TUTORIAL_ALLOW_LIST {
+        if ScmpSyscall::from_name(name).unwrap().as_raw_syscall() >= 0 {
+            assert_eq!(
+                simulated_action(STEP, &[], &format!("{name}(1, 0, 5)")),
+                "ALLOW"
+            );
+        }
+    }
+    assert_eq!(simulated_action(STEP, &[], "getpid"), "KILL_PROCESS");
+    assert_eq!(
+        simulated_action(STEP, &[], "clock_nanosleep"),
+        "KILL_PROCESS"
+    );
+    let getpid = ScmpSyscall::from_name("getpid").unwrap().as_raw_syscall();
+    let by_name = run(STEP, &["--simulate", "getpid()"], b"");
+    run(STEP, &["--simulate", &format!("{getpid:#x}")], b"")
+        .output()
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(by_name.stdout_text());
+}
+
+/// A CALL that cannot be read is a usage error: exit status 2, one line on
+/// stderr saying what is wrong, nothing on stdout.
+#[test]
+fn simulate_refuses_a_call_it_cannot_read_in_one_line() {
+    let foreign = foreign_syscall_name();
+    for (call, reason) in [
+        ("write(1, 0", "missing ')' after the arguments".to_owned()),
+        ("write(1,,5)", "argument 1 is empty".to_owned()),
+        (
+            "write(1,2,3,4,5,6,7)",
+            "7 arguments; a syscall has at most 6".to_owned(),
+        ),
+        (
+            "write(one)",
+            "argument 0, `one` is not a number (decimal, or hex with 0x)".to_owned(),
+        ),
+        (
+            "no_such_syscall",
+            "libseccomp knows no syscall named `no_such_syscall`".to_owned(),
+        ),
+        (foreign, format!("`{foreign}` is not a syscall on ")),
+    ] {
+        run(STEP, &["--simulate", call], TUTORIAL_INPUT)
+            .output()
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with(format!(
+                "step-2-filter: error: --simulate '{call}': {reason}"
+            )))
+            .stderr(predicate::str::ends_with("\n"))
+            .stderr(predicate::function(|err: &str| err.lines().count() == 1));
+    }
+    // With --print-filter it is clap's usage error.
+    run(STEP, &["--simulate", "write", "--print-filter"], b"")
+        .output()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("cannot be used with"));
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.

@@ -60,13 +60,13 @@ fn main() -> ExitCode {
         Ok(names) => names,
         Err(err) => return fail_closed(STEP, &err),
     };
-    if let Some(format) = cli.print_filter.format {
+    if let Some(shown) = cli.print_filter.shown() {
         let filter = if cli.learn {
             learn::filter_to_print(&also_allow)
         } else {
             step_filter(&also_allow)
         };
-        return print_filter::print(STEP, format, filter);
+        return print_filter::print(STEP, shown, filter);
     }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);

@@ -1,13 +1,15 @@
 //! What step 3 shows: a trapping filter and a SIGSYS reporter name the missing syscall.
 
+use assert_cmd::assert::OutputAssertExt;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
     assert_pfc_names, assert_run_matches_book, foreign_syscall_name, printed_filter,
-    report_line_for, reported_syscalls, run, run_stopped_and_continued, stdout_lines, Reach,
-    Signal, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    report_line_for, reported_syscalls, run, run_stopped_and_continued, simulated_action,
+    stdout_lines, Reach, Signal, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
+use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
 
@@ -61,6 +63,7 @@ fn help_says_what_the_step_teaches() {
             "--allow <NAME>",
             "--learn",
             "--print-filter[=<FORMAT>]",
+            "--simulate <CALL>",
         ],
     );
 }
@@ -194,6 +197,54 @@ fn print_filter_with_learn_shows_the_notify_filter() {
     assert!(bpf.contains("ret USER_NOTIF\n"), "{bpf}");
     assert!(bpf.contains("; sendmsg\n"), "{bpf}");
     assert!(!bpf.contains("ret TRAP"), "{bpf}");
+}
+
+/// `--simulate` runs one syscall through the filter step 3 would load: the
+/// trapping one, with the `--allow` names, or with `--learn` the
+/// user-notification one, as `--print-filter` shows them.
+#[test]
+fn simulate_follows_allow_and_learn() {
+    for sleep in SLEEP_SYSCALLS {
+        assert_eq!(simulated_action(STEP, &[], sleep), "TRAP");
+        assert_eq!(simulated_action(STEP, &["--allow", sleep], sleep), "ALLOW");
+        assert_eq!(simulated_action(STEP, &["--learn"], sleep), "USER_NOTIF");
+        let both = ["--learn", "--allow", sleep];
+        assert_eq!(simulated_action(STEP, &both, sleep), "ALLOW");
+    }
+    assert_eq!(simulated_action(STEP, &[], "write(1, 0, 5)"), "ALLOW");
+    assert_eq!(
+        simulated_action(STEP, &["--learn"], "write(1, 0, 5)"),
+        "ALLOW"
+    );
+    assert_eq!(
+        simulated_action(STEP, &["--allow", "clone"], "getpid"),
+        "TRAP"
+    );
+}
+
+/// A bad `--allow` name is refused as without `--simulate`, and so is a CALL
+/// that cannot be read: status 2, one line, nothing run.
+#[test]
+fn simulate_refuses_bad_names_before_anything_runs() {
+    run(
+        STEP,
+        &["--allow", "clone,clock_nanoslep", "--simulate", "clone"],
+        b"",
+    )
+    .output()
+    .assert()
+    .code(2)
+    .stdout("")
+    .stderr(predicate::str::contains("`clock_nanoslep`"));
+    run(STEP, &["--learn", "--simulate", "clock_nanoslep(0)"], b"")
+        .output()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "step-3-reporting: error: --simulate 'clock_nanoslep(0)': \
+             libseccomp knows no syscall named `clock_nanoslep`\n",
+        );
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.

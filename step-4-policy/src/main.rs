@@ -59,8 +59,8 @@ fn main() -> ExitCode {
         Ok(policy) => policy,
         Err(err) => return fail_closed(STEP, &err),
     };
-    if let Some(format) = cli.print_filter.format {
-        return print_filter::print(STEP, format, step_filter(&policy));
+    if let Some(shown) = cli.print_filter.shown() {
+        return print_filter::print(STEP, shown, step_filter(&policy));
     }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);

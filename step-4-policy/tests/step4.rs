@@ -7,14 +7,16 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use assert_cmd::assert::OutputAssertExt;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending};
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_pfc_names, printed_filter, run, run_stopped_and_continued, Reach, Signal, StepRun,
-    StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_pfc_names, printed_filter, run, run_stopped_and_continued, simulated_action, Reach,
+    Signal, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
+use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 
@@ -77,6 +79,7 @@ fn help_says_what_the_step_teaches() {
             "finished policy",
             "--policy <FILE>",
             "--print-filter[=<FORMAT>]",
+            "--simulate <CALL>",
         ],
     );
 }
@@ -262,4 +265,60 @@ fn print_filter_shows_the_policy_without_running_the_program() {
     let pfc = printed_filter(STEP, &["--print-filter"]);
     assert_pfc_names(&pfc, &[TUTORIAL_ALLOW_LIST, SLEEP_SYSCALLS].concat());
     assert_bpf_checks_the_architecture_first(&printed_filter(STEP, &["--print-filter=bpf"]));
+}
+
+/// `--simulate` runs one syscall through the shipped policy's filter: `write`
+/// to stdout or stderr is allowed, to descriptor 3 killed, `clone3` answered
+/// with ENOSYS, and anything the policy does not name killed.
+#[test]
+fn simulate_runs_a_syscall_through_the_policy() {
+    for fd in [1, 2] {
+        let call = format!("write({fd}, 0, 5)");
+        assert_eq!(simulated_action(STEP, &[], &call), "ALLOW");
+    }
+    assert_eq!(
+        simulated_action(STEP, &[], "write(3, 0, 5)"),
+        "KILL_PROCESS"
+    );
+    assert_eq!(
+        simulated_action(STEP, &[], "clone3"),
+        format!("ERRNO({})", libc::ENOSYS)
+    );
+    assert_eq!(simulated_action(STEP, &[], "getpid"), "KILL_PROCESS");
+}
+
+/// With `--policy`, `--simulate` runs the syscall through that policy's filter;
+/// a bad policy is refused first, as without `--simulate`.
+#[test]
+fn simulate_follows_policy() {
+    let dir = policy_dir("policy-simulate");
+    let file = dir.join("simulate.toml");
+    fs::write(
+        &file,
+        "default_action = \"kill\"\n\n\
+         [[rule]]\nsyscall = \"getpid\"\naction = \"log\"\n\n\
+         [[rule]]\nsyscall = \"write\"\naction = \"errno EPERM\"\n\
+         args = [{ arg = 0, op = \"eq\", value = 3 }]\n",
+    )
+    .unwrap();
+    let policy = ["--policy", file.to_str().unwrap()];
+    assert_eq!(simulated_action(STEP, &policy, "getpid"), "LOG");
+    assert_eq!(
+        simulated_action(STEP, &policy, "write(3)"),
+        format!("ERRNO({})", libc::EPERM)
+    );
+    assert_eq!(simulated_action(STEP, &policy, "write(4)"), "KILL_PROCESS");
+    let typo = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/typo.toml");
+    run(STEP, &["--policy", typo, "--simulate", "write(1)"], b"")
+        .output()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("`wirte`"));
+    run(STEP, &["--simulate", "write(1, 2"], b"")
+        .output()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("step-4-policy: error: --simulate 'write(1, 2': missing ')' after the arguments\n");
 }
