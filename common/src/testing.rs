@@ -655,14 +655,21 @@ pub enum StopAt {
     Sleep,
 }
 
-/// The numbers of the sleep syscalls ([`SLEEP_SYSCALLS`]) this architecture has.
-pub fn sleep_syscall_numbers() -> Vec<i64> {
-    SLEEP_SYSCALLS
+/// The numbers, on this architecture, of the syscalls `names` that it has (as
+/// libseccomp resolves them; names it lacks are left out), as `/proc/PID/syscall`
+/// shows them.
+pub fn syscall_numbers(names: &[&str]) -> Vec<i64> {
+    names
         .iter()
         .filter_map(|name| ScmpSyscall::from_name(name).ok())
         .map(|syscall| i64::from(syscall.as_raw_syscall()))
         .filter(|&nr| nr >= 0)
         .collect()
+}
+
+/// The numbers of the sleep syscalls ([`SLEEP_SYSCALLS`]) this architecture has.
+pub fn sleep_syscall_numbers() -> Vec<i64> {
+    syscall_numbers(SLEEP_SYSCALLS)
 }
 
 /// Runs the step at `binary` with `args` and the tutorial's input, and stops the
@@ -684,11 +691,7 @@ pub fn run_stopped_and_continued(
 
     let binary = binary.as_ref();
     let in_syscall: Vec<i64> = match at {
-        StopAt::Read => vec![i64::from(
-            ScmpSyscall::from_name("read")
-                .expect("libseccomp knows read")
-                .as_raw_syscall(),
-        )],
+        StopAt::Read => syscall_numbers(&["read"]),
         StopAt::Sleep => sleep_syscall_numbers(),
     };
     let (run, ()) = drive_step(Command::new(binary).args(args), |step| {

@@ -12,8 +12,7 @@ use std::process::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::program::{FORK_LINE, LAST_LINE, PROMPT};
 use common::runner::{drive_step, proc, run_step, send_signal, wait_until, Ending};
-use common::testing::{Signal, TUTORIAL_INPUT};
-use libseccomp::ScmpSyscall;
+use common::testing::{syscall_numbers, Signal, TUTORIAL_INPUT};
 use nix::unistd::Pid;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -27,6 +26,38 @@ fn program_of(supervisor: Pid) -> std::io::Result<Pid> {
     )
 }
 
+/// Waits until no process of the run whose process group is `group` is left.
+fn every_process_ended(group: Pid) -> std::io::Result<()> {
+    wait_until(
+        "every process of the run has ended",
+        || proc::live_in_group(group).is_empty().then_some(()),
+        || proc::describe(&proc::live_in_group(group)),
+    )
+}
+
+/// Waits until `strace` holds `pid` (state `t`) as it enters syscall `name` with
+/// `value` as its argument number `index`, as `/proc/PID/syscall` shows it.
+fn held_by_strace_at(
+    pid: Pid,
+    name: &str,
+    index: usize,
+    value: libc::c_ulong,
+) -> std::io::Result<()> {
+    let nr = syscall_numbers(&[name]);
+    let value = format!("{value:#x}");
+    wait_until(
+        &format!("strace holds process {pid} at the entry of {name} ({value} as argument {index})"),
+        || {
+            let fields = proc::syscall_fields(pid).unwrap_or_default();
+            (proc::state(pid) == Some('t')
+                && proc::blocked_in_syscall(pid).is_some_and(|at| nr.contains(&at))
+                && fields.get(index + 1) == Some(&value))
+            .then_some(())
+        },
+        || proc::describe(&[pid]),
+    )
+}
+
 /// Kills the supervisor of `step-3-reporting --learn` with `signal` while the
 /// program waits for its input (stdin stays open, so it would wait forever),
 /// and asserts that the program's process ends with it, by SIGKILL, and that no
@@ -37,11 +68,7 @@ fn assert_the_program_dies_with_its_supervisor(signal: Signal) {
         step.wait_for_stdout(PROMPT)?;
         let program = program_of(supervisor)?;
         send_signal(supervisor, signal)?;
-        wait_until(
-            "every process of the run has ended",
-            || proc::live_in_group(supervisor).is_empty().then_some(()),
-            || proc::describe(&proc::live_in_group(supervisor)),
-        )?;
+        every_process_ended(supervisor)?;
         Ok(program)
     })
     .unwrap_or_else(|err| panic!("{signal} to the supervisor: {err}"));
@@ -116,15 +143,6 @@ fn under_strace(options: &[&str]) -> Command {
     command
 }
 
-/// The number of syscall `name` on this machine's architecture.
-fn nr(name: &str) -> i64 {
-    i64::from(
-        ScmpSyscall::from_name(name)
-            .unwrap_or_else(|err| panic!("libseccomp does not know {name}: {err}"))
-            .as_raw_syscall(),
-    )
-}
-
 /// The supervisor dies before the program's process could ask to die with it
 /// (strace `-f` holds that `prctl` until the supervisor is killed): the program's
 /// process sees another parent, and ends at once by SIGKILL, before its filter,
@@ -143,24 +161,9 @@ fn the_program_ends_at_once_when_its_supervisor_died_before_the_death_signal_was
         let supervisor = supervisor_under(strace)?;
         let program = program_of(supervisor)?;
         // Held by strace as it enters `prctl(PR_SET_PDEATHSIG, ...)`.
-        let pdeathsig = format!("{:#x}", libc::PR_SET_PDEATHSIG);
-        wait_until(
-            "the program's process is held at prctl(PR_SET_PDEATHSIG)",
-            || {
-                let fields = proc::syscall_fields(program).unwrap_or_default();
-                (proc::state(program) == Some('t')
-                    && proc::blocked_in_syscall(program) == Some(nr("prctl"))
-                    && fields.get(1) == Some(&pdeathsig))
-                .then_some(())
-            },
-            || proc::describe(&[program]),
-        )?;
+        held_by_strace_at(program, "prctl", 0, libc::PR_SET_PDEATHSIG as libc::c_ulong)?;
         send_signal(supervisor, Signal::SIGKILL)?;
-        wait_until(
-            "every process of the run has ended",
-            || proc::live_in_group(strace).is_empty().then_some(()),
-            || proc::describe(&proc::live_in_group(strace)),
-        )
+        every_process_ended(strace)
     })
     .unwrap_or_else(|err| panic!("{err}"));
     assert_eq!(run.stdout_text(), "", "the program ran");
@@ -177,11 +180,7 @@ fn the_program_ends_at_once_when_its_supervisor_died_before_the_death_signal_was
 /// may get there first and run to its own end (exit status 0) the same way.
 #[test]
 fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
-    let allowed: Vec<i64> = TUTORIAL_ALLOW_LIST
-        .iter()
-        .filter_map(|name| ScmpSyscall::from_name(name).ok())
-        .map(|syscall| i64::from(syscall.as_raw_syscall()))
-        .collect();
+    let allowed = syscall_numbers(TUTORIAL_ALLOW_LIST);
     let command =
         &mut under_strace(&["-e", "trace=ioctl", "-e", "inject=ioctl:delay_enter=300000"]);
     let (run, ()) = drive_step(command, |step| {
@@ -210,11 +209,7 @@ fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
             || proc::describe(&[forked]),
         )?;
         send_signal(supervisor, Signal::SIGKILL)?;
-        wait_until(
-            "every process of the run has ended",
-            || proc::live_in_group(strace).is_empty().then_some(()),
-            || proc::describe(&proc::live_in_group(strace)),
-        )
+        every_process_ended(strace)
     })
     .unwrap_or_else(|err| panic!("{err}"));
     let mut endings = run.forked.clone();
@@ -241,7 +236,6 @@ fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
 /// lost, and does not claim that the program made no syscall beyond the list.
 #[test]
 fn a_report_says_so_when_a_notification_was_lost() {
-    let recv = format!("{:#x}", libc::SECCOMP_IOCTL_NOTIF_RECV);
     let sleep = common::testing::sleep_syscall_numbers();
     let command = &mut under_strace(&[
         "-e",
@@ -261,17 +255,7 @@ fn a_report_says_so_when_a_notification_was_lost() {
         step.write_stdin(TUTORIAL_INPUT)?;
         step.wait_for_stdout(FORK_LINE)?;
         // The supervisor is held as it enters its receive...
-        wait_until(
-            "the supervisor is held at the entry of its receive",
-            || {
-                let fields = proc::syscall_fields(supervisor).unwrap_or_default();
-                (proc::state(supervisor) == Some('t')
-                    && proc::blocked_in_syscall(supervisor) == Some(nr("ioctl"))
-                    && fields.get(2) == Some(&recv))
-                .then_some(())
-            },
-            || proc::describe(&[supervisor]),
-        )?;
+        held_by_strace_at(supervisor, "ioctl", 1, libc::SECCOMP_IOCTL_NOTIF_RECV)?;
         // ...while the program's sleep waits for its answer.
         let waiting = proc::blocked_in_syscall(program).is_some_and(|nr| sleep.contains(&nr))
             && proc::wait_channel(program).is_none_or(|wchan| wchan.contains("seccomp"));
