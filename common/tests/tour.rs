@@ -1,12 +1,15 @@
 //! The tour binary, run against stand-in steps: shell scripts that end the way the
 //! real steps do (exit 0 after a fork, death by SIGSYS, exit 1), so what the tour
-//! shows is checked apart from what the steps do on this machine.
+//! shows is checked apart from what the steps do on this machine. Written with
+//! assert_cmd and predicates: the tour's own process ends normally, so its exit
+//! status and output are all there is to check.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::testing::run;
+use assert_cmd::Command;
+use predicates::prelude::*;
 
 const TOUR: &str = env!("CARGO_BIN_EXE_tour");
 
@@ -42,13 +45,12 @@ fn stand_in_steps(name: &str) -> PathBuf {
 #[test]
 fn shows_each_step_as_a_shell_transcript() {
     let dir = stand_in_steps("tour-all");
-    let run = run(
-        TOUR,
-        &["--bin-dir", dir.to_str().unwrap(), "--input", "hi"],
-        b"",
-    );
-    assert!(run.status.success(), "{}", run.stderr_text());
-    let text = run.stdout_text();
+    let mut tour = Command::new(TOUR);
+    let mut assert = tour
+        .args(["--bin-dir", dir.to_str().unwrap(), "--input", "hi"])
+        .write_stdin("")
+        .assert()
+        .success();
     for expected in [
         "== Step 1: the baseline (step-1-baseline) ==",
         "$ printf 'hi\\n' | step-1-baseline\ngot hi\nchild\n$ echo $?\n0\n",
@@ -58,7 +60,7 @@ fn shows_each_step_as_a_shell_transcript() {
         "Looks like you also need syscall: x(1)\n$ echo $?\n1\n",
         "| step-4-policy\noops\n$ echo $?\n3\n",
     ] {
-        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+        assert = assert.stdout(predicate::str::contains(expected));
     }
 }
 
@@ -66,16 +68,12 @@ fn shows_each_step_as_a_shell_transcript() {
 #[test]
 fn runs_only_the_steps_asked_for() {
     let dir = stand_in_steps("tour-some");
-    let run = run(
-        TOUR,
-        &["--bin-dir", dir.to_str().unwrap(), "--step", "3"],
-        b"",
-    );
-    let text = run.stdout_text();
-    assert!(
-        text.contains("step-3-reporting") && !text.contains("step-2-filter"),
-        "{text}"
-    );
+    Command::new(TOUR)
+        .args(["--bin-dir", dir.to_str().unwrap(), "--step", "3"])
+        .write_stdin("")
+        .assert()
+        .stdout(predicate::str::contains("step-3-reporting"))
+        .stdout(predicate::str::contains("step-2-filter").not());
 }
 
 /// A missing step binary is one clear error, not a panic.
@@ -83,13 +81,12 @@ fn runs_only_the_steps_asked_for() {
 fn says_how_to_build_missing_steps() {
     let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-empty");
     fs::create_dir_all(&empty).unwrap();
-    let run = run(TOUR, &["--bin-dir", empty.to_str().unwrap()], b"");
-    assert_eq!(run.status.code(), Some(1));
-    assert!(
-        run.stderr_text().contains("cargo build --workspace --bins"),
-        "{}",
-        run.stderr_text()
-    );
+    Command::new(TOUR)
+        .args(["--bin-dir", empty.to_str().unwrap()])
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("cargo build --workspace --bins"));
 }
 
 /// `--save DIR` writes each step's transcript, exactly as the tour shows it, and
@@ -101,18 +98,16 @@ fn saves_one_transcript_per_step_and_the_platform() {
     let dir = stand_in_steps("tour-save");
     let saved = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-saved");
     let _ = fs::remove_dir_all(&saved);
-    let run = run(
-        TOUR,
-        &[
-            "--bin-dir",
-            dir.to_str().unwrap(),
-            "--save",
-            saved.to_str().unwrap(),
-        ],
-        b"",
-    );
-    assert!(run.status.success(), "{}", run.stderr_text());
-    let shown = run.stdout_text();
+    let output = Command::new(TOUR)
+        .args(["--bin-dir", dir.to_str().unwrap()])
+        .args(["--save", saved.to_str().unwrap()])
+        .write_stdin("")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    let told = String::from_utf8_lossy(&output.stderr);
     for step in STEPS {
         let path = saved.join(transcript_file_name(step.binary));
         let text = fs::read_to_string(&path).unwrap();
@@ -124,7 +119,7 @@ fn saves_one_transcript_per_step_and_the_platform() {
             shown.contains(&text),
             "{text:?} is not what the tour showed"
         );
-        assert!(run.stderr_text().contains(&path.display().to_string()));
+        assert!(told.contains(&path.display().to_string()), "{told}");
     }
     let platform = fs::read_to_string(saved.join(PLATFORM_FILE)).unwrap();
     assert_eq!(Platform::parse(&platform), Some(Platform::current()));
@@ -137,18 +132,11 @@ fn saves_nothing_with_another_input() {
     let dir = stand_in_steps("tour-save-input");
     let saved = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-not-saved");
     let _ = fs::remove_dir_all(&saved);
-    let run = run(
-        TOUR,
-        &[
-            "--bin-dir",
-            dir.to_str().unwrap(),
-            "--save",
-            saved.to_str().unwrap(),
-            "--input",
-            "other",
-        ],
-        b"",
-    );
-    assert_eq!(run.status.code(), Some(2), "{}", run.stderr_text());
+    Command::new(TOUR)
+        .args(["--bin-dir", dir.to_str().unwrap()])
+        .args(["--save", saved.to_str().unwrap(), "--input", "other"])
+        .write_stdin("")
+        .assert()
+        .code(2);
     assert!(!saved.exists());
 }
