@@ -1,4 +1,5 @@
-//! Step 3's `--allow NAME`: syscalls added to the allow list at run time.
+//! Step 3's `--allow NAME`: syscalls added to the allow list at run time (one of
+//! the tools of [`crate::tools::Discover`]).
 //!
 //! The tutorial's loop is run, read `Looks like you also need syscall: NAME(NR)`,
 //! add NAME, run again. In C each round means editing the source and rebuilding;

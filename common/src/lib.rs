@@ -23,6 +23,9 @@
 //!   user-notification filter and names every syscall it needs;
 //! - [`print_filter`]: `--print-filter` of steps 2 to 4, as libseccomp's pseudo
 //!   filter code or as the BPF program disassembled by [`bpf`], and `--simulate`;
+//! - [`tools`]: the tools of discovery and inspection as the steps' command lines
+//!   offer them: [`tools::Inspect`] (`--print-filter`, `--simulate`) on steps 2
+//!   and 4, [`tools::Discover`] (those, `--allow` and `--learn`) on step 3;
 //! - [`simulate`]: a simulator of seccomp's BPF, the kernel's checks when a filter
 //!   is loaded and its answer to one syscall, behind `--simulate`.
 
@@ -38,6 +41,7 @@ pub mod reporter;
 pub mod runner;
 pub mod simulate;
 pub mod testing;
+pub mod tools;
 pub mod tour;
 
 pub use error::{fail_closed, StepError};

@@ -232,6 +232,12 @@ impl Policy {
         }
     }
 
+    /// The policy in the file at `path` ([`Policy::read`]), or without a path the
+    /// one step 4 ships with ([`Policy::shipped`]): what `--policy` chooses.
+    pub fn read_or_shipped(path: Option<&Path>) -> Result<Policy, StepError> {
+        path.map_or_else(Policy::shipped, Policy::read)
+    }
+
     /// Parses and validates policy `text`; `file` names it in error messages.
     pub fn parse(file: &str, text: &str) -> Result<Policy, StepError> {
         parse(file, text).map_err(StepError::from)

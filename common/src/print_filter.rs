@@ -79,23 +79,28 @@ pub enum FilterFormat {
     Bpf,
 }
 
-/// What `shown` asks for, as text, of the filter a step built (or the reason
-/// it could not build it). A `--simulate` call that cannot be read is refused
-/// first: it is the caller's mistake, whatever the filter.
-pub fn render(
-    shown: &Shown,
-    filter: Result<ScmpFilterContext, StepError>,
-) -> Result<String, StepError> {
+/// The syscall a `--simulate` CALL stands for, or `None` when `shown` is not a
+/// simulation; a call that cannot be read is a usage error.
+pub fn simulated_call(shown: &Shown) -> Result<Option<SeccompData>, StepError> {
     match shown {
-        Shown::Filter(FilterFormat::Pfc) => pfc_text(&filter?),
-        Shown::Filter(FilterFormat::Bpf) => Ok(bpf::listing(&bpf_program(&filter?)?)),
+        Shown::Filter(_) => Ok(None),
         Shown::Simulation(call) => {
-            let data = parse_call(call).map_err(|reason| StepError::BadCall {
-                call: call.clone(),
-                reason,
-            })?;
-            simulation(&data, &filter?)
+            parse_call(call)
+                .map(Some)
+                .map_err(|reason| StepError::BadCall {
+                    call: call.clone(),
+                    reason,
+                })
         }
+    }
+}
+
+/// What `shown` asks for, as text, of the filter a step built.
+pub fn render(shown: &Shown, filter: &ScmpFilterContext) -> Result<String, StepError> {
+    match (shown, simulated_call(shown)?) {
+        (_, Some(data)) => simulation(&data, filter),
+        (Shown::Filter(FilterFormat::Bpf), None) => Ok(bpf::listing(&bpf_program(filter)?)),
+        (_, None) => pfc_text(filter),
     }
 }
 
@@ -217,8 +222,16 @@ fn number(text: &str) -> Result<u64, String> {
 // ANCHOR: print
 /// Prints what `shown` asks for of the filter a step built (or says why it could
 /// not) and returns the step's exit status: 0 when printed, the error's status
-/// otherwise.
-pub fn print(step: &str, shown: Shown, filter: Result<ScmpFilterContext, StepError>) -> ExitCode {
+/// otherwise. A `--simulate` call that cannot be read is refused first: it is the
+/// caller's mistake, whatever the filter.
+pub fn print(step: &str, shown: Shown, filter: &Result<ScmpFilterContext, StepError>) -> ExitCode {
+    if let Err(err) = simulated_call(&shown) {
+        return fail_closed(step, &err);
+    }
+    let filter = match filter {
+        Ok(filter) => filter,
+        Err(err) => return fail_closed(step, err),
+    };
     let text = match render(&shown, filter) {
         Ok(text) => text,
         Err(err) => return fail_closed(step, &err),
@@ -359,15 +372,9 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_call_is_a_usage_error_before_the_filter_is_looked_at() {
+    fn a_bad_call_is_a_usage_error() {
         let shown = Shown::Simulation("write(".to_owned());
-        let err = render(
-            &shown,
-            Err(StepError::UnknownSyscall {
-                name: "x".to_owned(),
-            }),
-        )
-        .unwrap_err();
+        let err = simulated_call(&shown).unwrap_err();
         assert_eq!(
             err.to_string(),
             "--simulate 'write(': missing ')' after the arguments"

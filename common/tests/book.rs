@@ -113,6 +113,51 @@ fn step_diffs_are_up_to_date() {
     );
 }
 
+/// The most lines of code (comments and blank lines aside) that may change from
+/// one step's `main.rs` to the next: each diff is the lesson, and the tools of
+/// discovery and inspection live in `common::tools`.
+const MOST_CHANGED_LINES: usize = 20;
+
+/// The lines of code a unified diff adds or removes: `+` and `-` lines that are
+/// neither blank nor comments (`//`, `///`, `//!`).
+fn changed_code_lines(diff: &str) -> Vec<&str> {
+    diff.lines()
+        .filter(|line| !line.starts_with("+++") && !line.starts_with("---"))
+        .filter_map(|line| line.strip_prefix('+').or_else(|| line.strip_prefix('-')))
+        .filter(|code| {
+            let code = code.trim();
+            !code.is_empty() && !code.starts_with("//")
+        })
+        .collect()
+}
+
+/// Each diff the book shows between consecutive steps changes at most
+/// [`MOST_CHANGED_LINES`] lines of code.
+#[test]
+fn each_step_changes_at_most_20_lines_of_code() {
+    let diffs = workspace().join("docs/diffs");
+    let mut checked = 0;
+    for (from, to) in [(1, 2), (2, 3), (3, 4)] {
+        let file = format!("step-{from}-to-{to}.diff");
+        let diff = std::fs::read_to_string(diffs.join(&file)).unwrap();
+        let changed = changed_code_lines(&diff);
+        assert!(!changed.is_empty(), "{file} changes nothing");
+        assert!(
+            changed.len() <= MOST_CHANGED_LINES,
+            "{file} changes {} lines of code, more than {MOST_CHANGED_LINES}: \
+             move what is not the lesson into common:\n{}",
+            changed.len(),
+            changed.join("\n")
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+    assert_eq!(
+        changed_code_lines("+++ b/x\n--- a/x\n+// c\n+\n+let a = 1;\n-    /// d\n-b();\n"),
+        ["let a = 1;", "b();"]
+    );
+}
+
 /// Both books list the same chapter files in their SUMMARY.md, have the same
 /// chapter files, and show every stored transcript and step diff.
 #[test]

@@ -16,9 +16,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
-use common::print_filter::{self, PrintFilterArg};
-use common::{fail_closed, Program, StepError};
-use libseccomp::{ScmpAction, ScmpFilterContext};
+use common::{fail_closed, Program};
+use libseccomp::ScmpAction;
 
 /// The step's name, as it appears in messages.
 const STEP: &str = "step-2-filter";
@@ -33,27 +32,25 @@ const STEP: &str = "step-2-filter";
 #[command(version)]
 struct Cli {
     #[command(flatten)]
-    print_filter: PrintFilterArg,
+    tools: common::tools::Inspect,
 }
 
 // ANCHOR: main
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(shown) = cli.print_filter.shown() {
-        return print_filter::print(STEP, shown, step_filter());
+    // ANCHOR: filter
+    // The lesson of step 2: allow the tutorial's list, kill the process at anything else.
+    let filter = allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST);
+    // ANCHOR_END: filter
+    // --print-filter and --simulate show the filter instead of running the program.
+    if let Some(status) = cli.tools.run(STEP, &filter) {
+        return status;
     }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
-    if let Err(err) = step_filter().and_then(|filter| load(&filter)) {
+    if let Err(err) = filter.and_then(|filter| load(&filter)) {
         return fail_closed(STEP, &err);
     }
     program.run()
 }
 // ANCHOR_END: main
-
-// ANCHOR: filter
-/// The lesson of step 2: allow the tutorial's list, kill the process at anything else.
-fn step_filter() -> Result<ScmpFilterContext, StepError> {
-    allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST)
-}
-// ANCHOR_END: filter

@@ -17,11 +17,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::allow::AllowArg;
 use common::filter::{allow_list_filter, load, TUTORIAL_ALLOW_LIST};
-use common::print_filter::{self, PrintFilterArg};
-use common::{fail_closed, learn, reporter, Program, StepError};
-use libseccomp::{ScmpAction, ScmpFilterContext};
+use common::{fail_closed, reporter, Program};
+use libseccomp::ScmpAction;
 
 /// The step's name, as it appears in messages.
 const STEP: &str = "step-3-reporting";
@@ -39,53 +37,28 @@ const STEP: &str = "step-3-reporting";
 #[command(version)]
 struct Cli {
     #[command(flatten)]
-    allow: AllowArg,
-    /// Run the program once under a user-notification filter instead: a
-    /// supervisor lets every syscall run and lists on stderr, in the order first
-    /// made, those the allow list does not allow, with the rules of step 4's
-    /// policy that would allow them, and exits with the program's own status
-    /// (Linux 5.7 or later, libseccomp 2.5 or later). With --print-filter, print
-    /// that filter
-    #[arg(long)]
-    learn: bool,
-    #[command(flatten)]
-    print_filter: PrintFilterArg,
+    tools: common::tools::Discover,
 }
 
 // ANCHOR: main
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Every name is checked before anything runs: an unknown one is a usage error.
-    let also_allow = match cli.allow.checked(STEP) {
-        Ok(names) => names,
-        Err(err) => return fail_closed(STEP, &err),
-    };
-    if let Some(shown) = cli.print_filter.shown() {
-        let filter = if cli.learn {
-            learn::filter_to_print(&also_allow)
-        } else {
-            step_filter(&also_allow)
-        };
-        return print_filter::print(STEP, shown, filter);
+    // ANCHOR: filter
+    // The lesson of step 3: the same allow list (plus any --allow names), but trap
+    // into the reporter instead of killing.
+    let filter = allow_list_filter(ScmpAction::Trap, &cli.tools.allow_list(TUTORIAL_ALLOW_LIST));
+    // ANCHOR_END: filter
+    // --learn runs the program under a supervisor; --print-filter and --simulate
+    // show the filter instead of running the program.
+    if let Some(status) = cli.tools.run(STEP, &filter) {
+        return status;
     }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
-    if cli.learn {
-        return learn::learn(STEP, &mut program, &also_allow);
-    }
-    if let Err(err) = reporter::install().and_then(|()| load(&step_filter(&also_allow)?)) {
+    // The reporter must be installed before a filter with the Trap action is loaded.
+    if let Err(err) = reporter::install().and_then(|()| load(&filter?)) {
         return fail_closed(STEP, &err);
     }
     program.run()
 }
 // ANCHOR_END: main
-
-// ANCHOR: filter
-/// The lesson of step 3: the same allow list (plus any `--allow` names), but trap
-/// into the reporter instead of killing. The reporter must be installed before a
-/// filter with this action is loaded.
-fn step_filter(also_allow: &[&str]) -> Result<ScmpFilterContext, StepError> {
-    let allow_list = [TUTORIAL_ALLOW_LIST, also_allow].concat();
-    allow_list_filter(ScmpAction::Trap, &allow_list)
-}
-// ANCHOR_END: filter

@@ -22,9 +22,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use common::filter::load;
 use common::policy::Policy;
-use common::print_filter::{self, PrintFilterArg};
-use common::{fail_closed, Program, StepError};
-use libseccomp::ScmpFilterContext;
+use common::{fail_closed, Program};
 
 /// The step's name, as it appears in messages.
 const STEP: &str = "step-4-policy";
@@ -44,36 +42,26 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
     #[command(flatten)]
-    print_filter: PrintFilterArg,
+    tools: common::tools::Inspect,
 }
 
 // ANCHOR: main
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The policy is read and checked first: a bad one stops the step before anything runs.
-    let policy = match cli
-        .policy
-        .as_deref()
-        .map_or_else(Policy::shipped, Policy::read)
-    {
-        Ok(policy) => policy,
-        Err(err) => return fail_closed(STEP, &err),
-    };
-    if let Some(shown) = cli.print_filter.shown() {
-        return print_filter::print(STEP, shown, step_filter(&policy));
+    // ANCHOR: filter
+    // The lesson of step 4: the policy's rules, with their argument checks; kill the
+    // rest. A bad policy is refused here, before anything runs.
+    let filter = Policy::read_or_shipped(cli.policy.as_deref()).and_then(|policy| policy.filter());
+    // ANCHOR_END: filter
+    // --print-filter and --simulate show the filter instead of running the program.
+    if let Some(status) = cli.tools.run(STEP, &filter) {
+        return status;
     }
     // The program's buffers are made before the filter, which forbids growing the heap.
     let mut program = Program::new(STEP);
-    if let Err(err) = step_filter(&policy).and_then(|filter| load(&filter)) {
+    if let Err(err) = filter.and_then(|filter| load(&filter)) {
         return fail_closed(STEP, &err);
     }
     program.run()
 }
 // ANCHOR_END: main
-
-// ANCHOR: filter
-/// The lesson of step 4: the policy's rules, with their argument checks; kill the rest.
-fn step_filter(policy: &Policy) -> Result<ScmpFilterContext, StepError> {
-    policy.filter()
-}
-// ANCHOR_END: filter

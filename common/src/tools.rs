@@ -1,0 +1,99 @@
+//! The tools of discovery and inspection, as the steps' command lines offer them,
+//! kept here so that each step's `main.rs` shows its lesson and one line for its
+//! tools.
+//!
+//! - [`Inspect`], on steps 2 and 4: `--print-filter` and `--simulate`, which show
+//!   the filter the step built, or its answer to one syscall, instead of running
+//!   the program ([`crate::print_filter`]).
+//! - [`Discover`], on step 3: those two, plus `--allow NAME` ([`crate::allow`]),
+//!   names added to the allow list at run time, and `--learn`
+//!   ([`crate::learn`]), which runs the program once under a supervisor and
+//!   names every syscall it needs.
+//!
+//! A step builds its filter first, whatever it was asked; then
+//! `cli.tools.run(STEP, &filter)` either does what a tool was asked for and
+//! gives the step's exit status, or gives `None`: the step loads its filter and
+//! runs its program.
+
+use std::process::ExitCode;
+
+use libseccomp::ScmpFilterContext;
+
+use crate::allow::AllowArg;
+use crate::error::{fail_closed, StepError};
+use crate::print_filter::{self, PrintFilterArg};
+use crate::{learn, Program};
+
+/// The filter a step built, or why it could not build it.
+pub type StepFilter = Result<ScmpFilterContext, StepError>;
+
+/// The tools of steps 2 and 4: `--print-filter` and `--simulate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Inspect {
+    #[command(flatten)]
+    print_filter: PrintFilterArg,
+}
+
+impl Inspect {
+    /// Shows what `--print-filter` or `--simulate` asks for of the step's
+    /// `filter` and returns the step's exit status, or returns `None` when
+    /// neither was given: then the step runs its program.
+    pub fn run(&self, step: &str, filter: &StepFilter) -> Option<ExitCode> {
+        let shown = self.print_filter.shown()?;
+        Some(print_filter::print(step, shown, filter))
+    }
+}
+
+/// The tools of step 3: `--allow`, `--learn`, `--print-filter` and `--simulate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Discover {
+    #[command(flatten)]
+    allow: AllowArg,
+    /// Run the program once under a user-notification filter instead: a
+    /// supervisor lets every syscall run and lists on stderr, in the order first
+    /// made, those the allow list does not allow, with the rules of step 4's
+    /// policy that would allow them, and exits with the program's own status
+    /// (Linux 5.7 or later, libseccomp 2.5 or later). With --print-filter, print
+    /// that filter
+    #[arg(long)]
+    learn: bool,
+    #[command(flatten)]
+    print_filter: PrintFilterArg,
+}
+
+impl Discover {
+    /// `allow_list` and the names given with `--allow` after it. The names are
+    /// checked in [`Discover::run`]; a filter built from them checks them too
+    /// (an unknown one is a usage error).
+    pub fn allow_list<'a>(&'a self, allow_list: &[&'a str]) -> Vec<&'a str> {
+        let also_allow = self.allow.names.iter().map(String::as_str);
+        allow_list.iter().copied().chain(also_allow).collect()
+    }
+
+    /// Does what `--learn`, `--print-filter` or `--simulate` asks for and
+    /// returns the step's exit status, or returns `None` when none was given:
+    /// then the step runs its program under `filter`, the step's own.
+    ///
+    /// `--allow` names are checked here first, with a warning on stderr for a
+    /// name only other architectures have. `--learn` builds its own filter, a
+    /// user-notification one, from step 2's allow list and the `--allow` names,
+    /// and forks the program's process: in that process this returns what the
+    /// program returns, as the other steps' `main` does.
+    pub fn run(&self, step: &'static str, filter: &StepFilter) -> Option<ExitCode> {
+        let also_allow = match self.allow.checked(step) {
+            Ok(names) => names,
+            Err(err) => return Some(fail_closed(step, &err)),
+        };
+        match (self.learn, self.print_filter.shown()) {
+            (true, Some(shown)) => Some(print_filter::print(
+                step,
+                shown,
+                &learn::filter_to_print(&also_allow),
+            )),
+            (false, Some(shown)) => Some(print_filter::print(step, shown, filter)),
+            // The program's buffers are made before the filter, which forbids growing the heap.
+            (true, None) => Some(learn::learn(step, &mut Program::new(step), &also_allow)),
+            (false, None) => None,
+        }
+    }
+}
