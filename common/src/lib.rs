@@ -11,6 +11,9 @@
 //!   list and a default action into a libseccomp filter;
 //! - [`policy`]: step 4's policy, a TOML file of rules with argument conditions,
 //!   its validation, and the filter it compiles to;
+//! - [`condition`]: what one argument condition of a policy means (over 32 or 64
+//!   bits), the libseccomp comparisons that say exactly that, and whether two
+//!   conditions can both hold;
 //! - [`reporter`]: step 3's SIGSYS handler, which names the syscall a filter refused;
 //! - [`error`]: the errors a step can meet before its program starts, and the exit
 //!   statuses they map to (a step fails closed: it never runs unfiltered);
@@ -31,6 +34,7 @@
 
 pub mod allow;
 pub mod bpf;
+pub mod condition;
 pub mod error;
 pub mod filter;
 pub mod learn;

@@ -25,9 +25,12 @@ use std::fmt;
 use std::path::Path;
 
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext};
+
 use nix::errno::Errno;
 use serde::Deserialize;
 
+pub use crate::condition::{Condition, Width};
+use crate::condition::{argument_width, Known, LOWER_HALF};
 use crate::error::StepError;
 use crate::filter::{allow_list_filter, resolve};
 
@@ -68,6 +71,53 @@ pub struct Rule {
     /// The line of the rule's `[[rule]]` header in the file, counted from 1.
     pub line: usize,
 }
+
+impl Rule {
+    /// The libseccomp rules the rule compiles to, each a list of comparisons:
+    /// every combination of its conditions' comparisons (one when every condition
+    /// is one comparison, as most are; see [`Condition::comparisons`]).
+    pub fn comparisons(&self) -> Vec<Vec<ScmpArgCompare>> {
+        self.conditions
+            .iter()
+            .fold(vec![Vec::new()], |combinations, condition| {
+                let comparisons = condition.comparisons();
+                combinations
+                    .iter()
+                    .flat_map(|combination| {
+                        comparisons.iter().map(move |comparison| {
+                            let mut next = combination.clone();
+                            next.push(*comparison);
+                            next
+                        })
+                    })
+                    .collect()
+            })
+    }
+
+    /// Whether the rule matches a call of its syscall with these arguments.
+    pub fn matches(&self, args: &[u64; 6]) -> bool {
+        self.conditions
+            .iter()
+            .all(|condition| condition.holds(args[condition.arg as usize]))
+    }
+
+    /// `write(2, 0, 4096)`: the syscall with arguments `args`, as `--simulate` takes it.
+    fn call(&self, args: &[u64; 6]) -> String {
+        let used = (0..6)
+            .rev()
+            .find(|&i| args[i] != 0 || self.conditions.iter().any(|c| c.arg as usize == i))
+            .map_or(0, |i| i + 1);
+        let shown: Vec<String> = args[..used]
+            .iter()
+            .map(|&arg| if arg > 0xFFFF { format!("{arg:#x}") } else { arg.to_string() })
+            .collect();
+        format!("{}({})", self.syscall, shown.join(", "))
+    }
+}
+
+/// The most libseccomp rules one policy rule may compile to: two 32-bit `ne`
+/// conditions would take 32 × 32.
+pub const MAX_COMPARISONS: usize = 64;
 
 /// What a filter does with a syscall: the actions a policy may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,24 +197,6 @@ fn parse_errno(text: &str) -> Result<u16, PolicyProblem> {
         .ok_or_else(|| PolicyProblem::UnknownErrno(text.to_owned()))
 }
 
-/// A condition on one argument: `argument[arg] OP value`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Condition {
-    /// The argument's index, 0 to 5.
-    pub arg: u32,
-    /// libseccomp's comparison; `MaskedEqual(mask)` compares `argument & mask`.
-    pub op: ScmpCompareOp,
-    /// The value the argument is compared with.
-    pub value: u64,
-}
-
-impl Condition {
-    /// The condition as libseccomp takes it.
-    pub fn scmp(self) -> ScmpArgCompare {
-        ScmpArgCompare::new(self.arg, self.op, self.value)
-    }
-}
-
 /// A policy file as serde reads it, before validation. Rules are kept as tables
 /// with their place in the file, so an error in one can name it.
 #[derive(Deserialize)]
@@ -193,6 +225,7 @@ struct ConditionFile {
     op: OpName,
     value: u64,
     mask: Option<u64>,
+    width: Option<i64>,
 }
 
 /// libseccomp's comparison operators, as a policy names them (`SCMP_CMP_EQ` is `eq`).
@@ -252,15 +285,18 @@ impl Policy {
         // and the same bad-architecture action as theirs.
         let mut filter = allow_list_filter(self.default_action.scmp(), &[])?;
         for (index, rule) in self.rules.iter().enumerate() {
-            let conditions: Vec<ScmpArgCompare> =
-                rule.conditions.iter().map(|c| c.scmp()).collect();
-            filter
-                .add_rule_conditional(rule.action.scmp(), resolve(&rule.syscall)?, &conditions)
-                .map_err(|source| StepError::BuildRule {
-                    rule: index + 1,
-                    syscall: rule.syscall.clone(),
-                    source,
-                })?;
+            // A 32-bit condition can take several comparisons (`ne 3` is "below 3
+            // or above 3" in the lower half): the rule becomes one libseccomp rule
+            // per combination, all with its action.
+            for comparisons in rule.comparisons() {
+                filter
+                    .add_rule_conditional(rule.action.scmp(), resolve(&rule.syscall)?, &comparisons)
+                    .map_err(|source| StepError::BuildRule {
+                        rule: index + 1,
+                        syscall: rule.syscall.clone(),
+                        source,
+                    })?;
+            }
         }
         Ok(filter)
     }
@@ -361,35 +397,158 @@ fn validate_rule(
             (OpName::Ge, None) => ScmpCompareOp::GreaterEqual,
             (OpName::Gt, None) => ScmpCompareOp::Greater,
         };
-        conditions.push(Condition {
+        let width = condition_width(&raw.syscall, arg, condition.width)?;
+        let condition = Condition {
             arg,
             op,
             value: condition.value,
-        });
+            width,
+        };
+        check_condition(&condition)?;
+        conditions.push(condition);
     }
     conditions.sort_by_key(|c| c.arg);
-
-    // libseccomp keeps one of two rules that match the same calls and drops the
-    // other without a word (or lets an unconditional rule replace conditional
-    // ones): refuse what would be silently lost.
-    for (index, other) in earlier.iter().enumerate() {
-        if other.syscall != raw.syscall {
-            continue;
-        }
-        if other.conditions == conditions {
-            return Err(PolicyProblem::SameCalls { other: index + 1 });
-        }
-        if other.conditions.is_empty() || conditions.is_empty() {
-            return Err(PolicyProblem::Unconditional { other: index + 1 });
-        }
-    }
-    Ok(Rule {
+    let rule = Rule {
         syscall: raw.syscall,
         action,
         conditions,
         line,
+    };
+    let compiled = rule.comparisons().len();
+    if compiled > MAX_COMPARISONS {
+        return Err(PolicyProblem::TooManyComparisons(compiled));
+    }
+
+    // libseccomp keeps one of two rules that match the same calls and drops the
+    // other without a word (or lets an unconditional rule replace conditional
+    // ones), and when two rules with different actions can match one call it
+    // gives that call either: refuse what would be silently lost.
+    for (index, other) in earlier.iter().enumerate() {
+        if other.syscall != rule.syscall {
+            continue;
+        }
+        let other_rule = index + 1;
+        if other.conditions == rule.conditions {
+            return Err(PolicyProblem::SameCalls { other: other_rule });
+        }
+        if other.conditions.is_empty() || rule.conditions.is_empty() {
+            return Err(PolicyProblem::Unconditional { other: other_rule });
+        }
+        for mine in &rule.conditions {
+            if let Some(theirs) = other.conditions.iter().find(|c| c.arg == mine.arg) {
+                if theirs.width != mine.width {
+                    return Err(PolicyProblem::WidthDiffers {
+                        arg: mine.arg,
+                        other: other_rule,
+                        width: theirs.width,
+                    });
+                }
+            }
+        }
+        if let Some(arg) = ranges_on_one_argument(&rule, other) {
+            return Err(PolicyProblem::RangesOnOneArgument {
+                other: other_rule,
+                line: other.line,
+                arg,
+            });
+        }
+        if let Some(args) = both_match(&rule, other) {
+            let call = rule.call(&args);
+            let (line, action) = (other.line, other.action);
+            return Err(if action == rule.action {
+                PolicyProblem::Overlap { other: other_rule, line, call }
+            } else {
+                PolicyProblem::OverlapWithAnotherAction { other: other_rule, line, action, call }
+            });
+        }
+    }
+    Ok(rule)
+}
+
+/// The width of argument `arg` of `syscall` in a condition: the one
+/// [`ARGUMENT_WIDTHS`](crate::condition::ARGUMENT_WIDTHS) gives, or the one the
+/// condition states (`width = 32` or `64`) where the table knows none; a stated
+/// width must agree with the table's.
+fn condition_width(syscall: &str, arg: u32, stated: Option<i64>) -> Result<Width, PolicyProblem> {
+    let stated = stated
+        .map(|bits| Width::from_bits(bits).ok_or(PolicyProblem::BadWidth(bits)))
+        .transpose()?;
+    match (argument_width(syscall, arg), stated) {
+        (Known::Past(count), _) => Err(PolicyProblem::NoSuchArgument { arg, count }),
+        (Known::Width(known), Some(stated)) if stated != known => {
+            Err(PolicyProblem::WidthDisagrees { arg, known })
+        }
+        (Known::Width(known), _) => Ok(known),
+        (Known::Unknown, Some(stated)) => Ok(stated),
+        (Known::Unknown, None) => Err(PolicyProblem::WidthMissing(arg)),
+    }
+}
+
+/// Refuses a condition that states more than a filter can check: bits above a
+/// 32-bit argument, a comparison that holds for every value or for none.
+fn check_condition(condition: &Condition) -> Result<(), PolicyProblem> {
+    let mask = match condition.op {
+        ScmpCompareOp::MaskedEqual(mask) => mask,
+        _ => 0,
+    };
+    if condition.width == Width::Bits32 && (condition.value | mask) > LOWER_HALF {
+        return Err(PolicyProblem::UpperHalf {
+            arg: condition.arg,
+            value: condition.value.max(mask),
+        });
+    }
+    if condition.always_holds() {
+        return Err(PolicyProblem::AlwaysHolds(condition.arg));
+    }
+    if condition.never_holds() {
+        return Err(PolicyProblem::NeverHolds(condition.arg));
+    }
+    Ok(())
+}
+
+/// An argument that one of the rules (of one syscall) compares over 64 bits with
+/// `ne`, `lt`, `le`, `gt` or `ge`, and the other compares too, if there is one.
+/// libseccomp compiles such a comparison to a test of the upper half that can
+/// decide alone, then one of the lower half; with another rule on the same
+/// argument it can go on to that rule's test of the upper half without loading it
+/// again, so that it compares the lower half instead (seen with libseccomp 2.5.4;
+/// `common/tests/policy.rs` finds such policies at once when this check is left out).
+fn ranges_on_one_argument(rule: &Rule, other: &Rule) -> Option<u32> {
+    let is_range = |c: &Condition| {
+        c.width == Width::Bits64
+            && matches!(
+                c.op,
+                ScmpCompareOp::NotEqual
+                    | ScmpCompareOp::Less
+                    | ScmpCompareOp::LessOrEqual
+                    | ScmpCompareOp::Greater
+                    | ScmpCompareOp::GreaterEqual
+            )
+    };
+    rule.conditions.iter().find_map(|mine| {
+        other
+            .conditions
+            .iter()
+            .any(|theirs| theirs.arg == mine.arg && (is_range(mine) || is_range(theirs)))
+            .then_some(mine.arg)
     })
 }
+
+/// Arguments of a call that both rules (of one syscall) match, if there is one.
+fn both_match(rule: &Rule, other: &Rule) -> Option<[u64; 6]> {
+    let mut args = [0; 6];
+    for (arg, value) in args.iter_mut().enumerate() {
+        let mine = rule.conditions.iter().find(|c| c.arg as usize == arg);
+        let theirs = other.conditions.iter().find(|c| c.arg as usize == arg);
+        *value = match (mine, theirs) {
+            (Some(mine), Some(theirs)) => mine.common(theirs)?,
+            (Some(one), None) | (None, Some(one)) => one.example()?,
+            (None, None) => 0,
+        };
+    }
+    Some(args)
+}
+
 
 /// The line (counted from 1) of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
@@ -532,6 +691,88 @@ pub enum PolicyProblem {
         /// The earlier rule, counted from 1.
         other: usize,
     },
+    /// Two rules for the same syscall with different actions both match a call.
+    #[error("rule {other} (line {line}) gives {call} the action `{action}`, and this rule matches it too; libseccomp would give such a call either action, so make the conditions exclude each other")]
+    OverlapWithAnotherAction {
+        /// The earlier rule, counted from 1.
+        other: usize,
+        /// Its line.
+        line: usize,
+        /// Its action.
+        action: Action,
+        /// A call both rules match, as `--simulate` takes it.
+        call: String,
+    },
+    /// Two rules for the same syscall with the same action both match a call.
+    #[error("rule {other} (line {line}) matches {call} too; libseccomp merges the rules of a syscall into one tree and can lose one of two that overlap, so make the conditions exclude each other")]
+    Overlap {
+        /// The earlier rule, counted from 1.
+        other: usize,
+        /// Its line.
+        line: usize,
+        /// A call both rules match, as `--simulate` takes it.
+        call: String,
+    },
+    /// Two rules of one syscall compare one 64-bit argument, one of them with
+    /// `ne`, `lt`, `le`, `gt` or `ge`: libseccomp builds a wrong filter for them.
+    #[error("rule {other} (line {line}) compares argument {arg} too, and when one of two rules of a syscall compares a 64-bit argument with ne, lt, le, gt or ge libseccomp builds a wrong filter (a test of the upper half reads the lower half); compare the argument in one rule only, or with eq or masked_eq")]
+    RangesOnOneArgument {
+        /// The earlier rule, counted from 1.
+        other: usize,
+        /// Its line.
+        line: usize,
+        /// The argument's index.
+        arg: u32,
+    },
+    /// A width that is neither 32 nor 64.
+    #[error("width {0} is not one of 32 and 64")]
+    BadWidth(i64),
+    /// A condition on an argument the syscall does not have.
+    #[error("argument {arg} is not one of the syscall's: it has {count}")]
+    NoSuchArgument {
+        /// The argument's index.
+        arg: u32,
+        /// How many arguments the syscall has.
+        count: usize,
+    },
+    /// A stated width that is not the argument's.
+    #[error("argument {arg} is {known} bits wide as the kernel reads it, not as `width` says")]
+    WidthDisagrees {
+        /// The argument's index.
+        arg: u32,
+        /// Its width.
+        known: Width,
+    },
+    /// A condition on an argument whose width the policy does not know.
+    #[error("the policy does not know how many bits of argument {0} of this syscall the kernel reads: add `width = 32` (an int, unsigned int, pid_t or descriptor, which the kernel reads from the lower half only) or `width = 64` (a pointer, size_t or unsigned long)")]
+    WidthMissing(u32),
+    /// Two rules of one syscall give one argument different widths.
+    #[error("argument {arg} is {width} bits wide in rule {other}; one argument has one width")]
+    WidthDiffers {
+        /// The argument's index.
+        arg: u32,
+        /// The earlier rule, counted from 1.
+        other: usize,
+        /// Its width there.
+        width: Width,
+    },
+    /// A value or mask with bits above a 32-bit argument.
+    #[error("argument {arg} is 32 bits wide and the kernel ignores its upper half, so {value:#x}, which has bits there, cannot be compared with it")]
+    UpperHalf {
+        /// The argument's index.
+        arg: u32,
+        /// The value or mask with bits above the lower half.
+        value: u64,
+    },
+    /// A condition that holds for every value of its argument.
+    #[error("the condition on argument {0} holds for every value; leave it out")]
+    AlwaysHolds(u32),
+    /// A condition that holds for no value of its argument.
+    #[error("the condition on argument {0} holds for no value, so the rule would never match")]
+    NeverHolds(u32),
+    /// A rule that takes more libseccomp rules than any policy needs.
+    #[error("its conditions take {0} libseccomp rules (each 32-bit `ne`, `lt`, `le`, `gt` or `ge` takes up to 32), more than {MAX_COMPARISONS}; compare fewer arguments that way, or use `eq`")]
+    TooManyComparisons(usize),
     /// Of two rules for the same syscall, one has no conditions.
     #[error("rule {other} is for the same syscall, and one of the two has no conditions; libseccomp would keep only one of them")]
     Unconditional {
@@ -616,12 +857,14 @@ action = "trap"
                 Condition {
                     arg: 0,
                     op: ScmpCompareOp::LessOrEqual,
-                    value: 2
+                    value: 2,
+                    width: Width::Bits32,
                 },
                 Condition {
                     arg: 2,
                     op: ScmpCompareOp::Less,
-                    value: 4096
+                    value: 4096,
+                    width: Width::Bits64,
                 }
             ]
         );
@@ -715,9 +958,14 @@ action = "trap"
     #[test]
     fn argument_indexes_stop_at_5() {
         let rule = |arg: i64| {
-            format!("{HEAD}[[rule]]\nsyscall = \"read\"\naction = \"allow\"\nargs = [{{ arg = {arg}, op = \"eq\", value = 0 }}]\n")
+            format!("{HEAD}[[rule]]\nsyscall = \"mmap\"\naction = \"allow\"\nargs = [{{ arg = {arg}, op = \"eq\", value = 0 }}]\n")
         };
         parse("test.toml", &rule(5)).expect("argument 5 is the sixth");
+        let err = refused(&format!("{HEAD}[[rule]]\nsyscall = \"read\"\naction = \"allow\"\nargs = [{{ arg = 3, op = \"eq\", value = 0 }}]\n"));
+        assert_eq!(
+            err.to_string(),
+            "bad policy test.toml, rule 1 (read, line 2): argument 3 is not one of the syscall's: it has 3"
+        );
         for arg in [6, -1] {
             let err = refused(&rule(arg));
             assert!(
@@ -827,6 +1075,128 @@ action = "trap"
             matches!(err.problem, PolicyProblem::SameAsDefault(Action::Kill)),
             "{err}"
         );
+    }
+
+    /// `[[rule]]` for `syscall` with `action` and the conditions `args`.
+    fn rule(syscall: &str, action: &str, args: &str) -> String {
+        format!("\n[[rule]]\nsyscall = \"{syscall}\"\naction = \"{action}\"\nargs = [{args}]\n")
+    }
+
+    /// Two rules of one syscall with different actions that one call can match
+    /// are refused, naming both rules and such a call; libseccomp would give the
+    /// call either action.
+    #[test]
+    fn rules_with_different_actions_that_meet_are_refused() {
+        let refusal = |first: String, second: String| refused(&format!("{HEAD}{first}{second}")).to_string();
+        // A narrower rule after a broader one: libseccomp drops the EPERM rule.
+        assert_eq!(
+            refusal(
+                rule("write", "allow", "{ arg = 0, op = \"eq\", value = 1 }"),
+                rule("write", "errno EPERM", "{ arg = 0, op = \"eq\", value = 1 }, { arg = 2, op = \"gt\", value = 10 }"),
+            ),
+            "bad policy test.toml, rule 2 (write, line 8): rule 1 (line 3) gives write(1, 0, 11) the action `allow`, and this rule matches it too; libseccomp would give such a call either action, so make the conditions exclude each other"
+        );
+        // The same, the other way round: libseccomp ends in "Failure regarding the
+        // existence of argument" (exit 3) today.
+        assert!(refusal(
+            rule("write", "errno EPERM", "{ arg = 0, op = \"eq\", value = 1 }, { arg = 2, op = \"gt\", value = 10 }"),
+            rule("write", "allow", "{ arg = 0, op = \"eq\", value = 1 }"),
+        )
+        .contains("rule 1 (line 3) gives write(1, 0, 11) the action `errno EPERM`"));
+        // Conditions on different arguments that one call meets both.
+        assert!(refusal(
+            rule("write", "errno EPERM", "{ arg = 0, op = \"eq\", value = 2 }"),
+            rule("write", "allow", "{ arg = 2, op = \"le\", value = 4096 }"),
+        )
+        .contains("gives write(2, 0, 0) the action `errno EPERM`"));
+        // Masks that share a value.
+        assert!(refusal(
+            rule("clone", "allow", "{ arg = 0, op = \"masked_eq\", mask = 0xff, value = 17 }"),
+            rule("clone", "errno EPERM", "{ arg = 0, op = \"masked_eq\", mask = 0x10000000, value = 0x10000000 }"),
+        )
+        .contains("gives clone(0x10000011) the action `allow`"));
+        // Ranges that cross, on a 64-bit argument.
+        assert!(refusal(
+            rule("write", "allow", "{ arg = 2, op = \"lt\", value = 100 }"),
+            rule("write", "log", "{ arg = 2, op = \"ge\", value = 99 }"),
+        )
+        .contains("gives write(0, 0, 99)"));
+        // Conditions that exclude each other are accepted, whatever their order.
+        for (first, second) in [
+            (rule("write", "allow", "{ arg = 0, op = \"eq\", value = 1 }"), rule("write", "errno EPERM", "{ arg = 0, op = \"eq\", value = 2 }, { arg = 2, op = \"gt\", value = 10 }")),
+            (rule("write", "allow", "{ arg = 2, op = \"lt\", value = 100 }"), rule("write", "log", "{ arg = 2, op = \"ge\", value = 100 }")),
+            (rule("clone", "allow", "{ arg = 0, op = \"masked_eq\", mask = 0xff, value = 17 }"), rule("clone", "errno EPERM", "{ arg = 0, op = \"masked_eq\", mask = 0x1f, value = 0 }")),
+            (rule("write", "allow", "{ arg = 0, op = \"lt\", value = 3 }"), rule("write", "errno EBADF", "{ arg = 0, op = \"ge\", value = 3 }")),
+        ] {
+            parse("test.toml", &format!("{HEAD}{first}{second}")).expect("exclusive").filter().expect("builds");
+            parse("test.toml", &format!("{HEAD}{second}{first}")).expect("exclusive").filter().expect("builds");
+        }
+    }
+
+    /// An argument the kernel reads as 32 bits is compared on its lower half,
+    /// and a condition cannot name the upper half.
+    #[test]
+    fn widths_come_from_the_table_or_the_condition() {
+        let policy = parse("test.toml", &format!("{HEAD}{}", rule("write", "allow", "{ arg = 0, op = \"ne\", value = 3 }, { arg = 2, op = \"le\", value = 4096 }"))).unwrap();
+        let conditions = &policy.rules[0].conditions;
+        assert_eq!((conditions[0].width, conditions[1].width), (Width::Bits32, Width::Bits64));
+        assert!(!policy.rules[0].matches(&[(1 << 32) | 3, 0, 1, 0, 0, 0]));
+        assert!(policy.rules[0].matches(&[(1 << 32) | 4, 0, 1, 0, 0, 0]));
+        assert!(!policy.rules[0].matches(&[4, 0, (1 << 32) | 1, 0, 0, 0]));
+        assert_eq!(policy.rules[0].comparisons().len(), 32);
+        policy.filter().expect("builds");
+
+        let refusal = |args: &str| refused(&format!("{HEAD}{}", rule("write", "allow", args))).to_string();
+        assert!(refusal("{ arg = 0, op = \"eq\", value = 0x100000001 }").ends_with(
+            "argument 0 is 32 bits wide and the kernel ignores its upper half, so 0x100000001, which has bits there, cannot be compared with it"
+        ));
+        assert!(refusal("{ arg = 0, op = \"masked_eq\", mask = 0x100000000, value = 0 }").contains("0x100000000, which has bits there"));
+        assert!(refusal("{ arg = 0, op = \"eq\", value = 1, width = 64 }").ends_with(
+            "argument 0 is 32 bits wide as the kernel reads it, not as `width` says"
+        ));
+        assert!(refusal("{ arg = 0, op = \"eq\", value = 1, width = 16 }").ends_with("width 16 is not one of 32 and 64"));
+        parse("test.toml", &format!("{HEAD}{}", rule("write", "allow", "{ arg = 0, op = \"eq\", value = 1, width = 32 }"))).expect("the table's width, stated");
+
+        // A syscall the table does not know needs a width.
+        let mount = |args: &str| format!("{HEAD}{}", rule("mount", "errno EPERM", args));
+        let err = refused(&mount("{ arg = 3, op = \"masked_eq\", mask = 1, value = 1 }"));
+        assert!(matches!(err.problem, PolicyProblem::WidthMissing(3)), "{err}");
+        assert!(err.to_string().contains("add `width = 32`"), "{err}");
+        let policy = parse("test.toml", &mount("{ arg = 3, op = \"masked_eq\", mask = 1, value = 1, width = 64 }")).unwrap();
+        assert_eq!(policy.rules[0].conditions[0].width, Width::Bits64);
+        let err = refused(&format!(
+            "{HEAD}{}{}",
+            rule("mount", "errno EPERM", "{ arg = 3, op = \"eq\", value = 1, width = 64 }"),
+            rule("mount", "errno EPERM", "{ arg = 3, op = \"eq\", value = 2, width = 32 }")
+        ));
+        assert!(matches!(err.problem, PolicyProblem::WidthDiffers { arg: 3, other: 1, width: Width::Bits64 }), "{err}");
+    }
+
+    /// A condition that holds for every value, or for none, is a mistake: the
+    /// first would make libseccomp treat the rule as unconditional and drop the
+    /// syscall's other rules.
+    #[test]
+    fn conditions_that_always_or_never_hold_are_refused() {
+        let refusal = |args: &str| refused(&format!("{HEAD}{}", rule("write", "allow", args))).problem;
+        for always in [
+            "{ arg = 2, op = \"masked_eq\", mask = 0, value = 0 }",
+            "{ arg = 2, op = \"ge\", value = 0 }",
+            "{ arg = 0, op = \"le\", value = 0xffffffff }",
+        ] {
+            assert!(matches!(refusal(always), PolicyProblem::AlwaysHolds(_)), "{always}");
+        }
+        for never in [
+            "{ arg = 2, op = \"lt\", value = 0 }",
+            "{ arg = 0, op = \"gt\", value = 0xffffffff }",
+        ] {
+            assert!(matches!(refusal(never), PolicyProblem::NeverHolds(_)), "{never}");
+        }
+    }
+
+    #[test]
+    fn a_rule_that_takes_too_many_comparisons_is_refused() {
+        let err = refused(&format!("{HEAD}{}", rule("dup2", "allow", "{ arg = 0, op = \"ne\", value = 3 }, { arg = 1, op = \"ne\", value = 3 }")));
+        assert!(matches!(err.problem, PolicyProblem::TooManyComparisons(1024)), "{err}");
     }
 
     #[test]

@@ -85,6 +85,7 @@ fn without_a_filter_every_probe_survives() {
     let mut probes = vec![
         "write-stdout-high-bits",
         "write-fd3",
+        "write-fd3-high-bits",
         "read-fd3",
         "clone3",
         "execve",
@@ -100,6 +101,11 @@ fn without_a_filter_every_probe_survives() {
     assert_eq!(
         probe("none", "write-stdout-high-bits", &[]).stdout_text(),
         "x\nsurvived: returned 2\n"
+    );
+    assert_eq!(
+        probe("none", "write-fd3-high-bits", &[]).stdout_text(),
+        "survived: returned 1\n",
+        "the byte went to descriptor 3"
     );
     for &(name, flag) in NAMESPACE_FLAGS.iter().chain(OTHER_CLONE_FLAGS) {
         let run = clone_with("none", flag as u64 | PLAIN_FORK);
@@ -237,11 +243,41 @@ fn step_4_allows_a_write_to_stdout() {
     );
 }
 
-/// Under step 4, a descriptor is compared in all 64 bits of its argument: a write
-/// to `1 << 32 | 1`, which the kernel would take for stdout, is killed.
+/// Under step 4, a descriptor is compared on its lower 32 bits, the ones the
+/// kernel reads: a write to `1 << 32 | 3` is a write to descriptor 3 and is
+/// killed, and one to `1 << 32 | 1` is a write to stdout, which the policy allows.
 #[test]
-fn step_4_compares_all_64_bits_of_a_descriptor() {
-    assert_killed(&probe("step-4", "write-stdout-high-bits", &[]));
+fn step_4_compares_a_descriptor_as_the_kernel_reads_it() {
+    assert_killed(&probe("step-4", "write-fd3-high-bits", &[]));
+    assert_eq!(
+        probe("step-4", "write-stdout-high-bits", &[]).stdout_text(),
+        "x\nsurvived: returned 2\n"
+    );
+}
+
+/// A rule that allows `write` when the descriptor is not 3 keeps a write to
+/// `1 << 32 | 3` out of descriptor 3: compared over all 64 bits, that value is
+/// not 3, and the kernel then wrote to descriptor 3.
+#[test]
+fn an_ne_rule_on_a_descriptor_cannot_be_passed_with_the_upper_half() {
+    let dir = std::env::temp_dir().join(format!("security-ne-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("ne.toml");
+    std::fs::write(
+        &policy,
+        "default_action = \"kill\"\n\
+         [[rule]]\nsyscall = \"write\"\naction = \"allow\"\nargs = [{ arg = 0, op = \"ne\", value = 3 }]\n\
+         [[rule]]\nsyscall = \"exit_group\"\naction = \"allow\"\n",
+    )
+    .unwrap();
+    let with_policy = |name| probe("step-4", name, &["--policy", policy.to_str().unwrap()]);
+    assert_killed(&with_policy("write-fd3-high-bits"));
+    assert_killed(&with_policy("write-fd3"));
+    assert_eq!(
+        with_policy("write-stdout-high-bits").stdout_text(),
+        "x\nsurvived: returned 2\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Under step 4, a `clone` with any namespace flag kills the process, and no

@@ -23,7 +23,7 @@ use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
 use common::runner::Ending;
 use common::simulate::{self, SeccompData};
-use common::testing::{run, StepRun};
+use common::testing::{run, Rng, StepRun};
 use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext, ScmpSyscall};
 
 const CALLS: &str = env!("CARGO_BIN_EXE_filter-calls");
@@ -59,35 +59,8 @@ const ACTION_ERRNOS: [(u32, u32); 7] = [
     (RET_ALLOW, 4007),
 ];
 
-/// splitmix64: a few lines, no dependency, the same numbers everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
 fn seed() -> u64 {
-    std::env::var("SIMULATE_SEED")
-        .ok()
-        .and_then(|seed| {
-            let hex = seed.trim_start_matches("0x");
-            u64::from_str_radix(hex, 16).ok()
-        })
-        .unwrap_or(SEED)
+    Rng::seed_from_env("SIMULATE_SEED", SEED)
 }
 
 /// What the kernel makes of `action` for the syscall, once the program is

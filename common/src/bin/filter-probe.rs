@@ -5,7 +5,7 @@
 //! filter themselves: libtest runs tests on threads, and a filter applies to the
 //! whole thread group. The filters are the ones the steps ship: step 2's
 //! [`TUTORIAL_ALLOW_LIST`] with the kill action, step 3's with the trap action and
-//! its SIGSYS reporter, and step 4's shipped policy.
+//! its SIGSYS reporter, and step 4's shipped policy (or, with `--policy`, another).
 //!
 //! Everything a probe needs (numbers, paths, the descriptor it writes to) is
 //! prepared before the filter is loaded. After it, the probe makes its syscall,
@@ -49,6 +49,9 @@ struct Cli {
     /// filter, and make the syscall in the child; the parent exits 0 at once.
     #[arg(long)]
     in_child: bool,
+    /// For `step-4`: the policy in this file instead of the shipped one.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<std::path::PathBuf>,
 }
 
 /// Whose filter to load.
@@ -78,6 +81,9 @@ enum Probe {
     WriteStdoutHighBits,
     /// `write(3, ...)` to `/dev/null`, opened as descriptor 3 before the filter.
     WriteFd3,
+    /// The same with the argument's upper 32 bits set (`1 << 32 | 3`): the kernel
+    /// writes to descriptor 3 all the same.
+    WriteFd3HighBits,
     /// `read(3, ...)` from that `/dev/null`.
     ReadFd3,
     /// `clone(FLAGS, 0, 0, 0, 0)`, made directly; a child it creates exits 0 at
@@ -124,7 +130,9 @@ fn main() -> ExitCode {
             reporter::install()
                 .and_then(|()| allow_list_filter(ScmpAction::Trap, TUTORIAL_ALLOW_LIST)),
         ),
-        FilterChoice::Step4 => Some(Policy::shipped().and_then(|policy| policy.filter())),
+        FilterChoice::Step4 => Some(
+            Policy::read_or_shipped(cli.policy.as_deref()).and_then(|policy| policy.filter()),
+        ),
     };
     if let Some(filter) = filter {
         if let Err(err) = filter.and_then(|filter| load(&filter)) {
@@ -206,6 +214,12 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
                 2usize,
             )),
             Probe::WriteFd3 => from_libc(libc::write(3, b"x".as_ptr().cast(), 1) as i64),
+            Probe::WriteFd3HighBits => from_libc(libc::syscall(
+                libc::SYS_write,
+                1u64 << 32 | 3,
+                b"x".as_ptr(),
+                1usize,
+            )),
             Probe::ReadFd3 => {
                 let mut byte = [0u8; 1];
                 from_libc(libc::read(3, byte.as_mut_ptr().cast(), 1) as i64)
