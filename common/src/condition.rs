@@ -446,7 +446,11 @@ mod tests {
                     width: Width::Bits64,
                 };
                 for x in edges(v) {
-                    assert_eq!(condition.holds(x), plainly(op, x, v), "{op:?} {v:#x}, {x:#x}");
+                    assert_eq!(
+                        condition.holds(x),
+                        plainly(op, x, v),
+                        "{op:?} {v:#x}, {x:#x}"
+                    );
                 }
             }
         }

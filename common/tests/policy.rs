@@ -52,7 +52,15 @@ const VALUES: &[u64] = &[
 ];
 
 /// Masks of `masked_eq`.
-const MASKS: &[u64] = &[1, 0xff, 0x10, 0xfedf_ffff, 0xffff_ffff, 0x8000_0000, (1 << 40) | 1];
+const MASKS: &[u64] = &[
+    1,
+    0xff,
+    0x10,
+    0xfedf_ffff,
+    0xffff_ffff,
+    0x8000_0000,
+    (1 << 40) | 1,
+];
 
 const ACTIONS: &[&str] = &["allow", "kill", "trap", "log", "errno EPERM", "errno 13"];
 
@@ -119,7 +127,12 @@ fn boundaries(rules: &[&Rule], arg: u32) -> BTreeSet<u64> {
             edges.extend([mask, v | !mask, v ^ lowest, v | (mask & !lowest)]);
         }
         for edge in edges {
-            values.extend([edge, edge & LOWER_HALF, edge | (1 << 32), edge | !LOWER_HALF]);
+            values.extend([
+                edge,
+                edge & LOWER_HALF,
+                edge | (1 << 32),
+                edge | !LOWER_HALF,
+            ]);
         }
     }
     values
@@ -127,18 +140,21 @@ fn boundaries(rules: &[&Rule], arg: u32) -> BTreeSet<u64> {
 
 /// Every combination of the values, one list per argument.
 fn combinations(per_arg: &[Vec<u64>; 6]) -> Vec<[u64; 6]> {
-    per_arg.iter().enumerate().fold(vec![[0; 6]], |calls, (arg, values)| {
-        calls
-            .iter()
-            .flat_map(|call| {
-                values.iter().map(move |&value| {
-                    let mut next = *call;
-                    next[arg] = value;
-                    next
+    per_arg
+        .iter()
+        .enumerate()
+        .fold(vec![[0; 6]], |calls, (arg, values)| {
+            calls
+                .iter()
+                .flat_map(|call| {
+                    values.iter().map(move |&value| {
+                        let mut next = *call;
+                        next[arg] = value;
+                        next
+                    })
                 })
-            })
-            .collect()
-    })
+                .collect()
+        })
 }
 
 /// Checks one accepted policy; the first wrong answer, if any.
@@ -151,7 +167,11 @@ fn wrong_answer(policy: &Policy) -> Option<String> {
     let syscalls: BTreeSet<&str> = policy.rules.iter().map(|r| r.syscall.as_str()).collect();
     for syscall in syscalls {
         let nr = ScmpSyscall::from_name(syscall).unwrap().as_raw_syscall();
-        let rules: Vec<&Rule> = policy.rules.iter().filter(|r| r.syscall == syscall).collect();
+        let rules: Vec<&Rule> = policy
+            .rules
+            .iter()
+            .filter(|r| r.syscall == syscall)
+            .collect();
         let per_arg: [Vec<u64>; 6] = std::array::from_fn(|arg| {
             let compared = rules
                 .iter()
@@ -169,9 +189,14 @@ fn wrong_answer(policy: &Policy) -> Option<String> {
                 .map(|rule| ret_of(rule.action))
                 .collect();
             if matched.len() > 1 {
-                return Some(format!("{syscall}{args:x?} matches rules with different actions"));
+                return Some(format!(
+                    "{syscall}{args:x?} matches rules with different actions"
+                ));
             }
-            let expected = matched.first().copied().unwrap_or(ret_of(policy.default_action));
+            let expected = matched
+                .first()
+                .copied()
+                .unwrap_or(ret_of(policy.default_action));
             let run = simulate::run(&program, &SeccompData::native(nr, args)).expect("runs");
             if run.action != expected {
                 return Some(format!(
@@ -195,7 +220,10 @@ fn every_accepted_policy_gives_each_call_the_action_of_its_rule() {
         let policy = match Policy::parse("generated.toml", &text) {
             Ok(policy) => policy,
             Err(err) => {
-                if err.to_string().contains("so make the conditions exclude each other") {
+                if err
+                    .to_string()
+                    .contains("so make the conditions exclude each other")
+                {
                     with_overlaps_refused += 1;
                 }
                 continue;
@@ -207,7 +235,10 @@ fn every_accepted_policy_gives_each_call_the_action_of_its_rule() {
         }
     }
     // The generator makes both kinds, or the test proves little.
-    assert!(accepted > POLICIES / 5, "only {accepted} of {POLICIES} accepted");
+    assert!(
+        accepted > POLICIES / 5,
+        "only {accepted} of {POLICIES} accepted"
+    );
     assert!(
         with_overlaps_refused > POLICIES / 20,
         "only {with_overlaps_refused} refused for overlapping rules"

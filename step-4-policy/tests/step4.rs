@@ -285,6 +285,110 @@ fn simulate_runs_a_syscall_through_the_policy() {
         format!("ERRNO({})", libc::ENOSYS)
     );
     assert_eq!(simulated_action(STEP, &[], "getpid"), "KILL_PROCESS");
+    // A descriptor is compared as the kernel reads it, on its lower 32 bits:
+    // `1 << 32 | 1` is stdout, `1 << 32 | 3` descriptor 3.
+    assert_eq!(
+        simulated_action(STEP, &[], "write(0x100000001, 0, 5)"),
+        "ALLOW"
+    );
+    assert_eq!(
+        simulated_action(STEP, &[], "write(0x100000003, 0, 5)"),
+        "KILL_PROCESS"
+    );
+}
+
+/// Two rules for one syscall that can match the same call are refused with exit
+/// status 2 and one line naming both rules and such a call, before anything
+/// runs: libseccomp would drop one of them, or test them in an order of its own.
+/// So is a condition that holds for every value, and one that names the upper
+/// half of a 32-bit argument.
+#[test]
+fn rules_that_can_match_one_call_are_refused_naming_both() {
+    let dir = policy_dir("policy-overlap");
+    let head = "default_action = \"kill\"\n";
+    let rule = |syscall: &str, action: &str, args: &str| {
+        format!("\n[[rule]]\nsyscall = \"{syscall}\"\naction = \"{action}\"\nargs = [{args}]\n")
+    };
+    let fd = |n: u64| format!("{{ arg = 0, op = \"eq\", value = {n} }}");
+    let count_over_10 = "{ arg = 2, op = \"gt\", value = 10 }";
+    let cases = [
+        (
+            "narrower-after.toml",
+            format!("{head}{}{}", rule("write", "allow", &fd(1)), rule("write", "errno EPERM", &format!("{}, {count_over_10}", fd(1)))),
+            "rule 2 (write, line 8): rule 1 (line 3) gives write(1, 0, 11) the action `allow`, and this rule matches it too",
+        ),
+        (
+            "narrower-before.toml",
+            format!("{head}{}{}", rule("write", "errno EPERM", &format!("{}, {count_over_10}", fd(1))), rule("write", "allow", &fd(1))),
+            "rule 2 (write, line 8): rule 1 (line 3) gives write(1, 0, 11) the action `errno EPERM`, and this rule matches it too",
+        ),
+        (
+            "two-arguments.toml",
+            format!("{head}{}{}", rule("write", "errno EPERM", &fd(2)), rule("write", "allow", "{ arg = 2, op = \"le\", value = 4096 }")),
+            "rule 2 (write, line 8): rule 1 (line 3) gives write(2, 0, 0) the action `errno EPERM`, and this rule matches it too",
+        ),
+        (
+            "mask-0.toml",
+            format!("{head}{}{}", rule("write", "allow", "{ arg = 0, op = \"masked_eq\", mask = 0, value = 0 }"), rule("write", "allow", &fd(2))),
+            "rule 1 (write, line 3): the condition on argument 0 holds for every value; leave it out",
+        ),
+        (
+            "upper-half.toml",
+            format!("{head}{}", rule("write", "allow", &fd(1 << 32 | 1))),
+            "rule 1 (write, line 3): argument 0 is 32 bits wide and the kernel ignores its upper half, so 0x100000001, which has bits there, cannot be compared with it",
+        ),
+    ];
+    for (file, text, problem) in cases {
+        fs::write(dir.join(file), text).unwrap();
+        run_with_policy(&dir, file, TUTORIAL_INPUT)
+            .output()
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::starts_with(format!(
+                "step-4-policy: error: bad policy {file}, {problem}"
+            )))
+            .stderr(predicate::str::contains("\n").count(1));
+    }
+}
+
+/// A rule that allows `write` when the descriptor is not 3 keeps
+/// `write(1 << 32 | 3, ...)` out of descriptor 3: the condition is on the lower
+/// half, as the kernel reads a descriptor. (The kernel's own answer is tested in
+/// `common/tests/security.rs`.) And the program, whose writes all go to stdout,
+/// runs to the end under it.
+#[test]
+fn an_ne_rule_on_a_descriptor_holds_against_the_upper_half() {
+    let dir = policy_dir("policy-ne");
+    let file = "ne.toml";
+    let not_3 = SHIPPED_POLICY.replace(
+        "args = [{ arg = 0, op = \"eq\", value = 1 }]",
+        "args = [{ arg = 0, op = \"ne\", value = 3 }]",
+    );
+    // The shipped rule for stderr would overlap the new one: drop it.
+    let not_3 = not_3.replace(
+        "[[rule]]\nsyscall = \"write\"\naction = \"allow\"\nargs = [{ arg = 0, op = \"eq\", value = 2 }]\n",
+        "",
+    );
+    assert_ne!(not_3, SHIPPED_POLICY);
+    fs::write(dir.join(file), &not_3).unwrap();
+    let simulate = |call: &str| {
+        let mut command = Command::new(STEP);
+        command
+            .current_dir(&dir)
+            .args(["--policy", file, "--simulate", call]);
+        let run = run_step(&mut command, b"").unwrap();
+        run.output().assert().success();
+        run.stdout_text().lines().last().unwrap().to_owned()
+    };
+    assert_eq!(simulate("write(0x100000003, 0, 1)"), "action: KILL_PROCESS");
+    assert_eq!(simulate("write(3, 0, 1)"), "action: KILL_PROCESS");
+    assert_eq!(simulate("write(0x100000004, 0, 1)"), "action: ALLOW");
+    run_with_policy(&dir, file, TUTORIAL_INPUT)
+        .output()
+        .assert()
+        .success()
+        .stdout(OUTPUT_TO_THE_END);
 }
 
 /// With `--policy`, `--simulate` runs the syscall through that policy's filter;

@@ -130,9 +130,9 @@ fn main() -> ExitCode {
             reporter::install()
                 .and_then(|()| allow_list_filter(ScmpAction::Trap, TUTORIAL_ALLOW_LIST)),
         ),
-        FilterChoice::Step4 => Some(
-            Policy::read_or_shipped(cli.policy.as_deref()).and_then(|policy| policy.filter()),
-        ),
+        FilterChoice::Step4 => {
+            Some(Policy::read_or_shipped(cli.policy.as_deref()).and_then(|policy| policy.filter()))
+        }
     };
     if let Some(filter) = filter {
         if let Err(err) = filter.and_then(|filter| load(&filter)) {
