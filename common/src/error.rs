@@ -66,9 +66,11 @@ pub enum StepError {
     /// A BPF program the kernel would refuse to load, as `--simulate` found it.
     #[error("the kernel would refuse the BPF program: {0}")]
     Refused(#[from] crate::simulate::Refused),
-    /// A policy file that cannot be used: it is refused before any filter is built.
+    /// A policy file that cannot be used: it is refused before any filter is
+    /// built. It holds a `policy::PolicyError`, boxed: it names the file, the rule
+    /// and the problem, and is far larger than the other errors.
     #[error(transparent)]
-    Policy(#[from] crate::policy::PolicyError),
+    Policy(Box<dyn std::error::Error + Send + Sync>),
     /// The generated BPF program could not be read back.
     #[error("cannot read back the BPF program: {source}")]
     Export {

@@ -309,7 +309,9 @@ impl Policy {
     // ANCHOR_END: compile
 }
 
-/// Parses and validates; the body of [`Policy::parse`].
+/// Parses and validates; the body of [`Policy::parse`]. (A policy is parsed
+/// once, before any filter: the size of its error costs nothing.)
+#[allow(clippy::result_large_err)]
 fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
     if text
         .lines()
@@ -634,6 +636,12 @@ impl PolicyError {
             (None, _, Some(line)) => format!(", {line}"),
             (None, _, None) => String::new(),
         }
+    }
+}
+
+impl From<PolicyError> for StepError {
+    fn from(err: PolicyError) -> StepError {
+        StepError::Policy(Box::new(err))
     }
 }
 

@@ -801,23 +801,6 @@ fn successors(line: &str, index: usize) -> Vec<usize> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn each_transcript_folder_has_its_own_save_command() {
-        assert_eq!(
-            save_command_for("discovering/step-2-bpf.txt"),
-            DISCOVERING_SAVE_COMMAND
-        );
-        assert_eq!(
-            save_command_for("filters/simulate-write-fd-3.txt"),
-            "docs/transcripts/filters/regenerate.sh"
-        );
-    }
-}
-
 /// A small pseudo-random generator for the tests that generate their cases
 /// (splitmix64: a few lines, no dependency, the same numbers everywhere), so that
 /// a failure can print its seed and be run again.
@@ -850,5 +833,22 @@ impl Rng {
     /// One of `items`.
     pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_transcript_folder_has_its_own_save_command() {
+        assert_eq!(
+            save_command_for("discovering/step-2-bpf.txt"),
+            DISCOVERING_SAVE_COMMAND
+        );
+        assert_eq!(
+            save_command_for("filters/simulate-write-fd-3.txt"),
+            "docs/transcripts/filters/regenerate.sh"
+        );
     }
 }
