@@ -53,6 +53,7 @@ const VALUES: &[u64] = &[
 
 /// Masks of `masked_eq`.
 const MASKS: &[u64] = &[
+    0,
     1,
     0xff,
     0x10,
@@ -243,4 +244,88 @@ fn every_accepted_policy_gives_each_call_the_action_of_its_rule() {
         with_overlaps_refused > POLICIES / 20,
         "only {with_overlaps_refused} refused for overlapping rules"
     );
+}
+
+/// What the policy chapter says libseccomp 2.5.4 does with rules that a policy
+/// now refuses, checked on that version (other versions may differ, and the
+/// chapter names the one it measured): each filter is built with libseccomp
+/// directly, past the policy's checks, and run through the simulator.
+#[test]
+fn libseccomp_2_5_4_gets_these_rules_wrong_as_the_book_says() {
+    use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext, ScmpVersion};
+
+    let version = ScmpVersion::current().unwrap();
+    if (version.major, version.minor, version.micro) != (2, 5, 4) {
+        eprintln!("libseccomp {version:?}: the book's measurements are of 2.5.4");
+        return;
+    }
+    let write = ScmpSyscall::from_name("write").unwrap();
+    let nr = write.as_raw_syscall();
+    let eperm = ScmpAction::Errno(libc::EPERM);
+    let action = |filter: &ScmpFilterContext, args: [u64; 6]| {
+        let program = simulate::filter_program(filter).unwrap();
+        simulate::run(&program, &SeccompData::native(nr, args))
+            .unwrap()
+            .action
+    };
+    let new = || ScmpFilterContext::new(ScmpAction::KillProcess).unwrap();
+
+    // Allow fd 1, then EPERM for fd 1 and count > 10: the EPERM rule vanishes.
+    let mut filter = new();
+    filter
+        .add_rule_conditional(ScmpAction::Allow, write, &[scmp_cmp!($arg0 == 1)])
+        .unwrap();
+    filter
+        .add_rule_conditional(
+            eperm,
+            write,
+            &[scmp_cmp!($arg0 == 1), scmp_cmp!($arg2 > 10)],
+        )
+        .unwrap();
+    assert_eq!(action(&filter, [1, 0, 11, 0, 0, 0]), ret_of(Action::Allow));
+    // The other way round, the second rule is refused.
+    let mut filter = new();
+    filter
+        .add_rule_conditional(
+            eperm,
+            write,
+            &[scmp_cmp!($arg0 == 1), scmp_cmp!($arg2 > 10)],
+        )
+        .unwrap();
+    assert!(filter
+        .add_rule_conditional(ScmpAction::Allow, write, &[scmp_cmp!($arg0 == 1)])
+        .is_err());
+    // EPERM for fd 2, allow count <= 4096: the count is tested first.
+    let mut filter = new();
+    filter
+        .add_rule_conditional(eperm, write, &[scmp_cmp!($arg0 == 2)])
+        .unwrap();
+    filter
+        .add_rule_conditional(ScmpAction::Allow, write, &[scmp_cmp!($arg2 <= 4096)])
+        .unwrap();
+    assert_eq!(action(&filter, [2, 0, 5, 0, 0, 0]), ret_of(Action::Allow));
+    // masked_eq with mask 0 holds always: the rule becomes unconditional, and
+    // the other rule of the syscall is dropped.
+    let mut filter = new();
+    filter
+        .add_rule_conditional(ScmpAction::Allow, write, &[scmp_cmp!($arg0 & 0 == 0)])
+        .unwrap();
+    filter
+        .add_rule_conditional(eperm, write, &[scmp_cmp!($arg2 == 7)])
+        .unwrap();
+    assert_eq!(action(&filter, [1, 0, 7, 0, 0, 0]), ret_of(Action::Allow));
+    // Two rules on one 64-bit argument that exclude each other, > (1 << 32) + 3
+    // and < 1: a call with 2 gets the first rule's action.
+    let mut filter = new();
+    filter
+        .add_rule_conditional(
+            ScmpAction::Allow,
+            write,
+            &[scmp_cmp!($arg2 > (1 << 32) + 3)],
+        )
+        .unwrap();
+    filter
+        .add_rule_conditional(eperm, write, &[scmp_cmp!($arg2 < 1)])
+        .unwrap();
+    assert_eq!(action(&filter, [0, 0, 2, 0, 0, 0]), ret_of(Action::Allow));
 }

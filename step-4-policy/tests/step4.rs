@@ -230,7 +230,8 @@ fn transcript(command: &str, run: &StepRun) -> String {
 }
 
 /// The book's policy chapter, in every language, shows what step 4 really prints
-/// for the edited policy and for the policy with a typo (`policies/typo.toml`).
+/// for the edited policy, for the policy with a typo (`policies/typo.toml`), and
+/// for the one whose rules overlap (`policies/overlap.toml`).
 #[test]
 fn the_book_shows_what_step_4_prints() {
     let dir = policy_dir("policy-book");
@@ -244,10 +245,14 @@ fn the_book_shows_what_step_4_prints() {
         "step-4-policy --policy typo.toml",
         &run_with_policy(&policies, "typo.toml", b""),
     );
+    let overlap = transcript(
+        "step-4-policy --policy overlap.toml",
+        &run_with_policy(&policies, "overlap.toml", b""),
+    );
     let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
     for chapter in ["en/src/policy.md", "zh/src/policy.md"] {
         let text = fs::read_to_string(book.join(chapter)).unwrap();
-        for expected in [&no_fork, &typo] {
+        for expected in [&no_fork, &typo, &overlap] {
             assert!(
                 text.contains(&format!("```text\n{expected}```\n")),
                 "{chapter} should show:\n{expected}"
