@@ -368,8 +368,9 @@ fn assert_every_ret_reached(name: &str, program: &[Instruction], calls: &[Seccom
             assert_eq!(
                 index,
                 foreign_ret,
-                "{name}: no call reached the ret at {index}, {}",
-                insn.text(index)
+                "{name}: no call reached the ret at {index}, {}; the program:\n{}",
+                insn.text(index),
+                bpf::listing(&program_bytes(program))
             );
         }
     }

@@ -77,7 +77,8 @@ enum Probe {
     /// `write(1, ...)`: what the program does all the time.
     WriteStdout,
     /// `write` to descriptor 1 with the argument's upper 32 bits set (`1 << 32 | 1`):
-    /// the kernel reads a descriptor as a 32-bit `int`, so it writes to stdout.
+    /// the kernel reads a descriptor as a 32-bit `int`, so it writes to stdout. (A
+    /// 32-bit architecture's registers have no upper half: there it is `write(1, ...)`.)
     WriteStdoutHighBits,
     /// `write(3, ...)` to `/dev/null`, opened as descriptor 3 before the filter.
     WriteFd3,
@@ -209,17 +210,17 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
             Probe::WriteStdout => from_libc(libc::write(1, b"x\n".as_ptr().cast(), 2) as i64),
             Probe::WriteStdoutHighBits => from_libc(libc::syscall(
                 libc::SYS_write,
-                1u64 << 32 | 1,
+                with_upper_half(1),
                 b"x\n".as_ptr(),
                 2usize,
-            )),
+            ) as i64),
             Probe::WriteFd3 => from_libc(libc::write(3, b"x".as_ptr().cast(), 1) as i64),
-            Probe::WriteFd3HighBits => from_libc(libc::syscall(
-                libc::SYS_write,
-                1u64 << 32 | 3,
-                b"x".as_ptr(),
-                1usize,
-            )),
+            Probe::WriteFd3HighBits => {
+                from_libc(
+                    libc::syscall(libc::SYS_write, with_upper_half(3), b"x".as_ptr(), 1usize)
+                        as i64,
+                )
+            }
             Probe::ReadFd3 => {
                 let mut byte = [0u8; 1];
                 from_libc(libc::read(3, byte.as_mut_ptr().cast(), 1) as i64)
@@ -233,7 +234,7 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
                     libc::SYS_clone3,
                     args.as_ptr(),
                     std::mem::size_of_val(&args),
-                ))
+                ) as i64)
             }
             Probe::Execve => {
                 let argv = [
@@ -245,8 +246,8 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
                 let envp = [std::ptr::null()];
                 from_libc(libc::execve(prepared.exe.as_ptr(), argv.as_ptr(), envp.as_ptr()) as i64)
             }
-            Probe::Getpid => from_libc(libc::syscall(libc::SYS_getpid)),
-            Probe::X32 => from_libc(libc::syscall(prepared.getpid_x32)),
+            Probe::Getpid => from_libc(libc::syscall(libc::SYS_getpid) as i64),
+            Probe::X32 => from_libc(libc::syscall(prepared.getpid_x32 as libc::c_long) as i64),
             Probe::Int80 => int_0x80(prepared.umask_i386, 0o022),
         }
     };
@@ -313,8 +314,10 @@ unsafe fn clone_child_exits(flags: u64) -> i64 {
 /// not for a child that shares the probe's stack (CLONE_VM).
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 unsafe fn clone_child_exits(flags: u64) -> i64 {
-    // SAFETY: no pointers are passed.
-    match unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) } {
+    // SAFETY: no pointers are passed. The flags are a register's width, as the
+    // kernel takes them.
+    let flags = flags as libc::c_ulong;
+    match unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) } as i64 {
         0 => exit(0),
         -1 => -i64::from(Errno::last_raw()),
         ret => ret,
@@ -350,6 +353,13 @@ unsafe fn int_0x80(nr: i64, arg0: u64) -> i64 {
 #[cfg(not(target_arch = "x86_64"))]
 unsafe fn int_0x80(_nr: i64, _arg0: u64) -> i64 {
     -i64::from(libc::ENOSYS)
+}
+
+/// `fd` with 1 in the argument's upper 32 bits (`1 << 32 | fd`), as a register
+/// holds it. On a 32-bit architecture a register has no upper half: the argument
+/// is `fd` itself, which is what the kernel reads on a 64-bit one too.
+fn with_upper_half(fd: u64) -> libc::c_ulong {
+    (1u64 << 32 | fd) as libc::c_ulong
 }
 
 /// Ends the process at once with `exit_group`, which every filter allows.

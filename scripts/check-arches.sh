@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# Builds the workspace for other architectures and runs its tests there: the
+# step tests and common's tests, the security tests among them.
+#
+#   scripts/check-arches.sh [ARCH...]     (default: i386 aarch64 armhf riscv64)
+#
+# Everything comes from Debian's package registry: a Debian 13 (trixie) chroot
+# holds rustc and cargo 1.85 with the standard library of each architecture,
+# its cross gcc, and its libseccomp; Debian's kernels and qemu run the tests.
+# i386 binaries run natively on an x86_64 kernel (in the chroot, which has
+# i386's libraries); the others run in a qemu VM (TCG emulation) that boots
+# Debian's kernel with an initramfs holding the test binaries, at the paths
+# they were built at, with the sources they read, busybox and strace.
+#
+# For each architecture it prints one line, `ARCH: N passed, M failed`, and it
+# exits non-zero if any test fails or a test binary does not run to its end.
+#
+# The chroot, the kernels and the crates are cached in $CHECK_ARCHES_CACHE
+# (default /var/cache/seccomp-tutorial/arches), so a second run only builds and
+# tests. Needs root (debootstrap, chroot) and the network to Debian's and the
+# crate registry the first time. A run's logs are in $CACHE/logs/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+cache=${CHECK_ARCHES_CACHE:-/var/cache/seccomp-tutorial/arches}
+root=$cache/trixie
+logs=$cache/logs
+arches=("$@")
+[ ${#arches[@]} -gt 0 ] || arches=(i386 aarch64 armhf riscv64)
+
+# What each architecture is called by Debian, Rust and gcc, and how qemu boots it.
+deb_arch() {
+    case $1 in
+        i386) echo i386 ;; aarch64) echo arm64 ;; armhf) echo armhf ;; riscv64) echo riscv64 ;;
+        *) echo "check-arches: unknown architecture $1 (i386, aarch64, armhf or riscv64)" >&2; exit 2 ;;
+    esac
+}
+rust_target() {
+    case $1 in
+        i386) echo i686-unknown-linux-gnu ;; aarch64) echo aarch64-unknown-linux-gnu ;;
+        armhf) echo armv7-unknown-linux-gnueabihf ;; riscv64) echo riscv64gc-unknown-linux-gnu ;;
+    esac
+}
+gnu_triple() {
+    case $1 in
+        i386) echo i686-linux-gnu ;; aarch64) echo aarch64-linux-gnu ;;
+        armhf) echo arm-linux-gnueabihf ;; riscv64) echo riscv64-linux-gnu ;;
+    esac
+}
+kernel_package() {
+    case $1 in
+        aarch64) echo linux-image-arm64 ;; armhf) echo linux-image-armmp-lpae ;;
+        riscv64) echo linux-image-riscv64 ;;
+    esac
+}
+
+say() { printf 'check-arches: %s\n' "$*" >&2; }
+
+in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+    CARGO_HOME=/root/.cargo DEBIAN_FRONTEND=noninteractive "$@"; }
+
+# The mounts a chroot needs; undone when the script ends.
+mounted=()
+mount_root() {
+    for dir in proc sys dev dev/pts; do
+        if ! mountpoint -q "$root/$dir"; then
+            case $dir in
+                proc) mount -t proc proc "$root/proc" ;;
+                sys) mount -t sysfs sys "$root/sys" ;;
+                dev) mount --bind /dev "$root/dev" ;;
+                dev/pts) mount -t devpts devpts "$root/dev/pts" ;;
+            esac
+            mounted=("$root/$dir" "${mounted[@]}")
+        fi
+    done
+}
+unmount_root() {
+    for dir in "${mounted[@]}"; do umount -l "$dir" || true; done
+}
+trap unmount_root EXIT
+
+# ---- The chroot: Debian 13 with the toolchains of every architecture ----
+setup_root() {
+    if [ -e "$root/.base" ]; then
+        return
+    fi
+    say "setting up a Debian 13 chroot in $root (once; a few minutes)"
+    command -v debootstrap >/dev/null || {
+        apt-get update -qq
+        apt-get install -y -qq debootstrap >/dev/null
+    }
+    mkdir -p "$cache"
+    rm -rf "$root"
+    debootstrap --variant=minbase --include=ca-certificates trixie "$root" \
+        http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 || {
+        tail -20 "$cache/debootstrap.log" >&2
+        exit 1
+    }
+    cp /etc/resolv.conf "$root/etc/resolv.conf"
+    # This machine's trust store, in case the registries are reached through a
+    # proxy that it trusts.
+    cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/host.crt"
+    mount_root
+    in_root update-ca-certificates >/dev/null 2>&1
+    touch "$root/.base"
+}
+
+# The packages one architecture needs, installed once.
+setup_arch() {
+    local arch=$1 deb
+    deb=$(deb_arch "$arch")
+    [ -e "$root/.ready-$arch" ] && return
+    say "$arch: installing the $deb toolchain in the chroot (once)"
+    mount_root
+    in_root dpkg --add-architecture "$deb"
+    in_root apt-get update -qq
+    local packages=(rustc cargo gcc libc6-dev libseccomp-dev pkgconf
+        "libstd-rust-dev:$deb" "gcc-$(gnu_triple "$arch")" "libc6-dev:$deb"
+        "libseccomp-dev:$deb" "libseccomp2:$deb")
+    case $arch in
+        i386) packages+=(busybox-static strace:i386) ;;
+        aarch64 | armhf) packages+=(qemu-system-arm cpio) ;;
+        riscv64) packages+=(qemu-system-misc opensbi cpio) ;;
+    esac
+    in_root apt-get install -y -qq --no-install-recommends "${packages[@]}" \
+        >"$cache/apt-$arch.log" 2>&1 || {
+        tail -20 "$cache/apt-$arch.log" >&2
+        exit 1
+    }
+    if [ "$arch" != i386 ]; then
+        # What the VM needs, unpacked rather than installed: the kernel (its
+        # maintainer scripts would build an initramfs for this machine), and
+        # busybox, strace, bash and diff for the architecture.
+        local dir=/var/cache/arches/$arch kernel tools="strace:$deb bash:$deb diffutils:$deb"
+        kernel=$(in_root apt-cache depends --no-recommends "$(kernel_package "$arch"):$deb" |
+            awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+        in_root sh -c "rm -rf $dir && mkdir -p $dir/debs $dir/root && cd $dir/debs &&
+            apt-get download -qq ${kernel%:*}:$deb busybox-static:$deb $tools \
+              \$(apt-cache depends --no-recommends $tools | awk '/Depends: lib/ {print \$2}' |
+                 sed 's/:.*//; s/\$/:$deb/' | grep -v '^libc6:' | sort -u) &&
+            for deb in *.deb; do dpkg-deb -x \$deb $dir/root; done" \
+            >"$cache/download-$arch.log" 2>&1 || {
+            tail -20 "$cache/download-$arch.log" >&2
+            exit 1
+        }
+    fi
+    touch "$root/.ready-$arch"
+}
+
+# ---- Build: the steps and every test binary, for one architecture ----
+build_arch() {
+    local arch=$1 target triple
+    target=$(rust_target "$arch")
+    triple=$(gnu_triple "$arch")
+    mount_root
+    # The sources, at the path the tests will find them at.
+    mkdir -p "$root/build/seccomp-tutorial"
+    tar -C "$repo" --exclude=./target --exclude='./docs/*/book' --exclude=./.git -cf - . |
+        tar -C "$root/build/seccomp-tutorial" -xf -
+    local env=(CARGO_TARGET_DIR=/build/target CARGO_PROFILE_DEV_DEBUG=0
+        "CARGO_TARGET_$(echo "$target" | tr a-z- A-Z_)_LINKER=$triple-gcc"
+        "PKG_CONFIG_PATH=/usr/lib/$triple/pkgconfig" PKG_CONFIG_ALLOW_CROSS=1
+        "LIBSECCOMP_LIB_PATH=/usr/lib/$triple")
+    say "$arch: building the workspace and its tests for $target"
+    in_root sh -c "cd /build/seccomp-tutorial && $(printf '%q ' env "${env[@]}") \
+        cargo build -q --workspace --bins --target $target &&
+        $(printf '%q ' env "${env[@]}") cargo test -q --workspace --no-run --target $target \
+        --message-format=json" >"$logs/build-$arch.json" 2>"$logs/build-$arch.log" || {
+        tail -30 "$logs/build-$arch.log" >&2
+        return 1
+    }
+    # Each test binary, with the directory cargo runs it in (its package's).
+    python3 - "$logs/build-$arch.json" >"$root/build/tests-$arch.list" <<'EOF'
+import json, os, sys
+for line in open(sys.argv[1]):
+    if not line.startswith("{"):
+        continue
+    message = json.loads(line)
+    if message.get("reason") == "compiler-artifact" and message.get("profile", {}).get("test") \
+            and message.get("executable"):
+        print(message["executable"], os.path.dirname(message["manifest_path"]))
+EOF
+}
+
+# ---- Run: natively for i386, in a VM for the others ----
+
+# The script each test run follows, in the chroot or as the VM's /init: run
+# every test binary in its package's directory, and mark its end.
+run_tests_script() {
+    cat <<'EOF'
+export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root RUST_BACKTRACE=1
+while read -r exe dir; do
+    echo "== RUN $exe"
+    (cd "$dir" && "$exe" --test-threads=2) </dev/null 2>&1
+    echo "== STATUS $? $exe"
+done </build/tests.list
+echo "== ALL DONE"
+EOF
+}
+
+run_i386() {
+    mount_root
+    cp "$root/build/tests-i386.list" "$root/build/tests.list"
+    run_tests_script >"$root/build/run-tests.sh"
+    in_root sh /build/run-tests.sh
+}
+
+# Copies file $1 of the chroot, and the shared libraries it needs, into $2.
+copy_with_libraries() {
+    local file=$1 dest=$2 triple=$3 lib
+    mkdir -p "$dest$(dirname "$file")"
+    cp -L "$root$file" "$dest$file"
+    for lib in $(in_root "$triple-objdump" -p "$file" 2>/dev/null | awk '/NEEDED/ {print $2}'); do
+        local found=
+        for dir in /usr/lib/$triple /lib/$triple /var/cache/arches/$ARCH/root/usr/lib/$triple; do
+            if [ -e "$root$dir/$lib" ]; then
+                found=$dir/$lib
+                break
+            fi
+        done
+        [ -n "$found" ] || { say "$file needs $lib, which is not found"; return 1; }
+        if [ ! -e "$dest/usr/lib/$triple/$lib" ]; then
+            mkdir -p "$dest/usr/lib/$triple"
+            cp -L "$root$found" "$dest/usr/lib/$triple/$lib"
+            copy_with_libraries "$found" "$dest" "$triple"
+        fi
+    done
+}
+
+run_vm() {
+    local arch=$1 triple vm unpacked kernel
+    triple=$(gnu_triple "$arch")
+    vm=$root/build/vm-$arch
+    unpacked=/var/cache/arches/$arch/root
+    rm -rf "$vm"
+    mkdir -p "$vm"/{bin,proc,sys,dev,tmp,root,etc}
+    # busybox, strace and the dynamic loader with what every binary needs.
+    cp "$root$unpacked/usr/bin/busybox" "$vm/bin/busybox"
+    # The rest of busybox's commands are installed by /init.
+    for tool in sh mount; do
+        ln -sf busybox "$vm/bin/$tool"
+    done
+    mkdir -p "$vm/usr/bin"
+    for tool in strace bash diff; do
+        ARCH=$arch copy_with_libraries "$unpacked/usr/bin/$tool" "$vm" "$triple"
+        mv "$vm$unpacked/usr/bin/$tool" "$vm/usr/bin/$tool"
+    done
+    ln -s /usr/bin/bash "$vm/bin/bash"
+    rm -rf "${vm:?}/var"
+    local loader
+    loader=$(in_root "$triple-readelf" -l "/build/target/$(rust_target "$arch")/debug/step-1-baseline" |
+        sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+    mkdir -p "$vm$(dirname "$loader")"
+    cp -L "$root$loader" "$vm$loader"
+    # The test binaries and the step binaries, at their paths, and the sources.
+    cp "$root/build/tests-$arch.list" "$vm/build-tests.list"
+    mkdir -p "$vm/build"
+    mv "$vm/build-tests.list" "$vm/build/tests.list"
+    local exe dir
+    while read -r exe dir; do
+        ARCH=$arch copy_with_libraries "$exe" "$vm" "$triple"
+    done <"$root/build/tests-$arch.list"
+    for exe in "$root/build/target/$(rust_target "$arch")/debug/"*; do
+        [ -f "$exe" ] && [ -x "$exe" ] || continue
+        ARCH=$arch copy_with_libraries "${exe#"$root"}" "$vm" "$triple"
+    done
+    mkdir -p "$vm/build/seccomp-tutorial" "$vm/build/target/tmp"
+    cp -a "$root/build/seccomp-tutorial/." "$vm/build/seccomp-tutorial/"
+    {
+        echo '#!/bin/sh'
+        echo 'mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev'
+        echo 'mount -t tmpfs tmp /tmp; mkdir -p /dev/pts; mount -t devpts devpts /dev/pts'
+        echo '/bin/busybox --install -s'
+        run_tests_script
+        echo 'poweroff -f'
+    } >"$vm/init"
+    chmod +x "$vm/init"
+    in_root sh -c "cd /build/vm-$arch && find . | cpio -o -H newc --quiet" >"$root/build/initrd-$arch"
+    local kernel_image qemu
+    kernel_image=$(ls "$root$unpacked"/boot/vmlinu* | head -1)
+    case $arch in
+        aarch64) qemu=(qemu-system-aarch64 -M virt -cpu max -append "console=ttyAMA0 quiet panic=-1 rdinit=/init") ;;
+        armhf) qemu=(qemu-system-arm -M virt -cpu cortex-a15 -append "console=ttyAMA0 quiet panic=-1 rdinit=/init") ;;
+        riscv64) qemu=(qemu-system-riscv64 -M virt -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin
+            -append "console=ttyS0 quiet panic=-1 rdinit=/init") ;;
+    esac
+    in_root timeout 3600 "${qemu[@]}" -m 2048 -smp 2 -nographic -no-reboot -nic none \
+        -kernel "${kernel_image#"$root"}" -initrd "/build/initrd-$arch"
+}
+
+# Sums up one architecture's log: `ARCH: N passed, M failed`; false when a test
+# failed or a test binary did not end with status 0.
+summarize() {
+    local arch=$1 log=$2
+    python3 - "$arch" "$log" <<'EOF'
+import re, sys
+arch, log = sys.argv[1], sys.argv[2]
+text = open(log, errors="replace").read().replace("\r", "")
+passed = sum(int(n) for n in re.findall(r"test result: \w+\. (\d+) passed", text))
+failed = sum(int(n) for n in re.findall(r"test result: \w+\. \d+ passed; (\d+) failed", text))
+runs = re.findall(r"^== RUN (\S+)$", text, re.M)
+ends = re.findall(r"^== STATUS (\d+) (\S+)$", text, re.M)
+bad = [exe for status, exe in ends if status != "0"]
+unended = [exe for exe in runs if exe not in {e for _, e in ends}]
+complete = "== ALL DONE" in text and runs
+print(f"{arch}: {passed} passed, {failed} failed")
+for exe in bad:
+    print(f"{arch}:   {exe.rsplit('/', 1)[-1]} ended with a non-zero status", file=sys.stderr)
+for exe in unended:
+    print(f"{arch}:   {exe.rsplit('/', 1)[-1]} did not end", file=sys.stderr)
+if not complete:
+    print(f"{arch}:   the run did not get to its end (see {log})", file=sys.stderr)
+sys.exit(0 if complete and failed == 0 and not bad and not unended else 1)
+EOF
+}
+
+[ "$(id -u)" = 0 ] || { say "needs root (debootstrap and chroot)"; exit 2; }
+for arch in "${arches[@]}"; do deb_arch "$arch" >/dev/null; done
+mkdir -p "$cache"
+setup_root
+mkdir -p "$logs"
+status=0
+for arch in "${arches[@]}"; do
+    setup_arch "$arch"
+    started=$SECONDS
+    if ! build_arch "$arch"; then
+        echo "$arch: 0 passed, 0 failed (the build failed; see $logs/build-$arch.log)"
+        status=1
+        continue
+    fi
+    say "$arch: running the tests"
+    if [ "$arch" = i386 ]; then
+        run_i386 >"$logs/test-$arch.log" 2>&1 || true
+    else
+        run_vm "$arch" >"$logs/test-$arch.log" 2>&1 || true
+    fi
+    summarize "$arch" "$logs/test-$arch.log" || status=1
+    say "$arch: done in $((SECONDS - started)) s"
+done
+exit $status
