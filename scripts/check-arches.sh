@@ -17,7 +17,8 @@
 #
 # The chroot, the kernels and the crates are cached in $CHECK_ARCHES_CACHE
 # (default /var/cache/seccomp-tutorial/arches), so a second run only builds and
-# tests. Needs root (debootstrap, chroot) and the network to Debian's and the
+# tests. CHECK_ARCHES_ONLY=NAME runs only the test binaries whose name holds NAME
+# (`simulate`, `step4`). Needs root (debootstrap, chroot) and the network to Debian's and the
 # crate registry the first time. A run's logs are in $CACHE/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -170,15 +171,17 @@ build_arch() {
         tail -30 "$logs/build-$arch.log" >&2
         return 1
     }
-    # Each test binary, with the directory cargo runs it in (its package's).
-    python3 - "$logs/build-$arch.json" >"$root/build/tests-$arch.list" <<'EOF'
+    # Each test binary, with the directory cargo runs it in (its package's);
+    # with CHECK_ARCHES_ONLY=NAME, only the binaries whose name holds NAME.
+    python3 - "$logs/build-$arch.json" "${CHECK_ARCHES_ONLY:-}" >"$root/build/tests-$arch.list" <<'EOF'
 import json, os, sys
+only = sys.argv[2]
 for line in open(sys.argv[1]):
     if not line.startswith("{"):
         continue
     message = json.loads(line)
     if message.get("reason") == "compiler-artifact" and message.get("profile", {}).get("test") \
-            and message.get("executable"):
+            and message.get("executable") and only in os.path.basename(message["executable"]):
         print(message["executable"], os.path.dirname(message["manifest_path"]))
 EOF
 }

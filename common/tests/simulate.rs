@@ -310,27 +310,51 @@ impl Constants {
         let mut any: BTreeSet<u32> = [0, 1, 2, 31, 32, 33, 0x7fff_ffff, 0x8000_0000, u32::MAX]
             .into_iter()
             .collect();
-        // Read in order, as libseccomp writes it: a load, maybe an `and`, jumps.
-        let mut loaded = None;
-        for insn in program {
+        // What a comparison compares with is what the last load on the way to it
+        // loaded: follow the jumps (they only go forward, so one pass in order
+        // sees every way into an instruction before the instruction itself).
+        // libseccomp's layout differs between versions and architectures, and
+        // the last load above a comparison is not always the one on its path.
+        let mut loaded: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); program.len() + 1];
+        for (index, insn) in program.iter().enumerate() {
             any.extend(around(insn.k));
             let compares_k = insn.code & 0x07 == 0x05 && insn.code != 0x05 && insn.code & 0x08 == 0;
-            match insn.code {
-                0x20 => loaded = Some(insn.k),
-                _ if compares_k => match loaded {
-                    Some(0) => numbers.extend(around(insn.k)),
-                    Some(offset @ 16..=63) => {
-                        let arg = ((offset - 16) / 8) as usize;
-                        let halves = if arg_offsets(arg as u32).0 == offset {
-                            &mut low
-                        } else {
-                            &mut high
-                        };
-                        halves[arg].extend(around(insn.k));
+            let here = loaded[index].clone();
+            if compares_k {
+                for &offset in &here {
+                    match offset {
+                        0 => numbers.extend(around(insn.k)),
+                        16..=63 => {
+                            let arg = ((offset - 16) / 8) as usize;
+                            let halves = if arg_offsets(arg as u32).0 == offset {
+                                &mut low
+                            } else {
+                                &mut high
+                            };
+                            halves[arg].extend(around(insn.k));
+                        }
+                        _ => {}
                     }
-                    _ => {}
-                },
-                _ => {}
+                }
+            }
+            let after = if insn.code == 0x20 {
+                BTreeSet::from([insn.k])
+            } else {
+                here
+            };
+            let next = index + 1;
+            let successors = match insn.code {
+                0x06 | 0x16 => vec![],
+                0x05 => vec![next + insn.k as usize],
+                code if code & 0x07 == 0x05 => {
+                    vec![next + usize::from(insn.jt), next + usize::from(insn.jf)]
+                }
+                _ => vec![next],
+            };
+            for successor in successors {
+                if let Some(state) = loaded.get_mut(successor) {
+                    state.extend(after.iter().copied());
+                }
             }
         }
         numbers.extend([0, 1, 2]);
@@ -370,7 +394,11 @@ fn assert_every_ret_reached(name: &str, program: &[Instruction], calls: &[Seccom
                 foreign_ret,
                 "{name}: no call reached the ret at {index}, {}; the program:\n{}",
                 insn.text(index),
-                bpf::listing(&program_bytes(program))
+                program
+                    .iter()
+                    .enumerate()
+                    .map(|(i, insn)| insn.text(i) + "\n")
+                    .collect::<String>()
             );
         }
     }
