@@ -801,6 +801,19 @@ fn successors(line: &str, index: usize) -> Vec<usize> {
     }
 }
 
+/// How many of a generated test's `full` cases to run: all of them, unless
+/// `SAMPLE_PERCENT` says less (at least one). `scripts/check-arches.sh` runs the
+/// tests under qemu's emulation, where each instruction costs tens of times what
+/// it costs natively, with a quarter; every native run runs them all.
+pub fn sample_size(full: usize) -> usize {
+    let percent = std::env::var("SAMPLE_PERCENT")
+        .ok()
+        .and_then(|percent| percent.parse::<usize>().ok())
+        .unwrap_or(100)
+        .min(100);
+    (full * percent / 100).max(1)
+}
+
 /// A small pseudo-random generator for the tests that generate their cases
 /// (splitmix64: a few lines, no dependency, the same numbers everywhere), so that
 /// a failure can print its seed and be run again.

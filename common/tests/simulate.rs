@@ -23,7 +23,7 @@ use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
 use common::runner::Ending;
 use common::simulate::{self, SeccompData};
-use common::testing::{run, Rng, StepRun};
+use common::testing::{run, sample_size, Rng, StepRun};
 use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext, ScmpSyscall};
 
 const CALLS: &str = env!("CARGO_BIN_EXE_filter-calls");
@@ -34,7 +34,7 @@ const SEED: u64 = 0x5ecc_0b9f_0000_0006;
 /// Argument 5 of the calls the guard lets through.
 const MAGIC: u64 = 0x5ecc_0a11_7e57_0f1d;
 
-/// How many syscalls are made under each step's filter.
+/// How many syscalls are made under each step's filter (fewer with `SAMPLE_PERCENT`).
 const CALLS_PER_STEP_FILTER: usize = 20_000;
 
 /// How many under each of the programs that exercise one operation.
@@ -413,7 +413,7 @@ fn program_of(filter: &ScmpFilterContext) -> Vec<Instruction> {
 fn the_kernel_answers_as_simulated_under_step_2_s_filter() {
     let program =
         program_of(&allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST).unwrap());
-    let calls = assert_kernel_agrees("step 2", &program, CALLS_PER_STEP_FILTER);
+    let calls = assert_kernel_agrees("step 2", &program, sample_size(CALLS_PER_STEP_FILTER));
     assert_every_ret_reached("step 2", &program, &calls);
 }
 
@@ -431,14 +431,18 @@ fn the_kernel_answers_as_simulated_under_step_3_s_filters() {
         "rt_sigprocmask",
     ];
     let trap = program_of(&allow_list_filter(ScmpAction::Trap, TUTORIAL_ALLOW_LIST).unwrap());
-    let calls = assert_kernel_agrees("step 3", &trap, CALLS_PER_STEP_FILTER);
+    let calls = assert_kernel_agrees("step 3", &trap, sample_size(CALLS_PER_STEP_FILTER));
     assert_every_ret_reached("step 3", &trap, &calls);
     let allow_list = [TUTORIAL_ALLOW_LIST, &found].concat();
     let allowing = program_of(&allow_list_filter(ScmpAction::Trap, &allow_list).unwrap());
-    let calls = assert_kernel_agrees("step 3 --allow", &allowing, CALLS_PER_STEP_FILTER);
+    let calls = assert_kernel_agrees(
+        "step 3 --allow",
+        &allowing,
+        sample_size(CALLS_PER_STEP_FILTER),
+    );
     assert_every_ret_reached("step 3 --allow", &allowing, &calls);
     let learn = program_of(&common::learn::filter_to_print(&[]).unwrap());
-    let calls = assert_kernel_agrees("step 3 --learn", &learn, CALLS_PER_STEP_FILTER);
+    let calls = assert_kernel_agrees("step 3 --learn", &learn, sample_size(CALLS_PER_STEP_FILTER));
     assert_every_ret_reached("step 3 --learn", &learn, &calls);
 }
 
@@ -446,7 +450,7 @@ fn the_kernel_answers_as_simulated_under_step_3_s_filters() {
 #[test]
 fn the_kernel_answers_as_simulated_under_step_4_s_policy() {
     let program = program_of(&Policy::shipped().unwrap().filter().unwrap());
-    let calls = assert_kernel_agrees("step 4", &program, CALLS_PER_STEP_FILTER);
+    let calls = assert_kernel_agrees("step 4", &program, sample_size(CALLS_PER_STEP_FILTER));
     assert_every_ret_reached("step 4", &program, &calls);
 }
 
@@ -484,7 +488,7 @@ fn the_kernel_answers_as_simulated_under_every_action_and_comparison() {
             .unwrap();
     }
     let program = program_of(&filter);
-    let calls = assert_kernel_agrees("every action", &program, CALLS_PER_STEP_FILTER);
+    let calls = assert_kernel_agrees("every action", &program, sample_size(CALLS_PER_STEP_FILTER));
     assert_every_ret_reached("every action", &program, &calls);
 }
 
@@ -519,7 +523,7 @@ fn the_kernel_computes_as_simulated() {
                     stmt(0x16, 0),               // ret a
                 ]);
                 let name = format!("alu {op:#x} {source:#x} >> {window}");
-                assert_kernel_agrees(&name, &program, CALLS_PER_PROGRAM);
+                assert_kernel_agrees(&name, &program, sample_size(CALLS_PER_PROGRAM));
             }
         }
     }
@@ -545,7 +549,7 @@ fn the_kernel_jumps_loads_and_stores_as_simulated() {
         stmt(0x06, RET_ERRNO | 4), // 10
         stmt(0x06, RET_ERRNO | 5), // 11: never, jge after jgt and jeq
     ];
-    let calls = assert_kernel_agrees("jumps with x", &jumps, CALLS_PER_PROGRAM);
+    let calls = assert_kernel_agrees("jumps with x", &jumps, sample_size(CALLS_PER_PROGRAM));
     let reached: BTreeSet<u32> = calls
         .iter()
         .map(|call| simulate::run(&jumps, call).unwrap().action)
@@ -569,7 +573,7 @@ fn the_kernel_jumps_loads_and_stores_as_simulated() {
         stmt(0x44, RET_ERRNO),      // 14: or ERRNO
         stmt(0x16, 0),              // 15: ret a
     ];
-    assert_kernel_agrees("everything", &everything, CALLS_PER_PROGRAM);
+    assert_kernel_agrees("everything", &everything, sample_size(CALLS_PER_PROGRAM));
 }
 
 /// Dividing by an X of 0 ends the program with 0, KILL_THREAD: the one thread
