@@ -120,7 +120,7 @@ setup_arch() {
         "libstd-rust-dev:$deb" "gcc-$(gnu_triple "$arch")" "libc6-dev:$deb"
         "libseccomp-dev:$deb" "libseccomp2:$deb")
     case $arch in
-        i386) packages+=(busybox-static strace:i386) ;;
+        i386) ;;
         aarch64 | armhf) packages+=(qemu-system-arm cpio) ;;
         riscv64) packages+=(qemu-system-misc opensbi cpio) ;;
     esac
@@ -129,15 +129,18 @@ setup_arch() {
         tail -20 "$cache/apt-$arch.log" >&2
         exit 1
     }
+    # What the tests' root file system needs, unpacked rather than installed:
+    # busybox, strace, bash and diff for the architecture, and for a VM the
+    # kernel (its maintainer scripts would build an initramfs for this machine).
+    local dir=/var/cache/arches/$arch kernel= tools="strace:$deb bash:$deb diffutils:$deb"
     if [ "$arch" != i386 ]; then
-        # What the VM needs, unpacked rather than installed: the kernel (its
-        # maintainer scripts would build an initramfs for this machine), and
-        # busybox, strace, bash and diff for the architecture.
-        local dir=/var/cache/arches/$arch kernel tools="strace:$deb bash:$deb diffutils:$deb"
         kernel=$(in_root apt-cache depends --no-recommends "$(kernel_package "$arch"):$deb" |
             awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+        kernel=${kernel%:*}:$deb
+    fi
+    {
         in_root sh -c "rm -rf $dir && mkdir -p $dir/debs $dir/root && cd $dir/debs &&
-            apt-get download -qq ${kernel%:*}:$deb busybox-static:$deb $tools \
+            apt-get download -qq $kernel busybox-static:$deb $tools \
               \$(apt-cache depends --no-recommends $tools | awk '/Depends: lib/ {print \$2}' |
                  sed 's/:.*//; s/\$/:$deb/' | grep -v '^libc6:' | sort -u) &&
             for deb in *.deb; do dpkg-deb -x \$deb $dir/root; done" \
@@ -145,7 +148,7 @@ setup_arch() {
             tail -20 "$cache/download-$arch.log" >&2
             exit 1
         }
-    fi
+    }
     touch "$root/.ready-$arch"
 }
 
@@ -202,11 +205,14 @@ echo "== ALL DONE"
 EOF
 }
 
+# i386 runs natively, in a chroot of its own root file system: the tests'
+# `sh`, `cat` and `strace` are i386 binaries too, as on an i386 system.
 run_i386() {
-    mount_root
-    cp "$root/build/tests-i386.list" "$root/build/tests.list"
-    run_tests_script >"$root/build/run-tests.sh"
-    in_root sh /build/run-tests.sh
+    local vm=$root/build/vm-i386 status=0
+    make_rootfs i386
+    chroot "$vm" /init || status=$?
+    for dir in dev/pts dev tmp sys proc; do umount -l "$vm/$dir" 2>/dev/null || true; done
+    return $status
 }
 
 # Copies file $1 of the chroot, and the shared libraries it needs, into $2.
@@ -231,8 +237,11 @@ copy_with_libraries() {
     done
 }
 
-run_vm() {
-    local arch=$1 triple vm unpacked kernel
+# The root file system the tests run in, for a VM's initramfs or a chroot:
+# busybox, strace, bash, diff, the test and step binaries with their libraries,
+# at the paths they were built at, and the sources they read.
+make_rootfs() {
+    local arch=$1 triple vm unpacked
     triple=$(gnu_triple "$arch")
     vm=$root/build/vm-$arch
     unpacked=/var/cache/arches/$arch/root
@@ -276,11 +285,16 @@ run_vm() {
         echo 'mount -t tmpfs tmp /tmp; mkdir -p /dev/pts; mount -t devpts devpts /dev/pts'
         echo '/bin/busybox --install -s'
         # Under emulation, the generated tests run a quarter of their cases.
-        echo 'export SAMPLE_PERCENT=25'
+        [ "$arch" = i386 ] || echo 'export SAMPLE_PERCENT=25'
         run_tests_script
-        echo 'poweroff -f'
+        echo '[ $$ = 1 ] && poweroff -f'
     } >"$vm/init"
     chmod +x "$vm/init"
+}
+
+run_vm() {
+    local arch=$1 unpacked=/var/cache/arches/$1/root
+    make_rootfs "$arch"
     in_root sh -c "cd /build/vm-$arch && find . | cpio -o -H newc --quiet" >"$root/build/initrd-$arch"
     local kernel_image qemu
     kernel_image=$(ls "$root$unpacked"/boot/vmlinu* | head -1)

@@ -32,7 +32,12 @@ const CALLS: &str = env!("CARGO_BIN_EXE_filter-calls");
 const SEED: u64 = 0x5ecc_0b9f_0000_0006;
 
 /// Argument 5 of the calls the guard lets through.
-const MAGIC: u64 = 0x5ecc_0a11_7e57_0f1d;
+const MAGIC: u64 = if cfg!(target_pointer_width = "64") {
+    0x5ecc_0a11_7e57_0f1d
+} else {
+    // A 32-bit architecture's registers have no upper half.
+    0x7e57_0f1d
+};
 
 /// How many syscalls are made under each step's filter (fewer with `SAMPLE_PERCENT`).
 const CALLS_PER_STEP_FILTER: usize = 20_000;
@@ -282,6 +287,13 @@ fn generate_calls(program: &[Instruction], count: usize, seed: u64) -> Vec<Secco
                     7 => rng.pick(&[0, u64::MAX, 1 << 32, 1 << 63, u64::from(u32::MAX)]),
                     _ => rng.next(),
                 };
+            }
+            if cfg!(target_pointer_width = "32") {
+                // The kernel of a 32-bit architecture passes each 32-bit
+                // register with an upper half of 0: no call has another.
+                for arg in &mut args {
+                    *arg &= u64::from(u32::MAX);
+                }
             }
             if args[5] == MAGIC {
                 args[5] ^= 1;

@@ -98,7 +98,8 @@ fn calls(reader: &mut Reader) -> ExitCode {
     }
     // From here on: no allocation, no panic.
     for (call, result) in calls.iter().zip(results.iter_mut()) {
-        let [a0, a1, a2, a3, a4, a5] = call.args;
+        // A register's width: on a 32-bit architecture the upper halves go.
+        let [a0, a1, a2, a3, a4, a5] = call.args.map(|arg| arg as libc::c_ulong);
         // SAFETY: the filter answers every one of these calls itself (none has
         // the magic argument), so none runs; pointers are never followed.
         let ret = unsafe { libc::syscall(libc::c_long::from(call.nr), a0, a1, a2, a3, a4, a5) };
@@ -155,9 +156,9 @@ fn write_and_exit(mut bytes: &[u8], magic: u64) -> ExitCode {
                 libc::STDOUT_FILENO,
                 bytes.as_ptr(),
                 bytes.len(),
-                0u64,
-                0u64,
-                magic,
+                0 as libc::c_ulong,
+                0 as libc::c_ulong,
+                magic as libc::c_ulong,
             )
         };
         if written <= 0 {
@@ -174,7 +175,8 @@ fn write_and_exit(mut bytes: &[u8], magic: u64) -> ExitCode {
 /// Ends the process with `exit_group(status)`, with `magic` as argument 5.
 fn exit(status: i32, magic: u64) -> ! {
     // SAFETY: nothing is left to clean up.
-    unsafe { libc::syscall(libc::SYS_exit_group, status, 0u64, 0u64, 0u64, 0u64, magic) };
+    let (zero, magic) = (0 as libc::c_ulong, magic as libc::c_ulong);
+    unsafe { libc::syscall(libc::SYS_exit_group, status, zero, zero, zero, zero, magic) };
     // Only if the filter refused even that: die at once.
     std::process::abort()
 }

@@ -310,9 +310,87 @@ unsafe fn clone_child_exits(flags: u64) -> i64 {
     ret
 }
 
+/// The same on i386, through `int 0x80`: the flags in ebx. LLVM keeps esi for
+/// itself there, and `clone` takes the TLS argument in it: saved, cleared and
+/// restored around the call (the child never returns to restore it).
+#[cfg(target_arch = "x86")]
+unsafe fn clone_child_exits(flags: u64) -> i64 {
+    let ret: i32;
+    // SAFETY: no pointers are passed; the child only makes the `exit` syscall.
+    unsafe {
+        std::arch::asm!(
+            "push esi",
+            "xor esi, esi",
+            "int 0x80",
+            "test eax, eax",
+            "jnz 2f",
+            "xor ebx, ebx",
+            "mov eax, {exit}",
+            "int 0x80",
+            "2:",
+            "pop esi",
+            exit = const libc::SYS_exit,
+            inlateout("eax") libc::SYS_clone => ret,
+            in("ebx") flags as u32, in("ecx") 0u32, in("edx") 0u32, in("edi") 0u32,
+        );
+    }
+    i64::from(ret)
+}
+
+/// The same on 32-bit arm: the number in r7, the flags first.
+#[cfg(target_arch = "arm")]
+unsafe fn clone_child_exits(flags: u64) -> i64 {
+    let ret: i32;
+    // SAFETY: no pointers are passed; the child only makes the `exit` syscall.
+    unsafe {
+        std::arch::asm!(
+            "svc #0",
+            "cmp r0, #0",
+            "bne 2f",
+            "mov r7, r8",
+            "svc #0",
+            "2:",
+            inlateout("r0") flags as i32 => ret,
+            in("r1") 0u32, in("r2") 0u32, in("r3") 0u32, in("r4") 0u32,
+            inlateout("r7") libc::SYS_clone => _,
+            in("r8") libc::SYS_exit,
+            options(nostack),
+        );
+    }
+    i64::from(ret)
+}
+
+/// The same on riscv64: the number in a7, the flags first.
+#[cfg(target_arch = "riscv64")]
+unsafe fn clone_child_exits(flags: u64) -> i64 {
+    let ret: i64;
+    // SAFETY: no pointers are passed; the child only makes the `exit` syscall.
+    unsafe {
+        std::arch::asm!(
+            "ecall",
+            "bnez a0, 2f",
+            "mv a7, t0",
+            "ecall",
+            "2:",
+            inlateout("a0") flags as i64 => ret,
+            in("a1") 0u64, in("a2") 0u64, in("a3") 0u64, in("a4") 0u64,
+            inlateout("a7") libc::SYS_clone => _,
+            in("t0") libc::SYS_exit,
+            options(nostack),
+        );
+    }
+    ret
+}
+
 /// Elsewhere, through libc, with the child's exit in Rust: fine for a plain fork,
 /// not for a child that shares the probe's stack (CLONE_VM).
-#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "x86",
+    target_arch = "arm",
+    target_arch = "riscv64"
+)))]
 unsafe fn clone_child_exits(flags: u64) -> i64 {
     // SAFETY: no pointers are passed. The flags are a register's width, as the
     // kernel takes them.
