@@ -977,7 +977,7 @@ mod tests {
                 "ioctl",
                 scmp_cmp!($arg1 >= 0x1_0000_0000),
             ),
-            (ScmpAction::Trap, "mmap", scmp_cmp!($arg2 & 4 == 4)),
+            (ScmpAction::Trap, "mprotect", scmp_cmp!($arg2 & 4 == 4)),
             (ScmpAction::KillThread, "kill", scmp_cmp!($arg0 != 1)),
             (ScmpAction::Notify, "getpid", scmp_cmp!($arg0 < 3)),
         ];
@@ -1011,7 +1011,7 @@ mod tests {
             cfg!(target_pointer_width = "64"),
             "{text}"
         );
-        for name in ["openat", "ioctl", "mmap", "kill", "getpid"] {
+        for name in ["openat", "ioctl", "mprotect", "kill", "getpid"] {
             assert!(
                 text.lines()
                     .any(|line| line.ends_with(&format!("; {name}"))),

@@ -479,7 +479,7 @@ fn the_kernel_answers_as_simulated_under_every_action_and_comparison() {
             "ioctl",
             scmp_cmp!($arg1 >= 0x1_0000_0000),
         ),
-        (ScmpAction::Trap, "mmap", scmp_cmp!($arg2 & 4 == 4)),
+        (ScmpAction::Trap, "mprotect", scmp_cmp!($arg2 & 4 == 4)),
         (ScmpAction::KillThread, "kill", scmp_cmp!($arg0 != 1)),
         (ScmpAction::Notify, "getpid", scmp_cmp!($arg0 < 3)),
         (
