@@ -2,7 +2,12 @@
 # Builds the workspace for other architectures and runs its tests there: the
 # step tests and common's tests, the security tests among them.
 #
-#   scripts/check-arches.sh [ARCH...]     (default: i386 aarch64 armhf riscv64)
+#   scripts/check-arches.sh [--save-transcripts] [ARCH...]
+#                                  (default: i386 aarch64 armhf riscv64)
+#
+# With --save-transcripts it also runs the tour there and keeps its transcripts
+# in docs/transcripts/ARCH/, which the transcript tests compare with when they
+# run on that architecture.
 #
 # Everything comes from Debian's package registry: a Debian 13 (trixie) chroot
 # holds rustc and cargo 1.85 with the standard library of each architecture,
@@ -27,6 +32,11 @@ repo=$(pwd)
 cache=${CHECK_ARCHES_CACHE:-/var/cache/seccomp-tutorial/arches}
 root=$cache/trixie
 logs=$cache/logs
+save_transcripts=
+if [ "${1:-}" = --save-transcripts ]; then
+    save_transcripts=1
+    shift
+fi
 arches=("$@")
 [ ${#arches[@]} -gt 0 ] || arches=(i386 aarch64 armhf riscv64)
 
@@ -287,6 +297,20 @@ make_rootfs() {
         # Under emulation, the generated tests run a quarter of their cases.
         [ "$arch" = i386 ] || echo 'export SAMPLE_PERCENT=25'
         run_tests_script
+        if [ -n "$save_transcripts" ]; then
+            # The tour's transcripts made here, printed between markers for
+            # the host to put in docs/transcripts/ARCH/.
+            echo "tour=/build/target/$(rust_target "$arch")/debug/tour"
+            cat <<'EOF'
+rm -rf /tmp/transcripts && mkdir -p /tmp/transcripts
+"$tour" --save /tmp/transcripts >/dev/null 2>&1 </dev/null
+for file in /tmp/transcripts/*; do
+    echo "== FILE ${file##*/}"
+    cat "$file"
+    echo "== END FILE"
+done
+EOF
+        fi
         echo '[ $$ = 1 ] && poweroff -f'
     } >"$vm/init"
     chmod +x "$vm/init"
@@ -355,6 +379,27 @@ for arch in "${arches[@]}"; do
         run_vm "$arch" >"$logs/test-$arch.log" 2>&1 || true
     fi
     summarize "$arch" "$logs/test-$arch.log" || status=1
+    if [ -n "$save_transcripts" ]; then
+        python3 - "$logs/test-$arch.log" "$repo/docs/transcripts/$arch" <<'EOF' || status=1
+import os, sys
+log, out = sys.argv[1], sys.argv[2]
+files, name = {}, None
+for line in open(log, errors="replace").read().replace("\r", "").splitlines():
+    if name is None and line.startswith("== FILE "):
+        name, files[line[8:]] = line[8:], []
+    elif name is not None and line == "== END FILE":
+        name = None
+    elif name is not None:
+        files[name].append(line)
+if "platform.txt" not in files:
+    sys.exit(f"no transcripts in {log}")
+os.makedirs(out, exist_ok=True)
+for name, lines in files.items():
+    with open(os.path.join(out, name), "w") as f:
+        f.write("".join(line + "\n" for line in lines))
+print(f"saved {len(files)} transcripts in {out}", file=sys.stderr)
+EOF
+    fi
     say "$arch: done in $((SECONDS - started)) s"
 done
 exit $status

@@ -151,13 +151,25 @@ pub fn assert_run_matches_book(file: &str, command: &str, run: &StepRun) {
 
 /// The book's transcript `file`, relative to `docs/transcripts/`.
 fn read_book_transcript(file: &str, save_command: &str) -> String {
-    let path = crate::tour::book_transcripts_dir().join(file);
+    let path = transcript_path(file);
     std::fs::read_to_string(&path).unwrap_or_else(|err| {
         panic!(
             "cannot read {}: {err}; make the transcripts with: {save_command}",
             path.display()
         )
     })
+}
+
+/// Where the book's transcript `file` is: the tour's (a file name alone, and
+/// `platform.txt`) in the folder of this architecture's when there is one
+/// ([`crate::tour::transcripts_dir_here`]), the chapters' (`discovering/…`,
+/// `filters/…`) in `docs/transcripts/`.
+fn transcript_path(file: &str) -> std::path::PathBuf {
+    if file.contains('/') {
+        crate::tour::book_transcripts_dir().join(file)
+    } else {
+        crate::tour::transcripts_dir_here().join(file)
+    }
 }
 
 /// Compares the book's transcript `file` (`stored`) with what was printed here
@@ -169,11 +181,13 @@ fn compare_with_book(file: &str, stored: &str, actual: &str, save_command: &str)
 
     use crate::tour::{self, Platform, TranscriptCheck};
 
-    let recorded = Platform::parse(&read_book_transcript(
-        tour::PLATFORM_FILE,
-        tour::SAVE_COMMAND,
-    ))
-    .unwrap_or_else(|| {
+    // The platform the folder of `file` was made on.
+    let platform = match file.rsplit_once('/') {
+        Some((folder, _)) => format!("{folder}/../{}", tour::PLATFORM_FILE),
+        None => tour::PLATFORM_FILE.to_owned(),
+    };
+    let recorded_text = read_book_transcript(&platform, tour::SAVE_COMMAND);
+    let recorded = Platform::parse(&recorded_text).unwrap_or_else(|| {
         panic!(
             "docs/transcripts/{} lacks a field; make the transcripts with: {}",
             tour::PLATFORM_FILE,

@@ -112,6 +112,29 @@ pub fn book_transcripts_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/transcripts"))
 }
 
+/// This architecture as the book names its transcripts' folders: `i386`,
+/// `aarch64`, `armhf`, `riscv64` (and `x86_64`, whose transcripts are the
+/// book's own, in [`book_transcripts_dir`] itself).
+pub fn architecture_name() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86" => "i386",
+        "arm" => "armhf",
+        other => other,
+    }
+}
+
+/// The folder of the tour's transcripts made on this architecture: its own
+/// `docs/transcripts/ARCH/` when `scripts/check-arches.sh --save-transcripts`
+/// has made one, otherwise the book's (made on x86_64).
+pub fn transcripts_dir_here() -> PathBuf {
+    let own = book_transcripts_dir().join(architecture_name());
+    if own.join(PLATFORM_FILE).exists() {
+        own
+    } else {
+        book_transcripts_dir()
+    }
+}
+
 /// The command that remakes the book's transcripts, for messages.
 pub const SAVE_COMMAND: &str = "./tour.sh --save docs/transcripts";
 
