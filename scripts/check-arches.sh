@@ -59,6 +59,12 @@ gnu_triple() {
         armhf) echo arm-linux-gnueabihf ;; riscv64) echo riscv64-linux-gnu ;;
     esac
 }
+# Where Debian keeps the architecture's libraries (its multiarch tuple).
+lib_dir() {
+    case $1 in
+        i386) echo /usr/lib/i386-linux-gnu ;; *) echo "/usr/lib/$(gnu_triple "$1")" ;;
+    esac
+}
 kernel_package() {
     case $1 in
         aarch64) echo linux-image-arm64 ;; armhf) echo linux-image-armmp-lpae ;;
@@ -174,8 +180,8 @@ build_arch() {
         tar -C "$root/build/seccomp-tutorial" -xf -
     local env=(CARGO_TARGET_DIR=/build/target CARGO_PROFILE_DEV_DEBUG=0
         "CARGO_TARGET_$(echo "$target" | tr a-z- A-Z_)_LINKER=$triple-gcc"
-        "PKG_CONFIG_PATH=/usr/lib/$triple/pkgconfig" PKG_CONFIG_ALLOW_CROSS=1
-        "LIBSECCOMP_LIB_PATH=/usr/lib/$triple")
+        "PKG_CONFIG_PATH=$(lib_dir "$arch")/pkgconfig" PKG_CONFIG_ALLOW_CROSS=1
+        "LIBSECCOMP_LIB_PATH=$(lib_dir "$arch")")
     say "$arch: building the workspace and its tests for $target"
     in_root sh -c "cd /build/seccomp-tutorial && $(printf '%q ' env "${env[@]}") \
         cargo build -q --workspace --bins --target $target &&
@@ -225,23 +231,25 @@ run_i386() {
     return $status
 }
 
-# Copies file $1 of the chroot, and the shared libraries it needs, into $2.
+# Copies file $1 of the chroot, and the shared libraries it needs, into $2
+# (the architecture in $ARCH).
 copy_with_libraries() {
-    local file=$1 dest=$2 triple=$3 lib
+    local file=$1 dest=$2 triple=$3 lib libs
+    libs=$(lib_dir "$ARCH")
     mkdir -p "$dest$(dirname "$file")"
     cp -L "$root$file" "$dest$file"
     for lib in $(in_root "$triple-objdump" -p "$file" 2>/dev/null | awk '/NEEDED/ {print $2}'); do
         local found=
-        for dir in /usr/lib/$triple /lib/$triple /var/cache/arches/$ARCH/root/usr/lib/$triple; do
+        for dir in $libs /var/cache/arches/$ARCH/root$libs; do
             if [ -e "$root$dir/$lib" ]; then
                 found=$dir/$lib
                 break
             fi
         done
         [ -n "$found" ] || { say "$file needs $lib, which is not found"; return 1; }
-        if [ ! -e "$dest/usr/lib/$triple/$lib" ]; then
-            mkdir -p "$dest/usr/lib/$triple"
-            cp -L "$root$found" "$dest/usr/lib/$triple/$lib"
+        if [ ! -e "$dest$libs/$lib" ]; then
+            mkdir -p "$dest$libs"
+            cp -L "$root$found" "$dest$libs/$lib"
             copy_with_libraries "$found" "$dest" "$triple"
         fi
     done

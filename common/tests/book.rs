@@ -482,3 +482,81 @@ fn links_resolve() {
     count += assert_links_resolve(&workspace(), "README.md");
     assert!(count > 20, "only {count} links were checked");
 }
+
+/// The architectures `scripts/check-arches.sh` verifies besides x86_64, as the
+/// book names them, with libseccomp's name for each.
+const OTHER_ARCHITECTURES: [(&str, ScmpArch); 4] = [
+    ("i386", ScmpArch::X86),
+    ("aarch64", ScmpArch::Aarch64),
+    ("armhf", ScmpArch::Arm),
+    ("riscv64", ScmpArch::Riscv64),
+];
+
+/// The syscalls step 3's rounds find, in the order the table lists them.
+const FOUND: [&str; 6] = [
+    "clock_nanosleep",
+    "clone",
+    "set_robust_list",
+    "rt_sigprocmask",
+    "sigaltstack",
+    "munmap",
+];
+
+/// What step 3 reports first in the tour's transcript `dir/step-3-reporting.txt`.
+fn first_report(dir: &Path) -> String {
+    let file = dir.join("step-3-reporting.txt");
+    let text = fs::read_to_string(&file)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", file.display()));
+    text.lines()
+        .find_map(|line| line.strip_prefix("Looks like you also need syscall: "))
+        .unwrap_or_else(|| panic!("{} reports no syscall", file.display()))
+        .to_owned()
+}
+
+/// The table of what step 3 finds on each architecture, as the discovering
+/// chapter shows it: the first report from each architecture's transcripts
+/// (made there by `scripts/check-arches.sh --save-transcripts`), and the number
+/// libseccomp gives each syscall of the policy's found section there.
+fn architecture_table(header: &str) -> String {
+    let transcripts = workspace().join("docs/transcripts");
+    let mut rows = vec![("x86_64", ScmpArch::X8664, first_report(&transcripts))];
+    for (name, arch) in OTHER_ARCHITECTURES {
+        rows.push((name, arch, first_report(&transcripts.join(name))));
+    }
+    let mut table = format!("{header}\n|---|---|{}\n", "---|".repeat(FOUND.len()));
+    for (name, arch, first) in rows {
+        let numbers: Vec<String> = FOUND
+            .iter()
+            .map(|syscall| {
+                ScmpSyscall::from_name_by_arch(syscall, arch)
+                    .map_or("-".to_owned(), |nr| nr.as_raw_syscall().to_string())
+            })
+            .collect();
+        table += &format!("| {name} | `{first}` | {} |\n", numbers.join(" | "));
+    }
+    table
+}
+
+/// The discovering chapter, in both languages, shows what step 3 reports first
+/// on each verified architecture and the numbers of what its rounds find there:
+/// the transcripts made on each and libseccomp's numbers, not typed by hand.
+#[test]
+fn the_book_shows_what_step_3_finds_on_each_architecture() {
+    let columns = FOUND.map(|name| format!("`{name}`")).join(" | ");
+    for (language, header) in [
+        (
+            "en",
+            format!("| architecture | step 3 reports first | {columns} |"),
+        ),
+        ("zh", format!("| 架构 | 第 3 步最先报告 | {columns} |")),
+    ] {
+        let table = architecture_table(&header);
+        let chapter = workspace().join(format!("docs/{language}/src/discovering.md"));
+        let text = fs::read_to_string(&chapter).unwrap();
+        assert!(
+            text.contains(&table),
+            "{} should show:\n{table}",
+            chapter.display()
+        );
+    }
+}
