@@ -488,11 +488,19 @@ fn validate_rule(
 /// The width of argument `arg` of `syscall` in a condition: the one
 /// [`ARGUMENT_WIDTHS`](crate::condition::ARGUMENT_WIDTHS) gives, or the one the
 /// condition states (`width = 32` or `64`) where the table knows none; a stated
-/// width must agree with the table's.
+/// width must agree with the table's. On a 32-bit architecture, 32.
 fn condition_width(syscall: &str, arg: u32, stated: Option<i64>) -> Result<Width, PolicyProblem> {
     let stated = stated
         .map(|bits| Width::from_bits(bits).ok_or(PolicyProblem::BadWidth(bits)))
         .transpose()?;
+    if cfg!(target_pointer_width = "32") {
+        // A 32-bit architecture's registers are 32 bits: every argument is,
+        // whatever the table says of it on a 64-bit one.
+        return match argument_width(syscall, arg) {
+            Known::Past(count) => Err(PolicyProblem::NoSuchArgument { arg, count }),
+            _ => Ok(Width::Bits32),
+        };
+    }
     match (argument_width(syscall, arg), stated) {
         (Known::Past(count), _) => Err(PolicyProblem::NoSuchArgument { arg, count }),
         (Known::Width(known), Some(stated)) if stated != known => {
@@ -820,6 +828,13 @@ mod tests {
 
     const HEAD: &str = "default_action = \"kill\"\n";
 
+    /// The width of a `size_t` or a pointer: 64 bits, or 32 on a 32-bit architecture.
+    const WIDE: Width = if cfg!(target_pointer_width = "64") {
+        Width::Bits64
+    } else {
+        Width::Bits32
+    };
+
     #[test]
     fn the_shipped_policy_is_valid_and_builds() {
         let policy = Policy::shipped().expect("the shipped policy is valid");
@@ -889,7 +904,7 @@ action = "trap"
                     arg: 2,
                     op: ScmpCompareOp::Less,
                     value: 4096,
-                    width: Width::Bits64,
+                    width: WIDE,
                 }
             ]
         );
@@ -1223,6 +1238,7 @@ action = "trap"
     /// `ne` or an inequality, make libseccomp build a filter that compares the
     /// lower half where it means the upper one: refused, even when the rules
     /// exclude each other.
+    #[cfg(target_pointer_width = "64")]
     #[test]
     fn a_64_bit_range_beside_another_rule_on_its_argument_is_refused() {
         for (first, second) in [
@@ -1278,6 +1294,7 @@ action = "trap"
 
     /// An argument the kernel reads as 32 bits is compared on its lower half,
     /// and a condition cannot name the upper half.
+    #[cfg(target_pointer_width = "64")]
     #[test]
     fn widths_come_from_the_table_or_the_condition() {
         let policy = parse(

@@ -136,6 +136,11 @@ fn boundaries(rules: &[&Rule], arg: u32) -> BTreeSet<u64> {
             ]);
         }
     }
+    if cfg!(target_pointer_width = "32") {
+        // A 32-bit architecture's registers have no upper half: the kernel
+        // passes 0 there, and libseccomp's filters there compare the lower half.
+        return values.into_iter().map(|value| value & LOWER_HALF).collect();
+    }
     values
 }
 
