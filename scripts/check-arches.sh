@@ -295,6 +295,8 @@ make_rootfs() {
         [ -f "$exe" ] && [ -x "$exe" ] || continue
         ARCH=$arch copy_with_libraries "${exe#"$root"}" "$vm" "$triple"
     done
+    # The system the libraries come from, as the tour's platform.txt names it.
+    cp -L "$root/etc/os-release" "$vm/etc/os-release"
     mkdir -p "$vm/build/seccomp-tutorial" "$vm/build/target/tmp"
     cp -a "$root/build/seccomp-tutorial/." "$vm/build/seccomp-tutorial/"
     {

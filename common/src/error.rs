@@ -63,9 +63,10 @@ pub enum StepError {
         /// What is wrong with it.
         reason: String,
     },
-    /// A BPF program the kernel would refuse to load, as `--simulate` found it.
+    /// A BPF program the kernel would refuse to load, as `--simulate` found it
+    /// (a `simulate::Refused`, which converts itself).
     #[error("the kernel would refuse the BPF program: {0}")]
-    Refused(#[from] crate::simulate::Refused),
+    Refused(Box<dyn std::error::Error + Send + Sync>),
     /// A policy file that cannot be used: it is refused before any filter is
     /// built. It holds a `policy::PolicyError`, boxed: it names the file, the rule
     /// and the problem, and is far larger than the other errors.

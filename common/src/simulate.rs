@@ -114,6 +114,12 @@ impl fmt::Display for Refused {
 
 impl std::error::Error for Refused {}
 
+impl From<Refused> for StepError {
+    fn from(refused: Refused) -> StepError {
+        StepError::Refused(Box::new(refused))
+    }
+}
+
 fn refused_at(index: usize, reason: impl Into<String>) -> Refused {
     Refused {
         index: Some(index),

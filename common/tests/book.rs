@@ -560,3 +560,18 @@ fn the_book_shows_what_step_3_finds_on_each_architecture() {
         );
     }
 }
+
+/// `common::error` names no other module of the crate outside its comments:
+/// the modules that fail (policy, simulate) convert their errors into a
+/// `StepError` themselves, so no import goes round in a circle through it.
+#[test]
+fn the_error_module_depends_on_no_other() {
+    let path = workspace().join("common/src/error.rs");
+    let text = fs::read_to_string(&path).unwrap();
+    let code: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .filter(|line| line.contains("crate::") || line.contains("super::"))
+        .collect();
+    assert!(code.is_empty(), "{}: {code:?}", path.display());
+}
