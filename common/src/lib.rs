@@ -2,51 +2,52 @@
 //!
 //! Each step is a small binary crate whose `main.rs` shows only that step's lesson;
 //! everything the steps have in common lives here so the diff from one step to
-//! the next stays small:
+//! the next stays small. Its folders hold the three kinds of code it has:
 //!
+//! **What the steps teach** ([`lesson`]):
 //! - [`program`]: the tutorial program itself (prompt, read a line, echo it, sleep,
 //!   fork, print a last line), written so that nothing it does after a filter is
 //!   loaded needs a syscall the tutorial did not plan for;
 //! - [`filter`]: the tutorial's allow list and the one function that turns an allow
 //!   list and a default action into a libseccomp filter;
+//! - [`reporter`]: step 3's SIGSYS handler, which names the syscall a filter refused;
 //! - [`policy`]: step 4's policy, a TOML file of rules with argument conditions,
 //!   its validation, and the filter it compiles to;
 //! - [`condition`]: what one argument condition of a policy means (over 32 or 64
 //!   bits), the libseccomp comparisons that say exactly that, and whether two
-//!   conditions can both hold;
-//! - [`reporter`]: step 3's SIGSYS handler, which names the syscall a filter refused;
-//! - [`error`]: the errors a step can meet before its program starts, and the exit
-//!   statuses they map to (a step fails closed: it never runs unfiltered);
-//! - [`runner`]: runs a step binary the way a shell would and records how the step
-//!   and its forked child ended; the tour and the tests use it;
-//! - [`testing`]: assertions the integration tests of every step share;
-//! - [`tour`]: the transcripts the `tour` binary prints for the four steps;
+//!   conditions can both hold.
+//!
+//! **The tools of discovery and inspection** ([`tools`], which also holds how
+//! the steps' command lines offer them: [`tools::Inspect`] on steps 2 and 4,
+//! [`tools::Discover`] on step 3):
 //! - [`allow`]: step 3's `--allow`, names added to the allow list at run time;
 //! - [`learn`]: step 3's `--learn`, a supervisor that runs the program once under a
 //!   user-notification filter and names every syscall it needs;
 //! - [`print_filter`]: `--print-filter` of steps 2 to 4, as libseccomp's pseudo
 //!   filter code or as the BPF program disassembled by [`bpf`], and `--simulate`;
-//! - [`tools`]: the tools of discovery and inspection as the steps' command lines
-//!   offer them: [`tools::Inspect`] (`--print-filter`, `--simulate`) on steps 2
-//!   and 4, [`tools::Discover`] (those, `--allow` and `--learn`) on step 3;
 //! - [`simulate`]: a simulator of seccomp's BPF, the kernel's checks when a filter
 //!   is loaded and its answer to one syscall, behind `--simulate`.
+//!
+//! **What the tour and the tests use** ([`harness`]):
+//! - [`runner`]: runs a step binary the way a shell would and records how the step
+//!   and its forked child ended;
+//! - [`testing`]: assertions the integration tests of every step share;
+//! - [`tour`]: the transcripts the `tour` binary prints for the four steps.
+//!
+//! And [`error`]: the errors a step can meet before its program starts, and the
+//! exit statuses they map to (a step fails closed: it never runs unfiltered).
+//!
+//! Each module is also at the crate's root (`common::policy`, `common::runner`),
+//! as the steps and the tests name them.
 
-pub mod allow;
-pub mod bpf;
-pub mod condition;
 pub mod error;
-pub mod filter;
-pub mod learn;
-pub mod policy;
-pub mod print_filter;
-pub mod program;
-pub mod reporter;
-pub mod runner;
-pub mod simulate;
-pub mod testing;
+pub mod harness;
+pub mod lesson;
 pub mod tools;
-pub mod tour;
+
+pub use harness::{runner, testing, tour};
+pub use lesson::{condition, filter, policy, program, reporter};
+pub use tools::{allow, bpf, learn, print_filter, simulate};
 
 pub use error::{fail_closed, StepError};
 pub use program::Program;

@@ -256,15 +256,18 @@ fn a_report_says_so_when_a_notification_was_lost() {
         step.wait_for_stdout(FORK_LINE)?;
         // The supervisor is held as it enters its receive...
         held_by_strace_at(supervisor, "ioctl", 1, libc::SECCOMP_IOCTL_NOTIF_RECV)?;
-        // ...while the program's sleep waits for its answer.
-        let waiting = proc::blocked_in_syscall(program).is_some_and(|nr| sleep.contains(&nr))
-            && proc::wait_channel(program).is_none_or(|wchan| wchan.contains("seccomp"));
-        if !waiting {
-            return Err(std::io::Error::other(format!(
-                "the program's sleep does not wait for the supervisor: {}",
-                proc::describe(&[program])
-            )));
-        }
+        // ...while the program's sleep waits for its answer (it may still be on
+        // its way into that wait: a slow machine, or emulation, shows it running).
+        wait_until(
+            "the program's sleep waits for the supervisor",
+            || {
+                let waiting = proc::blocked_in_syscall(program)
+                    .is_some_and(|nr| sleep.contains(&nr))
+                    && proc::wait_channel(program).is_none_or(|wchan| wchan.contains("seccomp"));
+                waiting.then_some(())
+            },
+            || proc::describe(&[program]),
+        )?;
         send_signal(program, Signal::SIGKILL)
     })
     .unwrap_or_else(|err| panic!("{err}"));

@@ -14,6 +14,15 @@
 //! `cli.tools.run(STEP, &filter)` either does what a tool was asked for and
 //! gives the step's exit status, or gives `None`: the step loads its filter and
 //! runs its program.
+//!
+//! The tools themselves are this folder's modules: [`allow`], [`learn`],
+//! [`print_filter`] with the disassembler [`bpf`], and the simulator [`simulate`].
+
+pub mod allow;
+pub mod bpf;
+pub mod learn;
+pub mod print_filter;
+pub mod simulate;
 
 use std::process::ExitCode;
 
@@ -21,8 +30,8 @@ use libseccomp::ScmpFilterContext;
 
 use crate::allow::AllowArg;
 use crate::error::{fail_closed, StepError};
-use crate::print_filter::{self, PrintFilterArg};
-use crate::{learn, Program};
+use crate::print_filter::PrintFilterArg;
+use crate::Program;
 
 /// The filter a step built, or why it could not build it.
 pub type StepFilter = Result<ScmpFilterContext, StepError>;

@@ -38,7 +38,7 @@ use crate::error::StepError;
 use crate::filter::{allow_list_filter, resolve};
 
 /// The policy step 4 ships with: the text of `step-4-policy/policy.toml`, compiled in.
-pub const SHIPPED_POLICY: &str = include_str!("../../step-4-policy/policy.toml");
+pub const SHIPPED_POLICY: &str = include_str!("../../../step-4-policy/policy.toml");
 
 /// How messages name the shipped policy.
 pub const SHIPPED_POLICY_FILE: &str = "step-4-policy/policy.toml";
