@@ -70,8 +70,10 @@ pub const LOWER_HALF: u64 = 0xFFFF_FFFF;
 /// `int`, `unsigned int`, `pid_t`, `uid_t`, `clockid_t`, a descriptor, or clone's
 /// flags, of which it takes `lower_32_bits`), `8` when it reads all 64 (a
 /// pointer, `size_t`, `loff_t`, `unsigned long`), `?` when it reads the argument
-/// some other way (flags whose unknown upper bits it ignores, a 16-bit mode), so
-/// that a condition on it must state its width and the learner answers for it.
+/// some other way (flags whose unknown upper bits it ignores, a 16-bit mode, an
+/// argument whose width depends on another, as `fcntl`'s, `ioctl`'s and `futex`'s
+/// do, or on the kernel's version, as the count of `readv`), so that a condition
+/// on it must state its width and the learner answers for it.
 /// From the kernel's `SYSCALL_DEFINE`s for 64-bit architectures; on a 32-bit one
 /// the upper half of every argument is 0, and each comparison is exact there too.
 pub const ARGUMENT_WIDTHS: &[(&str, &str)] = &[
@@ -91,21 +93,21 @@ pub const ARGUMENT_WIDTHS: &[(&str, &str)] = &[
     ("execve", "888"),
     ("exit", "4"),
     ("exit_group", "4"),
-    ("fcntl", "448"),
+    ("fcntl", "44?"),
     ("fstat", "48"),
-    ("futex", "844884"),
+    ("futex", "844?84"),
     ("getdents64", "484"),
     ("getpid", ""),
     ("getppid", ""),
     ("getrandom", "884"),
     ("gettid", ""),
-    ("ioctl", "448"),
+    ("ioctl", "44?"),
     ("kill", "44"),
     ("listen", "44"),
     ("lseek", "484"),
     ("madvise", "884"),
     ("mmap", "88??48"),
-    ("mprotect", "88?"),
+    ("mprotect", "888"),
     ("munmap", "88"),
     ("nanosleep", "88"),
     ("newfstatat", "4884"),
@@ -115,7 +117,7 @@ pub const ARGUMENT_WIDTHS: &[(&str, &str)] = &[
     ("pread64", "4888"),
     ("pwrite64", "4888"),
     ("read", "488"),
-    ("readv", "488"),
+    ("readv", "48?"),
     ("recvfrom", "488488"),
     ("recvmsg", "484"),
     ("restart_syscall", ""),
@@ -139,7 +141,7 @@ pub const ARGUMENT_WIDTHS: &[(&str, &str)] = &[
     ("unshare", "8"),
     ("wait4", "4848"),
     ("write", "488"),
-    ("writev", "488"),
+    ("writev", "48?"),
 ];
 // ANCHOR_END: widths
 

@@ -77,6 +77,10 @@ pub fn load(filter: &ScmpFilterContext) -> Result<(), StepError> {
 }
 // ANCHOR_END: load
 
+/// The most instructions a BPF program may have, as the kernel loads it
+/// (`BPF_MAXINSNS`).
+pub const MAX_INSTRUCTIONS: usize = 4096;
+
 /// The BPF program libseccomp generates for `filter`, as the kernel receives it: an
 /// array of `struct sock_filter`, 8 bytes per instruction.
 pub fn bpf_program(filter: &ScmpFilterContext) -> Result<Vec<u8>, StepError> {

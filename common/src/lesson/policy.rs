@@ -35,7 +35,7 @@ use serde::Deserialize;
 use crate::condition::{argument_width, Known, LOWER_HALF};
 pub use crate::condition::{Condition, Width};
 use crate::error::StepError;
-use crate::filter::{allow_list_filter, resolve};
+use crate::filter::{allow_list_filter, bpf_instructions, resolve, MAX_INSTRUCTIONS};
 
 /// The policy step 4 ships with: the text of `step-4-policy/policy.toml`, compiled in.
 pub const SHIPPED_POLICY: &str = include_str!("../../../step-4-policy/policy.toml");
@@ -127,6 +127,9 @@ impl Rule {
 /// The most libseccomp rules one policy rule may compile to: two 32-bit `ne`
 /// conditions would take 32 × 32.
 pub const MAX_COMPARISONS: usize = 64;
+
+/// The most libseccomp rules a whole policy may compile to.
+pub const MAX_POLICY_COMPARISONS: usize = 1024;
 
 /// What a filter does with a syscall: the actions a policy may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -363,11 +366,33 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
             .map_err(|problem| at(syscall.as_deref(), problem))?;
         rules.push(rule);
     }
-    Ok(Policy {
+    // What the policy compiles to must fit what the kernel loads. The number of
+    // libseccomp rules is bounded first: libseccomp's time grows faster than
+    // their square, and a megabyte of rules would take hours.
+    let compiled: usize = rules.iter().map(|rule| rule.comparisons().len()).sum();
+    if compiled > MAX_POLICY_COMPARISONS {
+        return Err(PolicyError::whole(
+            file,
+            PolicyProblem::TooManyInAll(compiled),
+        ));
+    }
+    let policy = Policy {
         file: file.to_owned(),
         default_action,
         rules,
-    })
+    };
+    // A filter that libseccomp cannot build is reported when the step builds it
+    // (exit status 3); one that it builds too long for the kernel is the policy's
+    // fault.
+    if let Ok(program) = policy.filter().and_then(|filter| bpf_instructions(&filter)) {
+        if program.len() > MAX_INSTRUCTIONS {
+            return Err(PolicyError::whole(
+                file,
+                PolicyProblem::ProgramTooLong(program.len()),
+            ));
+        }
+    }
+    Ok(policy)
 }
 
 /// Checks one rule against libseccomp and against the rules before it.
@@ -806,6 +831,12 @@ pub enum PolicyProblem {
     /// A rule that takes more libseccomp rules than any policy needs.
     #[error("its conditions take {0} libseccomp rules (each 32-bit `ne`, `lt`, `le`, `gt` or `ge` takes up to 32), more than {MAX_COMPARISONS}; compare fewer arguments that way, or use `eq`")]
     TooManyComparisons(usize),
+    /// The whole policy takes more libseccomp rules than any policy needs.
+    #[error("its rules take {0} libseccomp rules in all (each 32-bit `ne`, `lt`, `le`, `gt` or `ge` takes up to 32), more than {MAX_POLICY_COMPARISONS}")]
+    TooManyInAll(usize),
+    /// The filter the policy compiles to is longer than the kernel loads.
+    #[error("its filter would be {0} BPF instructions, and the kernel loads {MAX_INSTRUCTIONS} at most; use fewer rules, or `eq` where a 32-bit `ne` or inequality takes many")]
+    ProgramTooLong(usize),
     /// Of two rules for the same syscall, one has no conditions.
     #[error("rule {other} is for the same syscall, and one of the two has no conditions; libseccomp would keep only one of them")]
     Unconditional {
@@ -1430,6 +1461,85 @@ action = "trap"
             matches!(err.problem, PolicyProblem::TooManyComparisons(1024)),
             "{err}"
         );
+    }
+
+    /// A policy whose rules take too many libseccomp rules in all, or whose
+    /// filter would be longer than the kernel loads, is refused before it runs
+    /// (the second used to fail only when the step loaded it, with exit 3).
+    #[test]
+    fn a_policy_too_big_for_the_kernel_is_refused() {
+        let ne = |syscall: &str| rule(syscall, "allow", "{ arg = 0, op = \"ne\", value = 3 }");
+        let names = [
+            "accept",
+            "accept4",
+            "bind",
+            "clock_nanosleep",
+            "clone",
+            "close",
+            "close_range",
+            "connect",
+            "dup",
+            "dup2",
+            "dup3",
+            "exit",
+            "exit_group",
+            "fstat",
+            "getdents64",
+            "kill",
+            "listen",
+            "lseek",
+            "newfstatat",
+            "openat",
+            "personality",
+            "prctl",
+            "pread64",
+            "pwrite64",
+            "read",
+            "recvfrom",
+            "recvmsg",
+            "rt_sigaction",
+            "rt_sigprocmask",
+            "sendmsg",
+            "sendto",
+            "setgid",
+            "setns",
+        ];
+        let many: String = names.iter().map(|name| ne(name)).collect();
+        let err = refused(&format!("{HEAD}{many}"));
+        assert!(
+            matches!(err.problem, PolicyProblem::TooManyInAll(1056)),
+            "{err}"
+        );
+
+        let futex = |i: u64| {
+            rule(
+                "futex",
+                "allow",
+                &format!("{{ arg = 1, op = \"eq\", value = {i} }}, {{ arg = 2, op = \"ne\", value = {} }}, {{ arg = 5, op = \"lt\", value = 3 }}", i + 5),
+            )
+        };
+        let long: String = (0..13).map(futex).collect();
+        match parse("test.toml", &format!("{HEAD}{long}")) {
+            Err(err) => {
+                assert!(
+                    matches!(err.problem, PolicyProblem::ProgramTooLong(n) if n > MAX_INSTRUCTIONS),
+                    "{err}"
+                );
+                assert!(
+                    err.to_string()
+                        .starts_with("bad policy test.toml: its filter would be "),
+                    "{err}"
+                );
+            }
+            // A 32-bit architecture's filters compare no upper halves, and are
+            // shorter: there the policy may fit.
+            Ok(policy) => {
+                let width = std::mem::size_of::<usize>() * 8;
+                assert_eq!(width, 32, "a 64-bit filter of 4263 instructions");
+                let program = bpf_instructions(&policy.filter().unwrap()).unwrap();
+                assert!(program.len() <= MAX_INSTRUCTIONS);
+            }
+        }
     }
 
     #[test]

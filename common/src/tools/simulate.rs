@@ -32,8 +32,7 @@ use crate::bpf::{
 use crate::error::StepError;
 use crate::filter::bpf_program;
 
-/// The most instructions one program may have (`BPF_MAXINSNS`).
-pub const MAX_INSTRUCTIONS: usize = 4096;
+pub use crate::filter::MAX_INSTRUCTIONS;
 
 /// struct seccomp_data as the kernel fills it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
