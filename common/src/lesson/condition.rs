@@ -154,6 +154,9 @@ pub enum Known {
     Past(usize),
     /// Nothing: a condition on it states its width.
     Unknown,
+    /// That the kernel reads it neither as 32 nor as 64 bits (`?` in the table):
+    /// a condition on it states a width, and is exact only for what it names.
+    Other,
 }
 
 /// What the policy knows of argument `arg` of `syscall` ([`ARGUMENT_WIDTHS`]).
@@ -165,7 +168,7 @@ pub fn argument_width(syscall: &str, arg: u32) -> Known {
         None => Known::Past(widths.len()),
         Some(b'4') => Known::Width(Width::Bits32),
         Some(b'8') => Known::Width(Width::Bits64),
-        Some(_) => Known::Unknown,
+        Some(_) => Known::Other,
     }
 }
 
@@ -566,7 +569,7 @@ mod tests {
         assert_eq!(argument_width("write", 2), Known::Width(Width::Bits64));
         assert_eq!(argument_width("write", 3), Known::Past(3));
         assert_eq!(argument_width("getpid", 0), Known::Past(0));
-        assert_eq!(argument_width("mmap", 2), Known::Unknown);
+        assert_eq!(argument_width("mmap", 2), Known::Other);
         assert_eq!(argument_width("mount", 0), Known::Unknown);
         // Every name is one libseccomp knows, and none is listed twice.
         for (index, (name, widths)) in ARGUMENT_WIDTHS.iter().enumerate() {

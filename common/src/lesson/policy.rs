@@ -532,8 +532,9 @@ fn condition_width(syscall: &str, arg: u32, stated: Option<i64>) -> Result<Width
             Err(PolicyProblem::WidthDisagrees { arg, known })
         }
         (Known::Width(known), _) => Ok(known),
-        (Known::Unknown, Some(stated)) => Ok(stated),
+        (Known::Unknown | Known::Other, Some(stated)) => Ok(stated),
         (Known::Unknown, None) => Err(PolicyProblem::WidthMissing(arg)),
+        (Known::Other, None) => Err(PolicyProblem::WidthUnclear(arg)),
     }
 }
 
@@ -804,6 +805,9 @@ pub enum PolicyProblem {
     /// A condition on an argument whose width the policy does not know.
     #[error("the policy does not know how many bits of argument {0} of this syscall the kernel reads: add `width = 32` (an int, unsigned int, pid_t or descriptor, which the kernel reads from the lower half only) or `width = 64` (a pointer, size_t or unsigned long)")]
     WidthMissing(u32),
+    /// A condition on an argument the kernel reads neither as 32 nor as 64 bits.
+    #[error("the kernel reads argument {0} of this syscall neither as 32 nor as 64 bits (flags whose unknown upper bits it ignores, a 16-bit mode, or a width another argument decides): add the `width` your call uses, and compare with `eq` or `masked_eq`, which hold only for what they name; `ne` and the inequalities also hold for values the kernel reads as others")]
+    WidthUnclear(u32),
     /// Two rules of one syscall give one argument different widths.
     #[error("argument {arg} is {width} bits wide in rule {other}; one argument has one width")]
     WidthDiffers {
@@ -1376,6 +1380,28 @@ action = "trap"
             ),
         )
         .expect("the table's width, stated");
+
+        // An argument the kernel reads some other way needs a width, and says why.
+        let err = refused(&format!(
+            "{HEAD}{}",
+            rule("mmap", "allow", "{ arg = 2, op = \"eq\", value = 1 }")
+        ));
+        assert!(
+            matches!(err.problem, PolicyProblem::WidthUnclear(2)),
+            "{err}"
+        );
+        parse(
+            "test.toml",
+            &format!(
+                "{HEAD}{}",
+                rule(
+                    "mmap",
+                    "allow",
+                    "{ arg = 2, op = \"eq\", value = 1, width = 64 }"
+                )
+            ),
+        )
+        .expect("a stated width");
 
         // A syscall the table does not know needs a width.
         let mount = |args: &str| format!("{HEAD}{}", rule("mount", "errno EPERM", args));
