@@ -174,7 +174,9 @@ build_arch() {
     target=$(rust_target "$arch")
     triple=$(gnu_triple "$arch")
     mount_root
-    # The sources, at the path the tests will find them at.
+    # The sources, at the path the tests will find them at: this checkout's
+    # files only (a file removed here must not linger from an earlier run).
+    rm -rf "$root/build/seccomp-tutorial"
     mkdir -p "$root/build/seccomp-tutorial"
     tar -C "$repo" --exclude=./target --exclude='./docs/*/book' --exclude=./.git -cf - . |
         tar -C "$root/build/seccomp-tutorial" -xf -
