@@ -310,9 +310,23 @@ impl Policy {
                     })?;
             }
         }
+        // A filter longer than the kernel loads is the policy's fault (exit 2).
+        self.check_length(&filter)?;
         Ok(filter)
     }
     // ANCHOR_END: compile
+
+    /// Refuses, as a bad policy, a filter longer than the kernel loads: the
+    /// kernel would only say EINVAL when the step loads it.
+    fn check_length(&self, filter: &ScmpFilterContext) -> Result<(), StepError> {
+        let length = bpf_instructions(filter)?.len();
+        if length > MAX_INSTRUCTIONS {
+            return Err(
+                PolicyError::whole(&self.file, PolicyProblem::ProgramTooLong(length)).into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// Parses and validates; the body of [`Policy::parse`]. (A policy is parsed
@@ -376,23 +390,13 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
             PolicyProblem::TooManyInAll(compiled),
         ));
     }
-    let policy = Policy {
+    // Whether the filter fits the kernel is known once it is built: see
+    // `Policy::filter`.
+    Ok(Policy {
         file: file.to_owned(),
         default_action,
         rules,
-    };
-    // A filter that libseccomp cannot build is reported when the step builds it
-    // (exit status 3); one that it builds too long for the kernel is the policy's
-    // fault.
-    if let Ok(program) = policy.filter().and_then(|filter| bpf_instructions(&filter)) {
-        if program.len() > MAX_INSTRUCTIONS {
-            return Err(PolicyError::whole(
-                file,
-                PolicyProblem::ProgramTooLong(program.len()),
-            ));
-        }
-    }
-    Ok(policy)
+    })
 }
 
 /// Checks one rule against libseccomp and against the rules before it.
@@ -518,16 +522,11 @@ fn condition_width(syscall: &str, arg: u32, stated: Option<i64>) -> Result<Width
     let stated = stated
         .map(|bits| Width::from_bits(bits).ok_or(PolicyProblem::BadWidth(bits)))
         .transpose()?;
-    if cfg!(target_pointer_width = "32") {
-        // A 32-bit architecture's registers are 32 bits: every argument is,
-        // whatever the table says of it on a 64-bit one.
-        return match argument_width(syscall, arg) {
-            Known::Past(count) => Err(PolicyProblem::NoSuchArgument { arg, count }),
-            _ => Ok(Width::Bits32),
-        };
-    }
     match (argument_width(syscall, arg), stated) {
         (Known::Past(count), _) => Err(PolicyProblem::NoSuchArgument { arg, count }),
+        // A 32-bit architecture's registers are 32 bits: every argument is,
+        // whatever the table says of it on a 64-bit one.
+        _ if cfg!(target_pointer_width = "32") => Ok(Width::Bits32),
         (Known::Width(known), Some(stated)) if stated != known => {
             Err(PolicyProblem::WidthDisagrees { arg, known })
         }
@@ -1489,9 +1488,10 @@ action = "trap"
         );
     }
 
-    /// A policy whose rules take too many libseccomp rules in all, or whose
-    /// filter would be longer than the kernel loads, is refused before it runs
-    /// (the second used to fail only when the step loaded it, with exit 3).
+    /// A policy whose rules take too many libseccomp rules in all is refused as
+    /// it is read; one whose filter would be longer than the kernel loads, as it
+    /// is built, before anything runs (it used to fail only when the step loaded
+    /// it, with exit 3).
     #[test]
     fn a_policy_too_big_for_the_kernel_is_refused() {
         let ne = |syscall: &str| rule(syscall, "allow", "{ arg = 0, op = \"ne\", value = 3 }");
@@ -1545,12 +1545,10 @@ action = "trap"
             )
         };
         let long: String = (0..13).map(futex).collect();
-        match parse("test.toml", &format!("{HEAD}{long}")) {
+        let policy = parse("test.toml", &format!("{HEAD}{long}")).expect("each rule is valid");
+        match policy.filter() {
             Err(err) => {
-                assert!(
-                    matches!(err.problem, PolicyProblem::ProgramTooLong(n) if n > MAX_INSTRUCTIONS),
-                    "{err}"
-                );
+                assert_eq!(err.exit_status(), crate::error::EXIT_USAGE, "{err}");
                 assert!(
                     err.to_string()
                         .starts_with("bad policy test.toml: its filter would be "),
@@ -1559,11 +1557,10 @@ action = "trap"
             }
             // A 32-bit architecture's filters compare no upper halves, and are
             // shorter: there the policy may fit.
-            Ok(policy) => {
+            Ok(filter) => {
                 let width = std::mem::size_of::<usize>() * 8;
                 assert_eq!(width, 32, "a 64-bit filter of 4263 instructions");
-                let program = bpf_instructions(&policy.filter().unwrap()).unwrap();
-                assert!(program.len() <= MAX_INSTRUCTIONS);
+                assert!(bpf_instructions(&filter).unwrap().len() <= MAX_INSTRUCTIONS);
             }
         }
     }
