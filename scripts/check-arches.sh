@@ -286,9 +286,8 @@ make_rootfs() {
     mkdir -p "$vm$(dirname "$loader")"
     cp -L "$root$loader" "$vm$loader"
     # The test binaries and the step binaries, at their paths, and the sources.
-    cp "$root/build/tests-$arch.list" "$vm/build-tests.list"
     mkdir -p "$vm/build"
-    mv "$vm/build-tests.list" "$vm/build/tests.list"
+    cp "$root/build/tests-$arch.list" "$vm/build/tests.list"
     local exe dir
     while read -r exe dir; do
         ARCH=$arch copy_with_libraries "$exe" "$vm" "$triple"
