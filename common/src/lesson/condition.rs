@@ -15,7 +15,8 @@
 //!   ([`Condition::comparisons`]), which no upper half can change.
 //! - **Overlap.** libseccomp merges the rules of one syscall into one decision
 //!   tree, and when two rules with different actions can match the same call it
-//!   drops one, or tests them in an order of its own, without a word. The values a
+//!   drops one, or tests them in an order of its own, without a word (rules with
+//!   the same action may overlap: the call gets that action). The values a
 //!   condition holds for are a union of [`Piece`]s ([`Condition::pieces`]), so
 //!   validation can tell whether two rules can both match one call
 //!   ([`Condition::common`]).

@@ -15,7 +15,8 @@
 //! 2. validates every rule: the syscall name is known to libseccomp, argument
 //!    indexes are 0 to 5 and the syscall's own, each argument has a width
 //!    ([`crate::condition`]), an errno is 1 to 4094, no condition holds always or
-//!    never, no two rules of a syscall can match the same call, no rule repeats
+//!    never, no two rules of a syscall with different actions can
+//!    match the same call, no rule repeats
 //!    the default action, and nothing is left that libseccomp compiles wrongly. A
 //!    bad policy is one [`PolicyError`] naming the file, the rule and what is
 //!    wrong (exit status 2).
@@ -71,8 +72,32 @@ pub struct Rule {
     pub action: Action,
     /// Conditions on the arguments; a call matches when all of them hold (none: every call).
     pub conditions: Vec<Condition>,
-    /// The line of the rule's `[[rule]]` header in the file, counted from 1.
-    pub line: usize,
+    /// Where the rule is in its file.
+    pub origin: Origin,
+}
+
+/// Where a rule is in its file, as messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A `[[rule]]` of a TOML policy: its number, counted from 1, and the line of
+    /// its header, counted from 1.
+    Toml {
+        /// The rule's number.
+        rule: usize,
+        /// The line of its `[[rule]]` header.
+        line: usize,
+    },
+    /// An entry of a JSON profile's `syscalls`, counted from 0 as JSON paths count.
+    Json(usize),
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Origin::Toml { rule, line } => write!(f, "rule {rule} (line {line})"),
+            Origin::Json(entry) => write!(f, "syscalls[{entry}]"),
+        }
+    }
 }
 
 impl Rule {
@@ -229,21 +254,22 @@ struct RuleFile {
     args: Vec<ConditionFile>,
 }
 
-/// One condition, `{ arg = 0, op = "eq", value = 1 }`, as serde reads it.
+/// One condition, `{ arg = 0, op = "eq", value = 1 }`, as serde reads it (or
+/// as [`crate::oci`] reads it from a JSON profile).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConditionFile {
-    arg: i64,
-    op: OpName,
-    value: u64,
-    mask: Option<u64>,
-    width: Option<i64>,
+pub(crate) struct ConditionFile {
+    pub(crate) arg: i64,
+    pub(crate) op: OpName,
+    pub(crate) value: u64,
+    pub(crate) mask: Option<u64>,
+    pub(crate) width: Option<i64>,
 }
 
 /// libseccomp's comparison operators, as a policy names them (`SCMP_CMP_EQ` is `eq`).
 #[derive(Deserialize, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
-enum OpName {
+pub(crate) enum OpName {
     Eq,
     Ne,
     Lt,
@@ -376,7 +402,22 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
             .map_err(|err| at(None, PolicyProblem::Toml(one_line(err.message()))))?;
         // An empty name would read as `rule 1 (, line 2)`: leave it out.
         let syscall = Some(raw_rule.syscall.clone()).filter(|name| !name.is_empty());
-        let rule = validate_rule(raw_rule, line, default_action, &rules)
+        let origin = Origin::Toml {
+            rule: index + 1,
+            line,
+        };
+        let rule = Action::parse(&raw_rule.action)
+            .and_then(|action| {
+                let syscall = raw_rule.syscall;
+                validate_rule(
+                    syscall,
+                    action,
+                    raw_rule.args,
+                    origin,
+                    default_action,
+                    &rules,
+                )
+            })
             .map_err(|problem| at(syscall.as_deref(), problem))?;
         rules.push(rule);
     }
@@ -399,20 +440,23 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
     })
 }
 
-/// Checks one rule against libseccomp and against the rules before it.
-fn validate_rule(
-    raw: RuleFile,
-    line: usize,
+/// Checks one rule, for `syscall` with `action` under the conditions `args`,
+/// against libseccomp and against the rules before it. A JSON profile's entries
+/// come here too ([`crate::oci`]), one rule per name.
+pub(crate) fn validate_rule(
+    syscall: String,
+    action: Action,
+    args: Vec<ConditionFile>,
+    origin: Origin,
     default_action: Action,
     earlier: &[Rule],
 ) -> Result<Rule, PolicyProblem> {
-    resolve(&raw.syscall).map_err(|_| PolicyProblem::UnknownSyscall(raw.syscall.clone()))?;
-    let action = Action::parse(&raw.action)?;
+    resolve(&syscall).map_err(|_| PolicyProblem::UnknownSyscall(syscall.clone()))?;
     if action == default_action {
         return Err(PolicyProblem::SameAsDefault(action));
     }
-    let mut conditions = Vec::with_capacity(raw.args.len());
-    for condition in raw.args {
+    let mut conditions = Vec::with_capacity(args.len());
+    for condition in args {
         let arg = u32::try_from(condition.arg)
             .ok()
             .filter(|&arg| arg <= MAX_ARG_INDEX)
@@ -437,7 +481,7 @@ fn validate_rule(
             (OpName::Ge, None) => ScmpCompareOp::GreaterEqual,
             (OpName::Gt, None) => ScmpCompareOp::Greater,
         };
-        let width = condition_width(&raw.syscall, arg, condition.width)?;
+        let width = condition_width(&syscall, arg, condition.width)?;
         let condition = Condition {
             arg,
             op,
@@ -449,37 +493,28 @@ fn validate_rule(
     }
     conditions.sort_by_key(|c| c.arg);
     let rule = Rule {
-        syscall: raw.syscall,
+        syscall,
         action,
         conditions,
-        line,
+        origin,
     };
     let compiled = rule.comparisons().len();
     if compiled > MAX_COMPARISONS {
         return Err(PolicyProblem::TooManyComparisons(compiled));
     }
 
-    // libseccomp keeps one of two rules that match the same calls and drops the
-    // other without a word (or lets an unconditional rule replace conditional
-    // ones), and when two rules with different actions can match one call it
-    // gives that call either: refuse what would be silently lost.
-    for (index, other) in earlier.iter().enumerate() {
-        if other.syscall != rule.syscall {
-            continue;
-        }
-        let other_rule = index + 1;
-        if other.conditions == rule.conditions {
-            return Err(PolicyProblem::SameCalls { other: other_rule });
-        }
-        if other.conditions.is_empty() || rule.conditions.is_empty() {
-            return Err(PolicyProblem::Unconditional { other: other_rule });
-        }
+    // When two rules of a syscall with different actions can match one call,
+    // libseccomp gives that call either action, or drops one rule without a
+    // word: refuse them. Two rules with the same action may match one call: it
+    // gets that action either way (`common/tests/policy.rs` generates such
+    // rules and checks every call).
+    for other in earlier.iter().filter(|other| other.syscall == rule.syscall) {
         for mine in &rule.conditions {
             if let Some(theirs) = other.conditions.iter().find(|c| c.arg == mine.arg) {
                 if theirs.width != mine.width {
                     return Err(PolicyProblem::WidthDiffers {
                         arg: mine.arg,
-                        other: other_rule,
+                        other: other.origin,
                         width: theirs.width,
                     });
                 }
@@ -487,27 +522,18 @@ fn validate_rule(
         }
         if let Some(arg) = ranges_on_one_argument(&rule, other) {
             return Err(PolicyProblem::RangesOnOneArgument {
-                other: other_rule,
-                line: other.line,
+                other: other.origin,
                 arg,
             });
         }
+        if other.action == rule.action {
+            continue;
+        }
         if let Some(args) = both_match(&rule, other) {
-            let call = rule.call(&args);
-            let (line, action) = (other.line, other.action);
-            return Err(if action == rule.action {
-                PolicyProblem::Overlap {
-                    other: other_rule,
-                    line,
-                    call,
-                }
-            } else {
-                PolicyProblem::OverlapWithAnotherAction {
-                    other: other_rule,
-                    line,
-                    action,
-                    call,
-                }
+            return Err(PolicyProblem::OverlapWithAnotherAction {
+                other: other.origin,
+                action: other.action,
+                call: rule.call(&args),
             });
         }
     }
@@ -743,42 +769,22 @@ pub enum PolicyProblem {
     /// The rule's action is the default action: libseccomp refuses such a rule.
     #[error("its action `{0}` is the default action already, so the rule would change nothing")]
     SameAsDefault(Action),
-    /// An earlier rule for the same syscall has the same conditions.
-    #[error("rule {other} already has the same syscall and conditions; libseccomp would keep only one of them")]
-    SameCalls {
-        /// The earlier rule, counted from 1.
-        other: usize,
-    },
     /// Two rules for the same syscall with different actions both match a call.
-    #[error("rule {other} (line {line}) gives {call} the action `{action}`, and this rule matches it too; libseccomp would give such a call either action, so make the conditions exclude each other")]
+    #[error("{other} gives {call} the action `{action}`, and this rule matches it too; libseccomp would give such a call either action, so make the conditions exclude each other")]
     OverlapWithAnotherAction {
-        /// The earlier rule, counted from 1.
-        other: usize,
-        /// Its line.
-        line: usize,
+        /// The earlier rule.
+        other: Origin,
         /// Its action.
         action: Action,
         /// A call both rules match, as `--simulate` takes it.
         call: String,
     },
-    /// Two rules for the same syscall with the same action both match a call.
-    #[error("rule {other} (line {line}) matches {call} too; libseccomp merges the rules of a syscall into one tree and can lose one of two that overlap, so make the conditions exclude each other")]
-    Overlap {
-        /// The earlier rule, counted from 1.
-        other: usize,
-        /// Its line.
-        line: usize,
-        /// A call both rules match, as `--simulate` takes it.
-        call: String,
-    },
     /// Two rules of one syscall compare one 64-bit argument, one of them with
     /// `ne`, `lt`, `le`, `gt` or `ge`: libseccomp builds a wrong filter for them.
-    #[error("rule {other} (line {line}) compares argument {arg} too, and when one of two rules of a syscall compares a 64-bit argument with ne, lt, le, gt or ge libseccomp builds a wrong filter (a test of the upper half reads the lower half); compare the argument in one rule only, or with eq or masked_eq")]
+    #[error("{other} compares argument {arg} too, and when one of two rules of a syscall compares a 64-bit argument with ne, lt, le, gt or ge libseccomp builds a wrong filter (a test of the upper half reads the lower half); compare the argument in one rule only, or with eq or masked_eq")]
     RangesOnOneArgument {
-        /// The earlier rule, counted from 1.
-        other: usize,
-        /// Its line.
-        line: usize,
+        /// The earlier rule.
+        other: Origin,
         /// The argument's index.
         arg: u32,
     },
@@ -808,12 +814,12 @@ pub enum PolicyProblem {
     #[error("the kernel reads argument {0} of this syscall neither as 32 nor as 64 bits (flags whose unknown upper bits it ignores, a 16-bit mode, or a width another argument decides): add the `width` your call uses, and compare with `eq` or `masked_eq`, which hold only for what they name; `ne` and the inequalities also hold for values the kernel reads as others")]
     WidthUnclear(u32),
     /// Two rules of one syscall give one argument different widths.
-    #[error("argument {arg} is {width} bits wide in rule {other}; one argument has one width")]
+    #[error("argument {arg} is {width} bits wide in {other}; one argument has one width")]
     WidthDiffers {
         /// The argument's index.
         arg: u32,
-        /// The earlier rule, counted from 1.
-        other: usize,
+        /// The earlier rule.
+        other: Origin,
         /// Its width there.
         width: Width,
     },
@@ -840,12 +846,6 @@ pub enum PolicyProblem {
     /// The filter the policy compiles to is longer than the kernel loads.
     #[error("its filter would be {0} BPF instructions, and the kernel loads {MAX_INSTRUCTIONS} at most; use fewer rules, or `eq` where a 32-bit `ne` or inequality takes many")]
     ProgramTooLong(usize),
-    /// Of two rules for the same syscall, one has no conditions.
-    #[error("rule {other} is for the same syscall, and one of the two has no conditions; libseccomp would keep only one of them")]
-    Unconditional {
-        /// The earlier rule, counted from 1.
-        other: usize,
-    },
 }
 
 #[cfg(test)]
@@ -924,7 +924,7 @@ action = "trap"
         )
         .unwrap();
         assert_eq!(policy.rules.len(), 5);
-        assert_eq!(policy.rules[0].line, 4);
+        assert_eq!(policy.rules[0].origin, Origin::Toml { rule: 1, line: 4 });
         assert_eq!(
             policy.rules[0].conditions,
             [
@@ -1108,8 +1108,10 @@ action = "trap"
         assert!(err.to_string().contains("unknown variant `like`"), "{err}");
     }
 
+    /// Rules of one syscall with the same action may match the same calls: such
+    /// a call gets that action whichever rule libseccomp keeps.
     #[test]
-    fn rules_libseccomp_would_drop_are_refused() {
+    fn rules_with_the_same_action_may_overlap() {
         let allow_write = |args: &str| {
             format!("[[rule]]\nsyscall = \"write\"\naction = \"allow\"\nargs = [{args}]\n")
         };
@@ -1120,18 +1122,29 @@ action = "trap"
             &format!("{HEAD}{}{}", allow_write(&fd(1)), allow_write(&fd(2))),
         )
         .expect("two rules for write");
+        for (first, second) in [
+            (fd(1), fd(1)),
+            (fd(1), String::new()),
+            (String::new(), fd(1)),
+        ] {
+            let text = format!("{HEAD}{}{}", allow_write(&first), allow_write(&second));
+            let policy = parse("test.toml", &text).expect("the same action twice");
+            policy.filter().expect("builds");
+        }
+        // With different actions, they are refused (see below).
         let err = refused(&format!(
             "{HEAD}{}{}",
             allow_write(&fd(1)),
-            allow_write(&fd(1))
+            allow_write("").replace("allow", "errno EPERM")
         ));
         assert!(
-            matches!(err.problem, PolicyProblem::SameCalls { other: 1 }),
-            "{err}"
-        );
-        let err = refused(&format!("{HEAD}{}{}", allow_write(&fd(1)), allow_write("")));
-        assert!(
-            matches!(err.problem, PolicyProblem::Unconditional { other: 1 }),
+            matches!(
+                err.problem,
+                PolicyProblem::OverlapWithAnotherAction {
+                    other: Origin::Toml { rule: 1, line: 2 },
+                    ..
+                }
+            ),
             "{err}"
         );
         let err = refused(&format!(
@@ -1212,12 +1225,6 @@ action = "trap"
             rule("write", "log", "{ arg = 0, op = \"ge\", value = 99 }"),
         )
         .contains("gives write(99) the action `allow`"));
-        // The same action does not make an overlap right: libseccomp can lose one.
-        assert!(refusal(
-            rule("write", "allow", "{ arg = 0, op = \"eq\", value = 2 }"),
-            rule("write", "allow", "{ arg = 2, op = \"le\", value = 4096 }"),
-        )
-        .ends_with("rule 1 (line 3) matches write(2, 0, 0) too; libseccomp merges the rules of a syscall into one tree and can lose one of two that overlap, so make the conditions exclude each other"));
         // Conditions that exclude each other are accepted, whatever their order.
         for (first, second) in [
             (
@@ -1298,9 +1305,8 @@ action = "trap"
                 matches!(
                     err.problem,
                     PolicyProblem::RangesOnOneArgument {
-                        other: 1,
+                        other: Origin::Toml { rule: 1, .. },
                         arg: 2,
-                        ..
                     }
                 ),
                 "{err}"
@@ -1436,7 +1442,7 @@ action = "trap"
                 err.problem,
                 PolicyProblem::WidthDiffers {
                     arg: 3,
-                    other: 1,
+                    other: Origin::Toml { rule: 1, .. },
                     width: Width::Bits64
                 }
             ),
