@@ -15,11 +15,10 @@
 //! 2. validates every rule: the syscall name is known to libseccomp, argument
 //!    indexes are 0 to 5 and the syscall's own, each argument has a width
 //!    ([`crate::condition`]), an errno is 1 to 4094, no condition holds always or
-//!    never, no two rules of a syscall with different actions can
-//!    match the same call, no rule repeats
-//!    the default action, and nothing is left that libseccomp compiles wrongly. A
-//!    bad policy is one [`PolicyError`] naming the file, the rule and what is
-//!    wrong (exit status 2).
+//!    never, no two rules of a syscall with different actions can match the
+//!    same call, no rule repeats the default action, and nothing is left that
+//!    libseccomp compiles wrongly. A bad policy is one [`PolicyError`] naming
+//!    the file, the rule and what is wrong (exit status 2).
 //! 3. [`Policy::filter`] compiles the rules into a libseccomp filter, with the
 //!    same bad-architecture action as every step's filter: a syscall made through
 //!    another ABI (x32 numbers, i386's `int 0x80` on x86_64) kills the process,
