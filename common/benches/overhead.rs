@@ -30,7 +30,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use common::filter::{
-    allow_list_filter, bpf_instructions, load_instructions, resolve, TUTORIAL_ALLOW_LIST,
+    allow_list_filter, bpf_instructions, load_instructions, resolve, Filter, TUTORIAL_ALLOW_LIST,
 };
 use common::policy::Policy;
 use common::StepError;
@@ -127,6 +127,7 @@ fn step2_filter() -> Result<ScmpFilterContext, StepError> {
         ScmpAction::KillProcess,
         &[TUTORIAL_ALLOW_LIST, MEASUREMENT_NEEDS].concat(),
     )
+    .map(Filter::into_context)
 }
 
 // ANCHOR: step4
@@ -135,14 +136,9 @@ fn step2_filter() -> Result<ScmpFilterContext, StepError> {
 fn step4_filter() -> Result<ScmpFilterContext, StepError> {
     let mut filter = Policy::shipped()?.filter()?;
     for &name in MEASUREMENT_NEEDS {
-        filter
-            .add_rule(ScmpAction::Allow, resolve(name)?)
-            .map_err(|source| StepError::Build {
-                what: "adding what the measurement needs",
-                source,
-            })?;
+        filter.add_rule(ScmpAction::Allow, name, &[])?;
     }
-    Ok(filter)
+    Ok(filter.into_context())
 }
 // ANCHOR_END: step4
 

@@ -63,6 +63,10 @@ pub enum StepError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A filter `--print-filter=oci` cannot write as a container runtime's
+    /// profile, and why.
+    #[error("--print-filter=oci: {0}")]
+    NotExportable(String),
     /// A BPF program the kernel would refuse to load, as `--simulate` found it
     /// (a `simulate::Refused`, which converts itself).
     #[error("the kernel would refuse the BPF program: {0}")]
@@ -125,9 +129,10 @@ impl StepError {
     /// The documented exit status for this error.
     pub fn exit_status(&self) -> u8 {
         match self {
-            StepError::UnknownSyscall { .. } | StepError::BadCall { .. } | StepError::Policy(_) => {
-                EXIT_USAGE
-            }
+            StepError::UnknownSyscall { .. }
+            | StepError::BadCall { .. }
+            | StepError::Policy(_)
+            | StepError::NotExportable(_) => EXIT_USAGE,
             _ => EXIT_FILTER_FAILED,
         }
     }

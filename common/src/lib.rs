@@ -47,7 +47,7 @@ pub mod tools;
 
 pub use harness::{runner, testing, tour};
 pub use lesson::{condition, filter, policy, program, reporter};
-pub use tools::{allow, bpf, learn, print_filter, simulate};
+pub use tools::{allow, bpf, learn, oci, print_filter, simulate};
 
 pub use error::{fail_closed, StepError};
 pub use program::Program;

@@ -7,7 +7,7 @@
 //! numbers. Steps 2 and 3 only choose an allow list and a default action; step 4's
 //! policy, with argument checks, is built in [`crate::policy`].
 
-use libseccomp::{ScmpAction, ScmpFilterContext, ScmpSyscall};
+use libseccomp::{ScmpAction, ScmpArgCompare, ScmpFilterContext, ScmpSyscall};
 
 use crate::error::StepError;
 
@@ -29,28 +29,119 @@ pub const TUTORIAL_ALLOW_LIST: &[&str] = &[
 // ANCHOR: build
 /// Builds a filter that allows the syscalls in `allow_list` and answers every
 /// other syscall with `default_action`.
-///
-/// A syscall made through another ABI than the native one gets `KillProcess`
-/// whatever the default action is: a trap handler or a log line is for syscalls
-/// the policy could have named, not for a different syscall table.
 pub fn allow_list_filter(
     default_action: ScmpAction,
     allow_list: &[&str],
-) -> Result<ScmpFilterContext, StepError> {
-    let build = |what| move |source| StepError::Build { what, source };
-    let mut filter =
-        ScmpFilterContext::new(default_action).map_err(build("creating the filter context"))?;
-    filter
-        .set_act_badarch(ScmpAction::KillProcess)
-        .map_err(build("setting the bad-architecture action"))?;
+) -> Result<Filter, StepError> {
+    let mut filter = Filter::new(default_action)?;
     for &name in allow_list {
-        filter
-            .add_rule(ScmpAction::Allow, resolve(name)?)
-            .map_err(build("adding an allow rule"))?;
+        filter.add_rule(ScmpAction::Allow, name, &[])?;
     }
     Ok(filter)
 }
 // ANCHOR_END: build
+
+/// A filter as a step builds it: libseccomp's filter context, which is what is
+/// loaded, and the rules it was given, kept as data so that `--print-filter=oci`
+/// can write them as a container runtime's profile ([`crate::oci`]).
+///
+/// It gives the context's own methods (it dereferences to it), and changes it
+/// only through [`Filter::add_rule`], which keeps the record whole.
+pub struct Filter {
+    context: ScmpFilterContext,
+    default_action: ScmpAction,
+    rules: Vec<FilterRule>,
+}
+
+/// One rule a [`Filter`] was given: an action for a syscall, when every one of
+/// the comparisons holds (with none, for every call).
+#[derive(Debug, Clone)]
+pub struct FilterRule {
+    /// What the filter does with a matching call.
+    pub action: ScmpAction,
+    /// The syscall's name.
+    pub syscall: String,
+    /// libseccomp's comparisons of the arguments.
+    pub comparisons: Vec<ScmpArgCompare>,
+}
+
+impl Filter {
+    // ANCHOR: new
+    /// A filter that answers every syscall with `default_action`.
+    ///
+    /// A syscall made through another ABI than the native one gets `KillProcess`
+    /// whatever the default action is: a trap handler or a log line is for syscalls
+    /// the policy could have named, not for a different syscall table.
+    pub fn new(default_action: ScmpAction) -> Result<Filter, StepError> {
+        let build = |what| move |source| StepError::Build { what, source };
+        let mut context =
+            ScmpFilterContext::new(default_action).map_err(build("creating the filter context"))?;
+        context
+            .set_act_badarch(ScmpAction::KillProcess)
+            .map_err(build("setting the bad-architecture action"))?;
+        Ok(Filter {
+            context,
+            default_action,
+            rules: Vec::new(),
+        })
+    }
+
+    /// Adds a rule: `action` for the syscall `name` when all of `comparisons`
+    /// hold (with none, for every call).
+    pub fn add_rule(
+        &mut self,
+        action: ScmpAction,
+        name: &str,
+        comparisons: &[ScmpArgCompare],
+    ) -> Result<(), StepError> {
+        self.context
+            .add_rule_conditional(action, resolve(name)?, comparisons)
+            .map_err(|source| StepError::Build {
+                what: "adding a rule",
+                source,
+            })?;
+        self.rules.push(FilterRule {
+            action,
+            syscall: name.to_owned(),
+            comparisons: comparisons.to_vec(),
+        });
+        Ok(())
+    }
+    // ANCHOR_END: new
+
+    /// What the filter does with a syscall no rule matches.
+    pub fn default_action(&self) -> ScmpAction {
+        self.default_action
+    }
+
+    /// The rules, in the order they were added.
+    pub fn rules(&self) -> &[FilterRule] {
+        &self.rules
+    }
+
+    /// libseccomp's filter context, to change what the record does not keep
+    /// (how the program is laid out: priorities, the binary tree).
+    pub fn into_context(self) -> ScmpFilterContext {
+        self.context
+    }
+}
+
+impl std::ops::Deref for Filter {
+    type Target = ScmpFilterContext;
+
+    fn deref(&self) -> &ScmpFilterContext {
+        &self.context
+    }
+}
+
+impl std::fmt::Debug for Filter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Filter")
+            .field("default_action", &self.default_action)
+            .field("rules", &self.rules)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Resolves a syscall name through libseccomp.
 ///
@@ -71,7 +162,7 @@ pub fn resolve(name: &str) -> Result<ScmpSyscall, StepError> {
 /// through `execve` (set-user-ID binaries); only with that promise may a process
 /// without `CAP_SYS_ADMIN` load a filter. libseccomp would set it too; it is done
 /// here explicitly because it is part of the lesson.
-pub fn load(filter: &ScmpFilterContext) -> Result<(), StepError> {
+pub fn load(filter: &Filter) -> Result<(), StepError> {
     nix::sys::prctl::set_no_new_privs().map_err(StepError::NoNewPrivs)?;
     filter.load().map_err(StepError::Load)
 }

@@ -35,7 +35,7 @@ use serde::Deserialize;
 use crate::condition::{argument_width, Known, LOWER_HALF};
 pub use crate::condition::{Condition, Width};
 use crate::error::StepError;
-use crate::filter::{allow_list_filter, bpf_instructions, resolve, MAX_INSTRUCTIONS};
+use crate::filter::{allow_list_filter, bpf_instructions, resolve, Filter, MAX_INSTRUCTIONS};
 
 /// The policy step 4 ships with: the text of `step-4-policy/policy.toml`, compiled in.
 pub const SHIPPED_POLICY: &str = include_str!("../../../step-4-policy/policy.toml");
@@ -214,7 +214,7 @@ impl fmt::Display for Action {
 }
 
 /// Reads an errno given by name (`ENOSYS`, as this architecture numbers it) or by number.
-fn parse_errno(text: &str) -> Result<u16, PolicyProblem> {
+pub(crate) fn parse_errno(text: &str) -> Result<u16, PolicyProblem> {
     if let Ok(number) = text.parse::<i64>() {
         return u16::try_from(number)
             .ok()
@@ -309,7 +309,12 @@ impl Policy {
     }
 
     /// Parses and validates policy `text`; `file` names it in error messages.
+    /// A text that starts with `{` is a container runtime's JSON profile (OCI,
+    /// Docker or Podman), read by [`crate::oci::read_profile`]; any other is TOML.
     pub fn parse(file: &str, text: &str) -> Result<Policy, StepError> {
+        if text.trim_start().starts_with('{') {
+            return crate::oci::read_profile(file, text).map_err(StepError::from);
+        }
         parse(file, text).map_err(StepError::from)
     }
 
@@ -317,7 +322,7 @@ impl Policy {
     /// Compiles the policy into a libseccomp filter: the default action, one
     /// libseccomp rule per policy rule with its argument conditions, and
     /// `KillProcess` for any syscall made through another ABI.
-    pub fn filter(&self) -> Result<ScmpFilterContext, StepError> {
+    pub fn filter(&self) -> Result<Filter, StepError> {
         // Steps 2 and 3's filter with an empty allow list: the default action,
         // and the same bad-architecture action as theirs.
         let mut filter = allow_list_filter(self.default_action.scmp(), &[])?;
@@ -327,11 +332,14 @@ impl Policy {
             // per combination, all with its action.
             for comparisons in rule.comparisons() {
                 filter
-                    .add_rule_conditional(rule.action.scmp(), resolve(&rule.syscall)?, &comparisons)
-                    .map_err(|source| StepError::BuildRule {
-                        rule: index + 1,
-                        syscall: rule.syscall.clone(),
-                        source,
+                    .add_rule(rule.action.scmp(), &rule.syscall, &comparisons)
+                    .map_err(|err| match err {
+                        StepError::Build { source, .. } => StepError::BuildRule {
+                            rule: index + 1,
+                            syscall: rule.syscall.clone(),
+                            source,
+                        },
+                        other => other,
                     })?;
             }
         }
@@ -371,11 +379,9 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
             .filter(|span| !span.is_empty())
             .map(|span| line_of(text, span.start));
         PolicyError {
-            file: file.to_owned(),
             rule: line.and_then(|line| rule_at_line(text, line)),
-            syscall: None,
             line,
-            problem: PolicyProblem::Toml(one_line(err.message())),
+            ..PolicyError::whole(file, PolicyProblem::Toml(one_line(err.message())))
         }
     })?;
     let default_action =
@@ -383,19 +389,15 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
             line: Some(line_of(text, raw.default_action.span().start)),
             ..PolicyError::whole(file, problem)
         })?;
-    if raw.rule.is_empty() {
-        return Err(PolicyError::whole(file, PolicyProblem::NoRules));
-    }
 
     let mut rules: Vec<Rule> = Vec::with_capacity(raw.rule.len());
     for (index, spanned) in raw.rule.into_iter().enumerate() {
         let line = line_of(text, spanned.span().start);
         let at = |syscall: Option<&str>, problem| PolicyError {
-            file: file.to_owned(),
             rule: Some(index + 1),
             syscall: syscall.map(str::to_owned),
             line: Some(line),
-            problem,
+            ..PolicyError::whole(file, problem)
         };
         let raw_rule = RuleFile::deserialize(spanned.into_inner())
             .map_err(|err| at(None, PolicyProblem::Toml(one_line(err.message()))))?;
@@ -419,6 +421,20 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
             })
             .map_err(|problem| at(syscall.as_deref(), problem))?;
         rules.push(rule);
+    }
+    assemble(file, default_action, rules)
+}
+
+/// The policy of `rules`, validated one by one, once the whole is checked: it
+/// has rules, and not more than a filter can take.
+#[allow(clippy::result_large_err)]
+pub(crate) fn assemble(
+    file: &str,
+    default_action: Action,
+    rules: Vec<Rule>,
+) -> Result<Policy, PolicyError> {
+    if rules.is_empty() {
+        return Err(PolicyError::whole(file, PolicyProblem::NoRules));
     }
     // What the policy compiles to must fit what the kernel loads. The number of
     // libseccomp rules is bounded first: libseccomp's time grows faster than
@@ -670,6 +686,9 @@ pub struct PolicyError {
     pub syscall: Option<String>,
     /// The line, counted from 1, when it is known.
     pub line: Option<usize>,
+    /// In a JSON profile, the entry of `syscalls` the problem is in, counted
+    /// from 0 as JSON paths count.
+    pub entry: Option<usize>,
     /// What is wrong.
     #[source]
     pub problem: PolicyProblem,
@@ -677,18 +696,25 @@ pub struct PolicyError {
 
 impl PolicyError {
     /// A problem with the file as a whole.
-    fn whole(file: &str, problem: PolicyProblem) -> PolicyError {
+    pub(crate) fn whole(file: &str, problem: PolicyProblem) -> PolicyError {
         PolicyError {
             file: file.to_owned(),
             rule: None,
             syscall: None,
             line: None,
+            entry: None,
             problem,
         }
     }
 
-    /// `, rule 3 (write, line 12)`, `, line 4`, or nothing.
+    /// `, rule 3 (write, line 12)`, `, line 4`, `, syscalls[3] (write)`, or nothing.
     fn place(&self) -> String {
+        if let Some(entry) = self.entry {
+            return match &self.syscall {
+                Some(syscall) => format!(", syscalls[{entry}] ({syscall})"),
+                None => format!(", syscalls[{entry}]"),
+            };
+        }
         let line = self.line.map(|line| format!("line {line}"));
         match (self.rule, &self.syscall, line) {
             (Some(rule), Some(syscall), Some(line)) => format!(", rule {rule} ({syscall}, {line})"),
@@ -724,10 +750,47 @@ pub enum PolicyProblem {
     #[error("{0}")]
     Toml(String),
     /// The policy has no rules; it would kill the program at its first syscall.
-    #[error(
-        "it has no [[rule]]; a filter without rules would stop the program at its first syscall"
-    )]
+    #[error("it has no rules; a filter without rules would stop the program at its first syscall")]
     NoRules,
+    /// The JSON parser or serde refused a profile: bad syntax, an unknown or
+    /// missing field, a value of the wrong type.
+    #[error("{0}")]
+    Json(String),
+    /// A profile's action that is not one of a runtime's.
+    #[error("unknown action `{0}`; a profile's action is one of SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, SCMP_ACT_KILL_PROCESS, SCMP_ACT_TRAP and SCMP_ACT_LOG")]
+    UnknownProfileAction(String),
+    /// A profile's action that step 4's filters do not take.
+    #[error("action {action} {why}")]
+    UnsupportedProfileAction {
+        /// The action, as the profile names it.
+        action: String,
+        /// Why step 4 does not take it.
+        why: &'static str,
+    },
+    /// A profile's comparison that is not one of libseccomp's.
+    #[error("unknown op `{0}`; an op is one of SCMP_CMP_EQ, SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_GE, SCMP_CMP_GT and SCMP_CMP_MASKED_EQ")]
+    UnknownProfileOp(String),
+    /// A second value on a comparison that takes one.
+    #[error("valueTwo goes only with SCMP_CMP_MASKED_EQ, where `value` is the mask and `valueTwo` the value")]
+    ValueTwoWithoutMaskedEq,
+    /// A profile's entry without a syscall.
+    #[error("the entry names no syscall (`names` is empty)")]
+    NoNames,
+    /// An errno name and number that disagree.
+    #[error("`errno` says {name} and `errnoRet` says {number}, which is not it here")]
+    ErrnoDisagrees {
+        /// The name.
+        name: String,
+        /// The number.
+        number: u32,
+    },
+    /// A kernel version that cannot be read.
+    #[error("minKernel `{0}` is not a kernel version such as \"5.8\"")]
+    BadMinKernel(String),
+    /// A condition, in a JSON profile, on an argument whose width the policy
+    /// does not know.
+    #[error("the policy does not know how many bits of argument {0} of this syscall the kernel reads, and a JSON profile cannot say: write this rule in a TOML policy, with `width = 32` or `width = 64`")]
+    ProfileWidthUnknown(u32),
     /// An action that is not one of the five.
     #[error("unknown action `{0}`; an action is \"allow\", \"kill\", \"trap\", \"log\" or \"errno NAME\" (\"errno ENOSYS\", or a number)")]
     UnknownAction(String),

@@ -56,8 +56,8 @@ use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::process::ExitCode;
 
 use libseccomp::{
-    check_api, notify_id_valid, scmp_cmp, ScmpAction, ScmpArch, ScmpFilterContext, ScmpNotifReq,
-    ScmpNotifResp, ScmpNotifRespFlags, ScmpSyscall, ScmpVersion,
+    check_api, notify_id_valid, scmp_cmp, ScmpAction, ScmpArch, ScmpNotifReq, ScmpNotifResp,
+    ScmpNotifRespFlags, ScmpSyscall, ScmpVersion,
 };
 use nix::errno::Errno;
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -70,7 +70,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
 
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
-use crate::filter::{allow_list_filter, load, resolve, TUTORIAL_ALLOW_LIST};
+use crate::filter::{allow_list_filter, load, Filter, TUTORIAL_ALLOW_LIST};
 use crate::program::{write_all, Program, StackLine};
 use crate::runner::Ending;
 
@@ -213,19 +213,14 @@ pub fn notify_filter(
     allow_list: &[&str],
     socket: RawFd,
     listener: RawFd,
-) -> Result<ScmpFilterContext, StepError> {
+) -> Result<Filter, StepError> {
     let mut filter = allow_list_filter(ScmpAction::Notify, allow_list)?;
     for (name, fd) in [("sendmsg", socket), ("close", socket), ("close", listener)] {
-        filter
-            .add_rule_conditional(
-                ScmpAction::Allow,
-                resolve(name)?,
-                &[scmp_cmp!($arg0 & 0xffff_ffff == fd as u64)],
-            )
-            .map_err(|source| StepError::Build {
-                what: "allowing the hand-over of the listener",
-                source,
-            })?;
+        filter.add_rule(
+            ScmpAction::Allow,
+            name,
+            &[scmp_cmp!($arg0 & 0xffff_ffff == fd as u64)],
+        )?;
     }
     Ok(filter)
 }
@@ -233,7 +228,7 @@ pub fn notify_filter(
 
 /// The filter `--learn` would load, for `--print-filter`, with the descriptor
 /// numbers the program's process would use.
-pub fn filter_to_print(also_allow: &[&str]) -> Result<ScmpFilterContext, StepError> {
+pub fn filter_to_print(also_allow: &[&str]) -> Result<Filter, StepError> {
     let allow_list = step_3_allow_list(also_allow);
     let (supervisor_end, program_end) = handoff_socket()?;
     // As in the program's process: the supervisor's end is closed first.

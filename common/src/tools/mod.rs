@@ -21,12 +21,13 @@
 pub mod allow;
 pub mod bpf;
 pub mod learn;
+pub mod oci;
 pub mod print_filter;
 pub mod simulate;
 
 use std::process::ExitCode;
 
-use libseccomp::ScmpFilterContext;
+use crate::filter::Filter;
 
 use crate::allow::AllowArg;
 use crate::error::{fail_closed, StepError};
@@ -34,7 +35,7 @@ use crate::print_filter::PrintFilterArg;
 use crate::Program;
 
 /// The filter a step built, or why it could not build it.
-pub type StepFilter = Result<ScmpFilterContext, StepError>;
+pub type StepFilter = Result<Filter, StepError>;
 
 /// The tools of steps 2 and 4: `--print-filter` and `--simulate`.
 #[derive(clap::Args, Debug, Clone)]

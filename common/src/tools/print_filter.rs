@@ -1,11 +1,12 @@
-//! `--print-filter[=pfc|bpf]` and `--simulate CALL`: show the filter a step would
-//! load, or what it would answer to one syscall, without running the program.
+//! `--print-filter[=pfc|bpf|oci]` and `--simulate CALL`: show the filter a step
+//! would load, or what it would answer to one syscall, without running the program.
 //!
 //! libseccomp writes a filter two ways. Its *pseudo filter code* (PFC) is readable
 //! `if` statements with syscall names: what the step asked for. The *BPF program*
 //! is what the kernel really runs on every syscall, shown by [`crate::bpf`] one
 //! instruction per line: there the architecture check that libseccomp adds, and
-//! on x86_64 its guard against x32 syscall numbers, can be seen too.
+//! on x86_64 its guard against x32 syscall numbers, can be seen too. A third way
+//! is a container runtime's: the rules as an OCI seccomp profile ([`crate::oci`]).
 //!
 //! `--simulate 'write(3, 0, 5)'` runs that syscall through the BPF program in
 //! [`crate::simulate`], which does what the kernel does, and prints the lines of
@@ -17,17 +18,18 @@ use std::process::ExitCode;
 
 use libseccomp::{ScmpFilterContext, ScmpSyscall};
 
-use crate::bpf;
 use crate::error::{fail_closed, StepError, EXIT_PROGRAM_FAILED};
-use crate::filter::{bpf_program, pfc_text};
+use crate::filter::{bpf_program, pfc_text, Filter};
 use crate::simulate::{self, SeccompData};
+use crate::{bpf, oci};
 
 /// The `--print-filter` and `--simulate` options, shared by steps 2, 3 and 4.
 #[derive(clap::Args, Debug, Clone)]
 pub struct PrintFilterArg {
     /// Print the filter this step would load and exit without running the
-    /// program: as libseccomp's pseudo filter code (pfc, the default), or as the
-    /// BPF program the kernel runs, disassembled (bpf)
+    /// program: as libseccomp's pseudo filter code (pfc, the default), as the
+    /// BPF program the kernel runs, disassembled (bpf), or as a container
+    /// runtime's seccomp profile, in the OCI runtime specification's JSON (oci)
     #[arg(
         long = "print-filter",
         value_name = "FORMAT",
@@ -77,6 +79,9 @@ pub enum FilterFormat {
     Pfc,
     /// the BPF program the kernel runs, one instruction per line
     Bpf,
+    /// a container runtime's seccomp profile, as the OCI runtime specification
+    /// writes it (JSON, for runc, Docker or Podman)
+    Oci,
 }
 
 /// The syscall a `--simulate` CALL stands for, or `None` when `shown` is not a
@@ -96,10 +101,11 @@ pub fn simulated_call(shown: &Shown) -> Result<Option<SeccompData>, StepError> {
 }
 
 /// What `shown` asks for, as text, of the filter a step built.
-pub fn render(shown: &Shown, filter: &ScmpFilterContext) -> Result<String, StepError> {
+pub fn render(shown: &Shown, filter: &Filter) -> Result<String, StepError> {
     match (shown, simulated_call(shown)?) {
         (_, Some(data)) => simulation(&data, filter),
         (Shown::Filter(FilterFormat::Bpf), None) => Ok(bpf::listing(&bpf_program(filter)?)),
+        (Shown::Filter(FilterFormat::Oci), None) => oci::json(filter),
         (_, None) => pfc_text(filter),
     }
 }
@@ -224,7 +230,7 @@ fn number(text: &str) -> Result<u64, String> {
 /// not) and returns the step's exit status: 0 when printed, the error's status
 /// otherwise. A `--simulate` call that cannot be read is refused first: it is the
 /// caller's mistake, whatever the filter.
-pub fn print(step: &str, shown: Shown, filter: &Result<ScmpFilterContext, StepError>) -> ExitCode {
+pub fn print(step: &str, shown: Shown, filter: &Result<Filter, StepError>) -> ExitCode {
     if let Err(err) = simulated_call(&shown) {
         return fail_closed(step, &err);
     }

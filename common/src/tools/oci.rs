@@ -1,0 +1,499 @@
+//! Container runtimes' seccomp profiles: `--print-filter=oci` writes a step's
+//! filter as one, and `step-4-policy --policy FILE.json` reads one as a policy.
+//!
+//! Most people meet seccomp through a container runtime. runc, crun, Docker,
+//! Podman and Kubernetes take a filter as JSON: the `linux.seccomp` object of
+//! the OCI runtime specification (`defaultAction`, `architectures`, and
+//! `syscalls`, each entry some `names`, an `action`, an `errnoRet` and `args`
+//! compared as libseccomp compares them), which Docker's and Podman's profile
+//! files extend with `includes` and `excludes`.
+//!
+//! **Out.** [`profile`] writes what a [`Filter`] was given, one entry per
+//! libseccomp rule (the allow list's names share one): the same decisions, made
+//! by the same library, for a runtime to load before it starts the container's
+//! program. A `masked_eq` comparison is written as the specification has it:
+//! `value` is the mask and `valueTwo` the value. `architectures` names this
+//! architecture only; a runtime decides what a syscall made through another ABI
+//! gets (runc, like the steps, kills the process for one).
+//!
+//! **In.** [`read_profile`] reads such a file into a [`Policy`], with the same
+//! validation as a TOML policy: each name of an entry is a rule, its arguments
+//! have their widths, and a problem is one line naming the file, the entry and
+//! what is wrong. Docker's and Podman's `includes` and `excludes` are applied by
+//! one rule, for the process step 4 runs: **a process with no capabilities, on
+//! this architecture, on this kernel.** An entry is kept when it includes no
+//! capability, includes this architecture (if it names any) and a kernel no
+//! newer than this one (if it names one), and excludes neither this
+//! architecture nor a kernel this old or older (a capability it excludes, the
+//! process has not). An entry whose action is the default action is left out, as
+//! runtimes leave it out: it changes nothing. So is a name an earlier entry
+//! already gives an action for every call: libseccomp keeps the earlier rule and
+//! drops the later one without a word (Podman's profile as Debian 12 ships it
+//! allows `setns`, then denies it to a process without `CAP_SYS_ADMIN`), so a
+//! runtime loads the profile that way; step 4 does too, with a warning on stderr.
+//! Other entries that give one call two actions are refused, as in TOML. `architectures`, `archMap` and
+//! `flags` are read and not used: the filter is for this architecture, and kills
+//! a syscall made through another ABI, as every step's does.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bpf;
+use crate::error::StepError;
+use crate::filter::Filter;
+use crate::policy::{
+    assemble, parse_errno, validate_rule, Action, ConditionFile, OpName, Origin, Policy,
+    PolicyError, PolicyProblem, Rule,
+};
+use libseccomp::ScmpAction;
+
+/// A seccomp profile as the OCI runtime specification writes it
+/// (`linux.seccomp`), with the fields a step's filter needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    /// What the filter does with a syscall no entry matches: `SCMP_ACT_...`.
+    pub default_action: String,
+    /// The errno of a default action `SCMP_ACT_ERRNO`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_errno_ret: Option<u32>,
+    /// The architectures the filter is for: `SCMP_ARCH_...`.
+    pub architectures: Vec<String>,
+    /// The entries, each some syscalls with one action and one set of comparisons.
+    pub syscalls: Vec<Entry>,
+}
+
+/// One entry of a profile's `syscalls`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// The syscalls' names.
+    pub names: Vec<String>,
+    /// What the filter does with a matching call: `SCMP_ACT_...`.
+    pub action: String,
+    /// The errno of an action `SCMP_ACT_ERRNO`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno_ret: Option<u32>,
+    /// Comparisons of the arguments, all of which must hold.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<Arg>,
+}
+
+/// One comparison of an argument, as libseccomp takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Arg {
+    /// The argument, 0 to 5.
+    pub index: u32,
+    /// The value compared with; for `SCMP_CMP_MASKED_EQ`, the mask.
+    pub value: u64,
+    /// For `SCMP_CMP_MASKED_EQ`, the value (argument & mask) must equal; else 0.
+    pub value_two: u64,
+    /// The comparison: `SCMP_CMP_...`.
+    pub op: &'static str,
+}
+
+/// libseccomp's comparisons, as profiles name them, in the order of
+/// `enum scmp_compare` (from 1).
+const OPS: [&str; 7] = [
+    "SCMP_CMP_NE",
+    "SCMP_CMP_LT",
+    "SCMP_CMP_LE",
+    "SCMP_CMP_EQ",
+    "SCMP_CMP_GE",
+    "SCMP_CMP_GT",
+    "SCMP_CMP_MASKED_EQ",
+];
+
+/// The profile of what `filter` was given: its default action, this
+/// architecture, and one entry per rule, except that rules without comparisons
+/// share one entry per action.
+pub fn profile(filter: &Filter) -> Result<Profile, StepError> {
+    let (default_action, default_errno_ret) = action_name(filter.default_action())?;
+    let mut syscalls: Vec<Entry> = Vec::new();
+    for rule in filter.rules() {
+        let (action, errno_ret) = action_name(rule.action)?;
+        let args: Vec<Arg> = rule
+            .comparisons
+            .iter()
+            .map(|comparison| {
+                let raw = libseccomp_sys::scmp_arg_cmp::from(comparison);
+                Arg {
+                    index: raw.arg,
+                    value: raw.datum_a,
+                    value_two: raw.datum_b,
+                    op: OPS[raw.op as usize - 1],
+                }
+            })
+            .collect();
+        let shared = syscalls.iter_mut().find(|entry| {
+            args.is_empty()
+                && entry.args.is_empty()
+                && (&entry.action, entry.errno_ret) == (&action, errno_ret)
+        });
+        match shared {
+            Some(entry) => entry.names.push(rule.syscall.clone()),
+            None => syscalls.push(Entry {
+                names: vec![rule.syscall.clone()],
+                action,
+                errno_ret,
+                args,
+            }),
+        }
+    }
+    Ok(Profile {
+        default_action,
+        default_errno_ret,
+        architectures: vec![native_architecture()],
+        syscalls,
+    })
+}
+
+/// The profile as JSON text, the way `--print-filter=oci` prints it.
+pub fn json(filter: &Filter) -> Result<String, StepError> {
+    let profile = profile(filter)?;
+    let text = serde_json::to_string_pretty(&profile).expect("a profile is plain data");
+    Ok(text + "\n")
+}
+
+/// This architecture as a profile names it: `SCMP_ARCH_X86_64`.
+pub fn native_architecture() -> String {
+    let name = bpf::arch_name(bpf::native_arch()).unwrap_or("native");
+    format!("SCMP_ARCH_{}", name.to_uppercase())
+}
+
+/// A libseccomp action as a profile names it, with its errno if it has one.
+fn action_name(action: ScmpAction) -> Result<(String, Option<u32>), StepError> {
+    let (name, errno) = match action {
+        ScmpAction::Allow => ("SCMP_ACT_ALLOW", None),
+        ScmpAction::KillProcess => ("SCMP_ACT_KILL_PROCESS", None),
+        ScmpAction::KillThread => ("SCMP_ACT_KILL_THREAD", None),
+        ScmpAction::Trap => ("SCMP_ACT_TRAP", None),
+        ScmpAction::Log => ("SCMP_ACT_LOG", None),
+        ScmpAction::Errno(errno) => ("SCMP_ACT_ERRNO", Some(errno as u32)),
+        ScmpAction::Trace(message) => ("SCMP_ACT_TRACE", Some(u32::from(message))),
+        ScmpAction::Notify => {
+            return Err(StepError::NotExportable(
+                "--learn's filter notifies a supervisor, which a runtime would have to run on a `listenerPath`; export step 3's own filter instead (leave out --learn)".to_owned(),
+            ))
+        }
+        other => {
+            return Err(StepError::NotExportable(format!(
+                "a profile has no name for the action {other:?}"
+            )))
+        }
+    };
+    Ok((name.to_owned(), errno))
+}
+
+/// A profile file as serde reads it: the OCI specification's fields, and
+/// Docker's and Podman's.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProfileFile {
+    default_action: String,
+    default_errno_ret: Option<u32>,
+    /// Podman's name for `defaultErrnoRet`.
+    default_errno: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    architectures: Vec<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    arch_map: Vec<ArchMapFile>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    flags: Vec<String>,
+    listener_path: Option<String>,
+    #[allow(dead_code)]
+    listener_metadata: Option<String>,
+    #[serde(default)]
+    syscalls: Vec<serde_json::Value>,
+}
+
+/// Docker's `archMap`: an architecture and those a process on it may also use.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+struct ArchMapFile {
+    architecture: String,
+    #[serde(default)]
+    sub_architectures: Vec<String>,
+}
+
+/// One entry of `syscalls` as serde reads it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EntryFile {
+    #[serde(default)]
+    names: Vec<String>,
+    /// Docker's older form: one name.
+    name: Option<String>,
+    action: String,
+    errno_ret: Option<u32>,
+    /// Podman's name for `errnoRet`.
+    errno: Option<String>,
+    /// `null` in Podman's files.
+    args: Option<Vec<ArgFile>>,
+    #[allow(dead_code)]
+    comment: Option<String>,
+    includes: Option<Selector>,
+    excludes: Option<Selector>,
+}
+
+/// One comparison, `{ "index": 0, "value": 1, "op": "SCMP_CMP_EQ" }`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ArgFile {
+    index: i64,
+    value: u64,
+    #[serde(default)]
+    value_two: u64,
+    op: String,
+}
+
+/// Docker's and Podman's `includes` and `excludes`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Selector {
+    #[serde(default)]
+    caps: Vec<String>,
+    #[serde(default)]
+    arches: Vec<String>,
+    min_kernel: Option<String>,
+}
+
+/// Reads a profile's JSON `text` as a policy; `file` names it in messages.
+#[allow(clippy::result_large_err)]
+pub fn read_profile(file: &str, text: &str) -> Result<Policy, PolicyError> {
+    let whole = |problem| PolicyError::whole(file, problem);
+    let raw: ProfileFile = serde_json::from_str(text).map_err(|err| PolicyError {
+        line: Some(err.line()),
+        ..whole(PolicyProblem::Json(json_message(&err)))
+    })?;
+    if let Some(path) = &raw.listener_path {
+        return Err(whole(PolicyProblem::UnsupportedProfileAction {
+            action: format!("listenerPath {path}"),
+            why: "names a supervisor for SCMP_ACT_NOTIFY, which step 4 does not run",
+        }));
+    }
+    let default_action = profile_action(
+        &raw.default_action,
+        raw.default_errno_ret,
+        raw.default_errno.as_deref(),
+    )
+    .map_err(whole)?;
+    let kernel = kernel_version();
+    let mut rules: Vec<Rule> = Vec::new();
+    for (index, value) in raw.syscalls.into_iter().enumerate() {
+        let at = |syscall: Option<&str>, problem| PolicyError {
+            entry: Some(index),
+            syscall: syscall.map(str::to_owned),
+            ..whole(problem)
+        };
+        let entry = EntryFile::deserialize(value)
+            .map_err(|err| at(None, PolicyProblem::Json(json_message(&err))))?;
+        let names: Vec<String> = entry.names.iter().chain(&entry.name).cloned().collect();
+        let first = names.first().map(String::as_str);
+        if names.is_empty() {
+            return Err(at(None, PolicyProblem::NoNames));
+        }
+        let action = profile_action(&entry.action, entry.errno_ret, entry.errno.as_deref())
+            .map_err(|problem| at(first, problem))?;
+        let selected = applies(
+            &entry.includes.unwrap_or_default(),
+            &entry.excludes.unwrap_or_default(),
+            kernel,
+        )
+        .map_err(|problem| at(first, problem))?;
+        // Left out as runtimes leave it out: it changes nothing.
+        if !selected || action == default_action {
+            continue;
+        }
+        let args = entry.args.unwrap_or_default();
+        for name in names {
+            // An earlier rule of another action for every call of this syscall:
+            // libseccomp keeps it and drops this one without a word, so a
+            // runtime loads the profile so. Step 4 loads it the same way, and
+            // says so.
+            let decided = rules
+                .iter()
+                .find(|rule| rule.syscall == name && rule.conditions.is_empty());
+            if let Some(earlier) = decided {
+                if earlier.action != action {
+                    eprintln!(
+                        "step-4-policy: warning: {file}, syscalls[{index}] ({name}): {} gives every {name} call the action `{}` already, so libseccomp keeps that and drops this entry's `{action}` for {name}, as a runtime loading this profile does",
+                        earlier.origin, earlier.action
+                    );
+                }
+                continue;
+            }
+            let conditions = args
+                .iter()
+                .map(condition)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|problem| at(Some(&name), problem))?;
+            let rule = validate_rule(
+                name.clone(),
+                action,
+                conditions,
+                Origin::Json(index),
+                default_action,
+                &rules,
+            )
+            .map_err(|problem| at(Some(&name), for_json(problem)))?;
+            rules.push(rule);
+        }
+    }
+    assemble(file, default_action, rules)
+}
+
+/// serde_json's message, without the position it appends (the line is kept
+/// apart, and a column in a one-line file is no help).
+fn json_message(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// A problem as it reads for a JSON profile, where a condition cannot state a
+/// width.
+fn for_json(problem: PolicyProblem) -> PolicyProblem {
+    match problem {
+        PolicyProblem::WidthMissing(arg) | PolicyProblem::WidthUnclear(arg) => {
+            PolicyProblem::ProfileWidthUnknown(arg)
+        }
+        other => other,
+    }
+}
+
+/// A profile's action (`SCMP_ACT_ERRNO` with `errnoRet` 38) as a policy's.
+fn profile_action(
+    name: &str,
+    errno_ret: Option<u32>,
+    errno_name: Option<&str>,
+) -> Result<Action, PolicyProblem> {
+    let unsupported = |why| {
+        Err(PolicyProblem::UnsupportedProfileAction {
+            action: name.to_owned(),
+            why,
+        })
+    };
+    match name {
+        "SCMP_ACT_ALLOW" => Ok(Action::Allow),
+        "SCMP_ACT_KILL_PROCESS" => Ok(Action::Kill),
+        "SCMP_ACT_TRAP" => Ok(Action::Trap),
+        "SCMP_ACT_LOG" => Ok(Action::Log),
+        "SCMP_ACT_ERRNO" => errno(errno_ret, errno_name).map(Action::Errno),
+        "SCMP_ACT_KILL" | "SCMP_ACT_KILL_THREAD" => unsupported(
+            "kills only the thread that made the syscall, and step 4's filters kill the whole process: use SCMP_ACT_KILL_PROCESS",
+        ),
+        "SCMP_ACT_TRACE" => unsupported("hands the syscall to a ptrace tracer, which step 4 does not run"),
+        "SCMP_ACT_NOTIFY" => unsupported("hands the syscall to a supervisor, which step 4 does not run"),
+        _ => Err(PolicyProblem::UnknownProfileAction(name.to_owned())),
+    }
+}
+
+/// The errno of an `SCMP_ACT_ERRNO`: `errnoRet`, or Podman's `errno` name, or
+/// EPERM as runtimes give it when neither is there.
+fn errno(number: Option<u32>, name: Option<&str>) -> Result<u16, PolicyProblem> {
+    let by_number = number
+        .map(|number| parse_errno(&number.to_string()))
+        .transpose()?;
+    let by_name = name.map(parse_errno).transpose()?;
+    match (by_number, by_name) {
+        (Some(number), Some(named)) if number != named => Err(PolicyProblem::ErrnoDisagrees {
+            name: name.unwrap_or_default().to_owned(),
+            number: u32::from(number),
+        }),
+        (Some(errno), _) | (None, Some(errno)) => Ok(errno),
+        (None, None) => Ok(libc::EPERM as u16),
+    }
+}
+
+/// One comparison of a profile as a policy's condition: for
+/// `SCMP_CMP_MASKED_EQ` the mask is `value` and the value `valueTwo`.
+fn condition(arg: &ArgFile) -> Result<ConditionFile, PolicyProblem> {
+    let op = match arg.op.as_str() {
+        "SCMP_CMP_EQ" => OpName::Eq,
+        "SCMP_CMP_NE" => OpName::Ne,
+        "SCMP_CMP_LT" => OpName::Lt,
+        "SCMP_CMP_LE" => OpName::Le,
+        "SCMP_CMP_GE" => OpName::Ge,
+        "SCMP_CMP_GT" => OpName::Gt,
+        "SCMP_CMP_MASKED_EQ" => OpName::MaskedEq,
+        other => return Err(PolicyProblem::UnknownProfileOp(other.to_owned())),
+    };
+    let (value, mask) = match op {
+        OpName::MaskedEq => (arg.value_two, Some(arg.value)),
+        _ if arg.value_two != 0 => return Err(PolicyProblem::ValueTwoWithoutMaskedEq),
+        _ => (arg.value, None),
+    };
+    Ok(ConditionFile {
+        arg: arg.index,
+        op,
+        value,
+        mask,
+        width: None,
+    })
+}
+
+/// Whether an entry with these `includes` and `excludes` applies to a process
+/// with no capabilities, on this architecture, on a kernel of version `kernel`.
+fn applies(
+    includes: &Selector,
+    excludes: &Selector,
+    kernel: (u32, u32),
+) -> Result<bool, PolicyProblem> {
+    let here = architecture_names();
+    let on_this_architecture =
+        |arches: &[String]| arches.iter().any(|a| here.contains(&a.as_str()));
+    let at_least = |version: &Option<String>| {
+        version
+            .as_deref()
+            .map(|v| parse_version(v).map(|v| kernel >= v))
+            .transpose()
+    };
+    Ok(includes.caps.is_empty()
+        && (includes.arches.is_empty() || on_this_architecture(&includes.arches))
+        && at_least(&includes.min_kernel)?.unwrap_or(true)
+        && !on_this_architecture(&excludes.arches)
+        && !at_least(&excludes.min_kernel)?.unwrap_or(false))
+}
+
+/// The names profiles give this architecture in `includes` and `excludes`:
+/// Go's (Docker and Podman are written in Go), and libseccomp's.
+fn architecture_names() -> Vec<&'static str> {
+    let seccomp = bpf::arch_name(bpf::native_arch()).unwrap_or("native");
+    let go = match seccomp {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        "ppc64le" => "ppc64le",
+        "mipsel64" => "mips64le",
+        other => other,
+    };
+    vec![go, seccomp]
+}
+
+/// `"5.8"` as (5, 8); a third number is ignored.
+fn parse_version(text: &str) -> Result<(u32, u32), PolicyProblem> {
+    let bad = || PolicyProblem::BadMinKernel(text.to_owned());
+    let mut numbers = text.trim().split('.');
+    let major = numbers.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+    let minor = numbers.next().unwrap_or("0").parse().map_err(|_| bad())?;
+    Ok((major, minor))
+}
+
+/// The running kernel's version, (major, minor), from `uname`.
+fn kernel_version() -> (u32, u32) {
+    let release = nix::sys::utsname::uname()
+        .map(|uts| uts.release().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let digits: String = release
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    parse_version(digits.trim_end_matches('.')).unwrap_or((0, 0))
+}
