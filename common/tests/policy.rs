@@ -16,157 +16,21 @@
 //! The policies come from `common::testing::Rng` with a fixed seed, which a
 //! failure prints (set `POLICY_SEED` to try another).
 
+mod support;
+
 use std::collections::BTreeSet;
 
-use common::condition::LOWER_HALF;
 use common::policy::{Action, Policy, Rule};
 use common::simulate::{self, SeccompData};
 use common::testing::{sample_size, Rng};
-use libseccomp::{ScmpCompareOp, ScmpSyscall};
+use libseccomp::ScmpSyscall;
+use support::{calls_to_try, generate, ret_of};
 
 /// The seed of the generator, unless `POLICY_SEED` gives another.
 const SEED: u64 = 0x5ecc_0b9f_0000_0009;
 
 /// How many policies are generated (fewer with `SAMPLE_PERCENT`).
 const POLICIES: usize = 3000;
-
-/// The syscalls the generated rules are for, with the arguments they compare:
-/// `write` and `clone` have widths the policy knows (a 32-bit descriptor or
-/// flags, a 64-bit count), `mount` has none, so its conditions state them.
-const SYSCALLS: &[(&str, &[u32])] = &[("write", &[0, 2]), ("clone", &[0]), ("mount", &[2, 3])];
-
-/// Values the conditions compare with, around the edges that matter.
-const VALUES: &[u64] = &[
-    0,
-    1,
-    2,
-    3,
-    17,
-    0xff,
-    4096,
-    0x7fff_ffff,
-    0x8000_0000,
-    0xffff_fffe,
-    0xffff_ffff,
-    1 << 32,
-    (1 << 32) | 3,
-    i64::MAX as u64,
-];
-
-/// Masks of `masked_eq`.
-const MASKS: &[u64] = &[
-    0,
-    1,
-    0xff,
-    0x10,
-    0xfedf_ffff,
-    0xffff_ffff,
-    0x8000_0000,
-    (1 << 40) | 1,
-];
-
-const ACTIONS: &[&str] = &["allow", "kill", "trap", "log", "errno EPERM", "errno 13"];
-
-const OPS: &[&str] = &["eq", "ne", "lt", "le", "ge", "gt", "masked_eq"];
-
-/// What the filter returns for `action`.
-fn ret_of(action: Action) -> u32 {
-    match action {
-        Action::Allow => 0x7fff_0000,
-        Action::Kill => 0x8000_0000,
-        Action::Trap => 0x0003_0000,
-        Action::Log => 0x7ffc_0000,
-        Action::Errno(errno) => 0x0005_0000 | u32::from(errno),
-    }
-}
-
-/// A generated policy's text.
-fn generate(rng: &mut Rng) -> String {
-    let default = rng.pick(&["kill", "errno EPERM", "allow"]);
-    let mut text = format!("default_action = \"{default}\"\n");
-    // One width for each of mount's arguments in this policy, as a learner
-    // would state them.
-    let mount_width = [rng.pick(&[32, 64]), rng.pick(&[32, 64])];
-    // Two actions per policy, so that many rules share one: rules with the same
-    // action may overlap, those with different ones may not.
-    let actions = [rng.pick(ACTIONS), rng.pick(ACTIONS)];
-    for _ in 0..1 + rng.below(4) {
-        let (syscall, args) = rng.pick(SYSCALLS);
-        let action = rng.pick(&actions);
-        text += &format!("\n[[rule]]\nsyscall = \"{syscall}\"\naction = \"{action}\"\nargs = [");
-        let mut conditions = Vec::new();
-        for (index, &arg) in args.iter().enumerate() {
-            if rng.below(3) == 0 {
-                continue;
-            }
-            let op = rng.pick(OPS);
-            let mut value = rng.pick(VALUES);
-            let mut condition = format!("{{ arg = {arg}, op = \"{op}\"");
-            if op == "masked_eq" {
-                let mask = rng.pick(MASKS);
-                value &= mask;
-                condition += &format!(", mask = {mask}");
-            }
-            condition += &format!(", value = {value}");
-            if syscall == "mount" {
-                condition += &format!(", width = {}", mount_width[index]);
-            }
-            conditions.push(condition + " }");
-        }
-        text += &conditions.join(", ");
-        text += "]\n";
-    }
-    text
-}
-
-/// The boundary values of argument `arg` in the rules for one syscall.
-fn boundaries(rules: &[&Rule], arg: u32) -> BTreeSet<u64> {
-    let mut values = BTreeSet::from([0, 1 << 32, u64::MAX]);
-    for condition in rules.iter().flat_map(|rule| &rule.conditions) {
-        if condition.arg != arg {
-            continue;
-        }
-        let v = condition.value;
-        let mut edges = vec![v, v.wrapping_sub(1), v.wrapping_add(1)];
-        if let ScmpCompareOp::MaskedEqual(mask) = condition.op {
-            let lowest = mask & mask.wrapping_neg();
-            edges.extend([mask, v | !mask, v ^ lowest, v | (mask & !lowest)]);
-        }
-        for edge in edges {
-            values.extend([
-                edge,
-                edge & LOWER_HALF,
-                edge | (1 << 32),
-                edge | !LOWER_HALF,
-            ]);
-        }
-    }
-    if cfg!(target_pointer_width = "32") {
-        // A 32-bit architecture's registers have no upper half: the kernel
-        // passes 0 there, and libseccomp's filters there compare the lower half.
-        return values.into_iter().map(|value| value & LOWER_HALF).collect();
-    }
-    values
-}
-
-/// Every combination of the values, one list per argument.
-fn combinations(per_arg: &[Vec<u64>; 6]) -> Vec<[u64; 6]> {
-    per_arg
-        .iter()
-        .enumerate()
-        .fold(vec![[0; 6]], |calls, (arg, values)| {
-            calls
-                .iter()
-                .flat_map(|call| {
-                    values.iter().map(move |&value| {
-                        let mut next = *call;
-                        next[arg] = value;
-                        next
-                    })
-                })
-                .collect()
-        })
-}
 
 /// Checks one accepted policy: the first wrong answer, or whether some call
 /// matched two rules (of the same action, since others are refused).
@@ -177,44 +41,29 @@ fn wrong_answer(policy: &Policy) -> Result<bool, String> {
     };
     let mut overlapped = false;
     let program = simulate::filter_program(&filter).expect("the program");
-    let syscalls: BTreeSet<&str> = policy.rules.iter().map(|r| r.syscall.as_str()).collect();
-    for syscall in syscalls {
-        let nr = ScmpSyscall::from_name(syscall).unwrap().as_raw_syscall();
-        let rules: Vec<&Rule> = policy
+    for (syscall, nr, args) in calls_to_try(policy) {
+        let matching: Vec<&Rule> = policy
             .rules
             .iter()
-            .filter(|r| r.syscall == syscall)
+            .filter(|rule| rule.syscall == syscall && rule.matches(&args))
             .collect();
-        let per_arg: [Vec<u64>; 6] = std::array::from_fn(|arg| {
-            let compared = rules
-                .iter()
-                .any(|rule| rule.conditions.iter().any(|c| c.arg as usize == arg));
-            if compared {
-                boundaries(&rules, arg as u32).into_iter().collect()
-            } else {
-                vec![0]
-            }
-        });
-        for args in combinations(&per_arg) {
-            let matching: Vec<&&Rule> = rules.iter().filter(|rule| rule.matches(&args)).collect();
-            overlapped |= matching.len() > 1;
-            let matched: BTreeSet<u32> = matching.iter().map(|rule| ret_of(rule.action)).collect();
-            if matched.len() > 1 {
-                return Err(format!(
-                    "{syscall}{args:x?} matches rules with different actions"
-                ));
-            }
-            let expected = matched
-                .first()
-                .copied()
-                .unwrap_or(ret_of(policy.default_action));
-            let run = simulate::run(&program, &SeccompData::native(nr, args)).expect("runs");
-            if run.action != expected {
-                return Err(format!(
-                    "{syscall}{args:x?}: the filter returns {:#x}, the policy says {expected:#x}",
-                    run.action
-                ));
-            }
+        overlapped |= matching.len() > 1;
+        let matched: BTreeSet<u32> = matching.iter().map(|rule| ret_of(rule.action)).collect();
+        if matched.len() > 1 {
+            return Err(format!(
+                "{syscall}{args:x?} matches rules with different actions"
+            ));
+        }
+        let expected = matched
+            .first()
+            .copied()
+            .unwrap_or(ret_of(policy.default_action));
+        let run = simulate::run(&program, &SeccompData::native(nr, args)).expect("runs");
+        if run.action != expected {
+            return Err(format!(
+                "{syscall}{args:x?}: the filter returns {:#x}, the policy says {expected:#x}",
+                run.action
+            ));
         }
     }
     Ok(overlapped)

@@ -601,7 +601,8 @@ fn check_condition(condition: &Condition) -> Result<(), PolicyProblem> {
 }
 
 /// An argument that one of the rules (of one syscall) compares over 64 bits with
-/// `ne`, `lt`, `le`, `gt` or `ge`, and the other compares too, if there is one.
+/// `ne`, `lt`, `le`, `gt` or `ge`, and the other compares too, otherwise, if
+/// there is one.
 /// libseccomp compiles such a comparison to a test of the upper half that can
 /// decide alone, then one of the lower half; with another rule on the same
 /// argument it can go on to that rule's test of the upper half without loading it
@@ -623,7 +624,11 @@ fn ranges_on_one_argument(rule: &Rule, other: &Rule) -> Option<u32> {
         other
             .conditions
             .iter()
-            .any(|theirs| theirs.arg == mine.arg && (is_range(mine) || is_range(theirs)))
+            .any(|theirs| {
+                // The same comparison in both is one node of libseccomp's tree,
+                // as in the rules one policy rule compiles to.
+                theirs.arg == mine.arg && theirs != mine && (is_range(mine) || is_range(theirs))
+            })
             .then_some(mine.arg)
     })
 }
@@ -787,10 +792,7 @@ pub enum PolicyProblem {
     /// A kernel version that cannot be read.
     #[error("minKernel `{0}` is not a kernel version such as \"5.8\"")]
     BadMinKernel(String),
-    /// A condition, in a JSON profile, on an argument whose width the policy
-    /// does not know.
-    #[error("the policy does not know how many bits of argument {0} of this syscall the kernel reads, and a JSON profile cannot say: write this rule in a TOML policy, with `width = 32` or `width = 64`")]
-    ProfileWidthUnknown(u32),
+
     /// An action that is not one of the five.
     #[error("unknown action `{0}`; an action is \"allow\", \"kill\", \"trap\", \"log\" or \"errno NAME\" (\"errno ENOSYS\", or a number)")]
     UnknownAction(String),

@@ -18,8 +18,9 @@
 //!
 //! **In.** [`read_profile`] reads such a file into a [`Policy`], with the same
 //! validation as a TOML policy: each name of an entry is a rule, its arguments
-//! have their widths, and a problem is one line naming the file, the entry and
-//! what is wrong. Docker's and Podman's `includes` and `excludes` are applied by
+//! have their widths (an argument whose width the policy does not know is
+//! compared over 64 bits, as a runtime compares it: a profile cannot say), and a
+//! problem is one line naming the file, the entry and what is wrong. Docker's and Podman's `includes` and `excludes` are applied by
 //! one rule, for the process step 4 runs: **a process with no capabilities, on
 //! this architecture, on this kernel.** An entry is kept when it includes no
 //! capability, includes this architecture (if it names any) and a kernel no
@@ -38,6 +39,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::bpf;
+use crate::condition::{argument_width, Known};
 use crate::error::StepError;
 use crate::filter::Filter;
 use crate::policy::{
@@ -329,7 +331,7 @@ pub fn read_profile(file: &str, text: &str) -> Result<Policy, PolicyError> {
             }
             let conditions = args
                 .iter()
-                .map(condition)
+                .map(|arg| condition(&name, arg))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|problem| at(Some(&name), problem))?;
             let rule = validate_rule(
@@ -340,7 +342,7 @@ pub fn read_profile(file: &str, text: &str) -> Result<Policy, PolicyError> {
                 default_action,
                 &rules,
             )
-            .map_err(|problem| at(Some(&name), for_json(problem)))?;
+            .map_err(|problem| at(Some(&name), problem))?;
             rules.push(rule);
         }
     }
@@ -354,17 +356,6 @@ fn json_message(err: &serde_json::Error) -> String {
     match text.rfind(" at line ") {
         Some(at) => text[..at].to_owned(),
         None => text,
-    }
-}
-
-/// A problem as it reads for a JSON profile, where a condition cannot state a
-/// width.
-fn for_json(problem: PolicyProblem) -> PolicyProblem {
-    match problem {
-        PolicyProblem::WidthMissing(arg) | PolicyProblem::WidthUnclear(arg) => {
-            PolicyProblem::ProfileWidthUnknown(arg)
-        }
-        other => other,
     }
 }
 
@@ -412,9 +403,11 @@ fn errno(number: Option<u32>, name: Option<&str>) -> Result<u16, PolicyProblem> 
     }
 }
 
-/// One comparison of a profile as a policy's condition: for
-/// `SCMP_CMP_MASKED_EQ` the mask is `value` and the value `valueTwo`.
-fn condition(arg: &ArgFile) -> Result<ConditionFile, PolicyProblem> {
+/// One comparison of a profile, on an argument of `syscall`, as a policy's
+/// condition: for `SCMP_CMP_MASKED_EQ` the mask is `value` and the value
+/// `valueTwo`. A profile cannot state an argument's width: where the policy
+/// knows none, the argument is compared over 64 bits, as a runtime compares it.
+fn condition(syscall: &str, arg: &ArgFile) -> Result<ConditionFile, PolicyProblem> {
     let op = match arg.op.as_str() {
         "SCMP_CMP_EQ" => OpName::Eq,
         "SCMP_CMP_NE" => OpName::Ne,
@@ -430,12 +423,14 @@ fn condition(arg: &ArgFile) -> Result<ConditionFile, PolicyProblem> {
         _ if arg.value_two != 0 => return Err(PolicyProblem::ValueTwoWithoutMaskedEq),
         _ => (arg.value, None),
     };
+    let unknown = u32::try_from(arg.index)
+        .is_ok_and(|index| matches!(argument_width(syscall, index), Known::Unknown | Known::Other));
     Ok(ConditionFile {
         arg: arg.index,
         op,
         value,
         mask,
-        width: None,
+        width: unknown.then_some(64),
     })
 }
 

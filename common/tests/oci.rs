@@ -1,0 +1,231 @@
+//! `--print-filter=oci` writes a profile that decides every call as the step's
+//! own filter does, and `--policy FILE.json` reads runtimes' profiles as they
+//! mean them.
+//!
+//! A profile is built back two ways: as a runtime builds it (runc hands each
+//! entry's names, action and comparisons to libseccomp as they are written:
+//! [`runtime_filter`]), and as step 4 reads it (`Policy::parse`). Both BPF
+//! programs, and the step's own, are run through `common::simulate` on the
+//! boundary values of every condition, for the steps' filters, the shipped
+//! policy and generated policies (`support::generate`), and must give each call
+//! the same action. Podman's default profile, as Debian ships it
+//! (`/usr/share/containers/seccomp.json`, package
+//! golang-github-containers-common), is read and compared with a runtime's
+//! reading the same way.
+
+mod support;
+
+use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
+use common::oci;
+use common::policy::Policy;
+use common::bpf::Instruction;
+use common::simulate::{self, SeccompData};
+use common::testing::{sample_size, Rng};
+use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
+use serde_json::Value;
+use support::{calls_to_try, generate};
+
+/// Where Debian's package golang-github-containers-common puts Podman's default profile.
+const PODMAN_PROFILE: &str = "/usr/share/containers/seccomp.json";
+
+/// An action as a profile names it, with its errno.
+fn action(name: &str, errno: Option<&Value>) -> ScmpAction {
+    let errno = errno.and_then(Value::as_i64).unwrap_or(i64::from(libc::EPERM));
+    match name {
+        "SCMP_ACT_ALLOW" => ScmpAction::Allow,
+        "SCMP_ACT_KILL_PROCESS" => ScmpAction::KillProcess,
+        "SCMP_ACT_TRAP" => ScmpAction::Trap,
+        "SCMP_ACT_LOG" => ScmpAction::Log,
+        "SCMP_ACT_ERRNO" => ScmpAction::Errno(errno as i32),
+        other => panic!("no runtime action {other} in these profiles"),
+    }
+}
+
+/// Whether an entry of a Docker or Podman profile applies in a container with
+/// no capabilities on this architecture, as Podman selects them before it hands
+/// the profile to the runtime.
+fn selected(entry: &Value) -> bool {
+    let list = |selector: &str, field: &str| -> Vec<String> {
+        entry[selector][field]
+            .as_array()
+            .map(|items| items.iter().map(|i| i.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default()
+    };
+    assert!(
+        entry["includes"]["minKernel"].is_null() && entry["excludes"]["minKernel"].is_null(),
+        "a minKernel this test does not read: {entry}"
+    );
+    let here = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let arches = list("includes", "arches");
+    list("includes", "caps").is_empty()
+        && (arches.is_empty() || arches.iter().any(|a| a == here))
+        && !list("excludes", "arches").iter().any(|a| a == here)
+}
+
+/// The filter a runtime builds from profile `json`: libseccomp given each
+/// selected entry's names, action and comparisons as they are written, an entry
+/// with the default action left out, a name libseccomp does not know skipped.
+fn runtime_filter(json: &str) -> ScmpFilterContext {
+    let profile: Value = serde_json::from_str(json).expect("valid JSON");
+    let default = action(
+        profile["defaultAction"].as_str().unwrap(),
+        profile.get("defaultErrnoRet"),
+    );
+    let mut filter = ScmpFilterContext::new(default).unwrap();
+    filter.set_act_badarch(ScmpAction::KillProcess).unwrap();
+    for entry in profile["syscalls"].as_array().unwrap() {
+        let rule_action = action(entry["action"].as_str().unwrap(), entry.get("errnoRet"));
+        if rule_action == default || !selected(entry) {
+            continue;
+        }
+        let comparisons: Vec<ScmpArgCompare> = entry["args"]
+            .as_array()
+            .map(|args| {
+                args.iter()
+                    .map(|arg| {
+                        let value = arg["value"].as_u64().unwrap();
+                        let two = arg["valueTwo"].as_u64().unwrap_or(0);
+                        let (op, datum) = match arg["op"].as_str().unwrap() {
+                            "SCMP_CMP_EQ" => (ScmpCompareOp::Equal, value),
+                            "SCMP_CMP_NE" => (ScmpCompareOp::NotEqual, value),
+                            "SCMP_CMP_LT" => (ScmpCompareOp::Less, value),
+                            "SCMP_CMP_LE" => (ScmpCompareOp::LessOrEqual, value),
+                            "SCMP_CMP_GE" => (ScmpCompareOp::GreaterEqual, value),
+                            "SCMP_CMP_GT" => (ScmpCompareOp::Greater, value),
+                            "SCMP_CMP_MASKED_EQ" => (ScmpCompareOp::MaskedEqual(value), two),
+                            other => panic!("op {other}"),
+                        };
+                        ScmpArgCompare::new(arg["index"].as_u64().unwrap() as u32, op, datum)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        for name in entry["names"].as_array().unwrap() {
+            if let Ok(syscall) = ScmpSyscall::from_name(name.as_str().unwrap()) {
+                filter
+                    .add_rule_conditional(rule_action, syscall, &comparisons)
+                    .unwrap();
+            }
+        }
+    }
+    filter
+}
+
+/// What `program` answers to each of `calls`.
+fn answers(program: &[Instruction], calls: &[(String, i32, [u64; 6])]) -> Vec<u32> {
+    calls
+        .iter()
+        .map(|(_, nr, args)| {
+            simulate::run(program, &SeccompData::native(*nr, *args))
+                .expect("runs")
+                .action
+        })
+        .collect()
+}
+
+/// The first call on which the two programs answer differently, if any.
+fn first_difference(
+    calls: &[(String, i32, [u64; 6])],
+    one: &[Instruction],
+    other: &[Instruction],
+) -> Option<String> {
+    let (a, b) = (answers(one, calls), answers(other, calls));
+    calls
+        .iter()
+        .zip(a.iter().zip(&b))
+        .find(|(_, (x, y))| x != y)
+        .map(|((syscall, _, args), (x, y))| format!("{syscall}{args:x?}: {x:#x} against {y:#x}"))
+}
+
+/// Checks that `policy`'s exported profile decides every call to try as the
+/// policy's filter does, built back by a runtime and by step 4.
+fn round_trip(policy: &Policy, text: &str) {
+    let filter = policy.filter().expect("builds");
+    let json = oci::json(&filter).expect("exports");
+    let own = simulate::filter_program(&filter).unwrap();
+    let runtime = simulate::filter_program(&runtime_filter(&json)).unwrap();
+    let read_back = Policy::parse("exported.json", &json)
+        .unwrap_or_else(|err| panic!("{err}\nthe profile:\n{json}\nfrom:\n{text}"));
+    let stepped = simulate::filter_program(&read_back.filter().unwrap()).unwrap();
+    let calls = calls_to_try(policy);
+    if let Some(wrong) = first_difference(&calls, &own, &runtime) {
+        panic!("a runtime's reading differs, {wrong}\nthe profile:\n{json}\nfrom:\n{text}");
+    }
+    if let Some(wrong) = first_difference(&calls, &own, &stepped) {
+        panic!("step 4's reading differs, {wrong}\nthe profile:\n{json}\nfrom:\n{text}");
+    }
+}
+
+#[test]
+fn steps_2_and_3_export_their_allow_list() {
+    let extra = ["getpid", "clone", "openat", "clock_nanosleep"];
+    let calls: Vec<(String, i32, [u64; 6])> = TUTORIAL_ALLOW_LIST
+        .iter()
+        .chain(&extra)
+        .filter_map(|name| {
+            let nr = ScmpSyscall::from_name(name).unwrap().as_raw_syscall();
+            (nr >= 0).then(|| (name.to_string(), nr, [0; 6]))
+        })
+        .collect();
+    for default in [ScmpAction::KillProcess, ScmpAction::Trap] {
+        let filter = allow_list_filter(default, TUTORIAL_ALLOW_LIST).unwrap();
+        let json = oci::json(&filter).unwrap();
+        let profile: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(profile["architectures"][0], oci::native_architecture());
+        let own = simulate::filter_program(&filter).unwrap();
+        let runtime = simulate::filter_program(&runtime_filter(&json)).unwrap();
+        assert_eq!(first_difference(&calls, &own, &runtime), None, "{json}");
+    }
+}
+
+#[test]
+fn the_shipped_policy_round_trips() {
+    round_trip(&Policy::shipped().unwrap(), common::policy::SHIPPED_POLICY);
+}
+
+#[test]
+fn generated_policies_round_trip() {
+    let seed = Rng::seed_from_env("POLICY_SEED", 0x0c1_0000_0011);
+    let mut rng = Rng(seed);
+    let mut tried = 0;
+    for _ in 0..sample_size(600) {
+        let text = generate(&mut rng);
+        if let Ok(policy) = Policy::parse("generated.toml", &text) {
+            tried += 1;
+            round_trip(&policy, &text);
+        }
+    }
+    assert!(tried > sample_size(600) / 5, "only {tried} policies accepted");
+}
+
+#[test]
+fn podman_s_default_profile_reads_as_a_runtime_reads_it() {
+    let Ok(json) = std::fs::read_to_string(PODMAN_PROFILE) else {
+        assert!(
+            std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
+            "{PODMAN_PROFILE} is missing (package golang-github-containers-common)"
+        );
+        eprintln!("skipped: {PODMAN_PROFILE} is missing; install golang-github-containers-common");
+        return;
+    };
+    let policy = Policy::parse(PODMAN_PROFILE, &json).unwrap_or_else(|err| panic!("{err}"));
+    let filter = policy.filter().unwrap();
+    let stepped = simulate::filter_program(&filter).unwrap();
+    let runtime = simulate::filter_program(&runtime_filter(&json)).unwrap();
+    // A runtime compares all 64 bits where step 4 compares a 32-bit argument
+    // as the kernel reads it: the two agree on calls whose upper halves are 0.
+    let calls: Vec<_> = calls_to_try(&policy)
+        .into_iter()
+        .filter(|(_, _, args)| args.iter().all(|&a| a <= u64::from(u32::MAX)))
+        .collect();
+    assert!(calls.len() > 300, "{} calls", calls.len());
+    assert_eq!(first_difference(&calls, &stepped, &runtime), None);
+    // Its rules for socket overlap, with one action (the policy chapter says so).
+    let socket_rules = policy.rules.iter().filter(|r| r.syscall == "socket").count();
+    assert!(socket_rules >= 3, "{socket_rules} rules for socket");
+}
