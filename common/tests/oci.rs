@@ -15,10 +15,10 @@
 
 mod support;
 
+use common::bpf::Instruction;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::Policy;
-use common::bpf::Instruction;
 use common::simulate::{self, SeccompData};
 use common::testing::{sample_size, Rng};
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
@@ -30,7 +30,9 @@ const PODMAN_PROFILE: &str = "/usr/share/containers/seccomp.json";
 
 /// An action as a profile names it, with its errno.
 fn action(name: &str, errno: Option<&Value>) -> ScmpAction {
-    let errno = errno.and_then(Value::as_i64).unwrap_or(i64::from(libc::EPERM));
+    let errno = errno
+        .and_then(Value::as_i64)
+        .unwrap_or(i64::from(libc::EPERM));
     match name {
         "SCMP_ACT_ALLOW" => ScmpAction::Allow,
         "SCMP_ACT_KILL_PROCESS" => ScmpAction::KillProcess,
@@ -48,7 +50,12 @@ fn selected(entry: &Value) -> bool {
     let list = |selector: &str, field: &str| -> Vec<String> {
         entry[selector][field]
             .as_array()
-            .map(|items| items.iter().map(|i| i.as_str().unwrap().to_owned()).collect())
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|i| i.as_str().unwrap().to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     assert!(
@@ -200,7 +207,10 @@ fn generated_policies_round_trip() {
             round_trip(&policy, &text);
         }
     }
-    assert!(tried > sample_size(600) / 5, "only {tried} policies accepted");
+    assert!(
+        tried > sample_size(600) / 5,
+        "only {tried} policies accepted"
+    );
 }
 
 #[test]
@@ -226,6 +236,10 @@ fn podman_s_default_profile_reads_as_a_runtime_reads_it() {
     assert!(calls.len() > 300, "{} calls", calls.len());
     assert_eq!(first_difference(&calls, &stepped, &runtime), None);
     // Its rules for socket overlap, with one action (the policy chapter says so).
-    let socket_rules = policy.rules.iter().filter(|r| r.syscall == "socket").count();
+    let socket_rules = policy
+        .rules
+        .iter()
+        .filter(|r| r.syscall == "socket")
+        .count();
     assert!(socket_rules >= 3, "{socket_rules} rules for socket");
 }

@@ -5,8 +5,8 @@ use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_killed_by_sigsys, assert_pfc_names, foreign_syscall_name, printed_filter, run,
-    simulated_action, stdout_lines, Reach, TUTORIAL_INPUT,
+    assert_killed_by_sigsys, assert_pfc_names, assert_profile_allows, foreign_syscall_name,
+    printed_filter, run, simulated_action, stdout_lines, Reach, TUTORIAL_INPUT,
 };
 use libseccomp::ScmpSyscall;
 use predicates::prelude::*;
@@ -68,6 +68,18 @@ fn print_filter_shows_the_allow_list_without_running_the_program() {
     assert!(bpf.contains("ret ALLOW\n"), "{bpf}");
     assert!(bpf.contains("ret KILL_PROCESS\n"), "{bpf}");
     assert!(!bpf.contains("ret TRAP"), "{bpf}");
+}
+
+/// `--print-filter=oci` writes the same filter as a container runtime's profile:
+/// the allow list in one entry, kill the rest.
+#[test]
+fn print_filter_writes_the_allow_list_as_an_oci_profile() {
+    let profile = assert_profile_allows(STEP, &[], "SCMP_ACT_KILL_PROCESS", TUTORIAL_ALLOW_LIST);
+    assert_eq!(
+        profile["syscalls"].as_array().unwrap().len(),
+        1,
+        "{profile}"
+    );
 }
 
 /// An unknown format is a usage error.

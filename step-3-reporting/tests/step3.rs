@@ -5,9 +5,9 @@ use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::Ending;
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_pfc_names, assert_run_matches_book, foreign_syscall_name, printed_filter,
-    report_line_for, reported_syscalls, run, run_stopped_and_continued, simulated_action,
-    stdout_lines, Reach, Signal, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_pfc_names, assert_profile_allows, assert_run_matches_book, foreign_syscall_name,
+    printed_filter, report_line_for, reported_syscalls, run, run_stopped_and_continued,
+    simulated_action, stdout_lines, Reach, Signal, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -188,6 +188,23 @@ fn print_filter_shows_the_trapping_filter_without_running_the_program() {
     assert_bpf_checks_the_architecture_first(&bpf);
     assert!(bpf.contains("ret TRAP\n"), "{bpf}");
     assert!(bpf.contains("ret KILL_PROCESS\n"), "{bpf}");
+}
+
+/// `--print-filter=oci` writes the trapping filter, with the `--allow` names, as
+/// a container runtime's profile; `--learn`'s filter, which needs a supervisor,
+/// is refused as a usage error.
+#[test]
+fn print_filter_writes_the_trapping_filter_as_an_oci_profile() {
+    let allowed = [TUTORIAL_ALLOW_LIST, &["clone"]].concat();
+    assert_profile_allows(STEP, &["--allow", "clone"], "SCMP_ACT_TRAP", &allowed);
+    run(STEP, &["--learn", "--print-filter=oci"], b"")
+        .output()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(
+            "step-3-reporting: error: --print-filter=oci: --learn's filter notifies a supervisor",
+        ));
 }
 
 /// With `--learn`, `--print-filter` shows the user-notification filter instead.

@@ -13,8 +13,9 @@ use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending};
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_pfc_names, printed_filter, run, run_stopped_and_continued, simulated_action, Reach,
-    Signal, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_pfc_names, printed_filter, run, run_stopped_and_continued, shipped_policy_without_clone,
+    simulated_action, Reach, Signal, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS,
+    TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -103,19 +104,6 @@ fn run_with_policy(dir: &Path, file: &str, stdin: &[u8]) -> StepRun {
         stdin,
     )
     .unwrap()
-}
-
-/// The shipped policy without its `clone` rule: what a learner gets after
-/// deleting that rule from a copy of `policy.toml`.
-fn shipped_policy_without_clone() -> String {
-    let rule = "[[rule]]\nsyscall = \"clone\"\n";
-    let start = SHIPPED_POLICY
-        .find(rule)
-        .expect("the shipped policy has a clone rule");
-    let end = SHIPPED_POLICY[start..]
-        .find("\n\n")
-        .map_or(SHIPPED_POLICY.len(), |end| start + end);
-    format!("{}{}", &SHIPPED_POLICY[..start], &SHIPPED_POLICY[end..])
 }
 
 /// A copy of the shipped policy given with `--policy` behaves as the built-in one.

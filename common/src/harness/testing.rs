@@ -630,6 +630,64 @@ pub fn printed_filter(binary: impl AsRef<Path>, args: &[&str]) -> String {
     filter
 }
 
+/// The shipped policy without its `clone` rule: what a learner gets after
+/// deleting that rule from a copy of `policy.toml`.
+pub fn shipped_policy_without_clone() -> String {
+    let rule = "[[rule]]\nsyscall = \"clone\"\n";
+    let start = crate::policy::SHIPPED_POLICY
+        .find(rule)
+        .expect("the shipped policy has a clone rule");
+    let end = crate::policy::SHIPPED_POLICY[start..]
+        .find("\n\n")
+        .map_or(crate::policy::SHIPPED_POLICY.len(), |end| start + end);
+    format!(
+        "{}{}",
+        &crate::policy::SHIPPED_POLICY[..start],
+        &crate::policy::SHIPPED_POLICY[end..]
+    )
+}
+
+/// The profile `--print-filter=oci` prints with `args`, parsed, after checking
+/// that it has one entry without comparisons allowing every name of `allowed`,
+/// the default action `default_action`, and this architecture.
+#[track_caller]
+pub fn assert_profile_allows(
+    binary: impl AsRef<Path>,
+    args: &[&str],
+    default_action: &str,
+    allowed: &[&str],
+) -> serde_json::Value {
+    let mut print = args.to_vec();
+    print.push("--print-filter=oci");
+    let text = printed_filter(binary, &print);
+    let profile: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|err| {
+        panic!(
+            "not JSON: {err}
+{text}"
+        )
+    });
+    assert_eq!(profile["defaultAction"], default_action, "{text}");
+    assert_eq!(
+        profile["architectures"],
+        serde_json::json!([crate::oci::native_architecture()]),
+        "{text}"
+    );
+    let entries = profile["syscalls"].as_array().expect("syscalls");
+    for name in allowed {
+        assert!(
+            entries
+                .iter()
+                .any(|entry| entry["action"] == "SCMP_ACT_ALLOW"
+                    && entry.get("args").is_none()
+                    && entry["names"]
+                        .as_array()
+                        .is_some_and(|names| names.iter().any(|n| n == name))),
+            "{name} is not allowed:\n{text}"
+        );
+    }
+    profile
+}
+
 /// Asserts that libseccomp's pseudo filter code `pfc` has a rule for each syscall
 /// of `names` that this architecture has (a name of another architecture's only,
 /// such as `sigreturn` on x86_64, has none).

@@ -423,8 +423,12 @@ fn condition(syscall: &str, arg: &ArgFile) -> Result<ConditionFile, PolicyProble
         _ if arg.value_two != 0 => return Err(PolicyProblem::ValueTwoWithoutMaskedEq),
         _ => (arg.value, None),
     };
-    let unknown = u32::try_from(arg.index)
-        .is_ok_and(|index| matches!(argument_width(syscall, index), Known::Unknown | Known::Other));
+    let unknown = u32::try_from(arg.index).is_ok_and(|index| {
+        matches!(
+            argument_width(syscall, index),
+            Known::Unknown | Known::Other
+        )
+    });
     Ok(ConditionFile {
         arg: arg.index,
         op,

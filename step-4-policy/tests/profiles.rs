@@ -1,0 +1,242 @@
+//! Step 4 and container runtimes' profiles: `--print-filter=oci` writes the
+//! policy as one, `--policy FILE.json` reads one (OCI, Docker or Podman), and a
+//! bad one is refused naming the file, the entry and the problem. (That an
+//! exported profile decides every call as the policy does is proven in
+//! `common/tests/oci.rs`.)
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::assert::OutputAssertExt;
+use common::runner::Ending;
+use common::testing::{
+    assert_profile_allows, printed_filter, run, shipped_policy_without_clone, simulated_action,
+    OUTPUT_TO_THE_END, TUTORIAL_INPUT,
+};
+use predicates::prelude::*;
+
+const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
+
+/// Where Debian's package golang-github-containers-common puts Podman's default profile.
+const PODMAN_PROFILE: &str = "/usr/share/containers/seccomp.json";
+
+/// A fresh directory for one test's files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The path, as text, of `file` in `dir` with `text` written to it.
+fn written(dir: &Path, file: &str, text: &str) -> String {
+    let path = dir.join(file);
+    fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+/// The shipped policy exported, then given back with `--policy`: the program
+/// runs to the end, as under the built-in policy; exported from a copy without
+/// the `clone` rule, it is killed at the fork.
+#[test]
+fn an_exported_profile_is_a_policy_step_4_runs_under() {
+    let dir = scratch("profile-round-trip");
+    let profile = assert_profile_allows(STEP, &[], "SCMP_ACT_KILL_PROCESS", &["exit_group"]);
+    let json = written(&dir, "policy.json", &profile.to_string());
+    run(STEP, &["--policy", &json], TUTORIAL_INPUT)
+        .output()
+        .assert()
+        .success()
+        .stdout(OUTPUT_TO_THE_END)
+        .stderr("");
+    let toml = written(&dir, "no-fork.toml", &shipped_policy_without_clone());
+    let exported = printed_filter(STEP, &["--policy", &toml, "--print-filter=oci"]);
+    let json = written(&dir, "no-fork.json", &exported);
+    let killed = run(STEP, &["--policy", &json], TUTORIAL_INPUT);
+    assert!(killed.ending().is_sigsys(), "{}", killed.ending());
+    assert_eq!(
+        killed.stdout_text().lines().count(),
+        2,
+        "{}",
+        killed.stdout_text()
+    );
+}
+
+/// Podman's default profile, as Debian ships it, is a policy the program runs to
+/// the end under; its one contradiction (`setns` allowed, then denied without
+/// CAP_SYS_ADMIN) is loaded as a runtime loads it, and said on stderr.
+#[test]
+fn podman_s_default_profile_runs_the_program_to_the_end() {
+    if !Path::new(PODMAN_PROFILE).exists() {
+        assert!(
+            std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
+            "{PODMAN_PROFILE} is missing (package golang-github-containers-common)"
+        );
+        eprintln!("skipped: {PODMAN_PROFILE} is missing; install golang-github-containers-common");
+        return;
+    }
+    let ran = run(STEP, &["--policy", PODMAN_PROFILE], TUTORIAL_INPUT);
+    assert_eq!(ran.forked, [Ending::Exited(0)]);
+    ran.output()
+        .assert()
+        .success()
+        .stdout(OUTPUT_TO_THE_END)
+        .stderr(format!(
+            "step-4-policy: warning: {PODMAN_PROFILE}, syscalls[15] (setns): syscalls[1] gives every setns call the action `allow` already, so libseccomp keeps that and drops this entry's `errno EPERM` for setns, as a runtime loading this profile does\n"
+        ));
+    // A process with no capabilities: chroot's allow needs CAP_SYS_CHROOT, and
+    // the entry that excludes it answers EPERM; Podman's default is ENOSYS.
+    for (call, action) in [
+        ("chroot", format!("ERRNO({})", libc::EPERM)),
+        ("getpid", "ALLOW".to_owned()),
+    ] {
+        run(STEP, &["--policy", PODMAN_PROFILE, "--simulate", call], b"")
+            .output()
+            .assert()
+            .success()
+            .stdout(predicate::str::ends_with(format!("\naction: {action}\n")));
+    }
+}
+
+/// `includes` and `excludes` select entries for a process with no
+/// capabilities, on this architecture, on this kernel.
+#[test]
+fn includes_and_excludes_select_entries_for_this_process() {
+    let dir = scratch("profile-select");
+    let here = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let entry = |name: &str, select: &str| {
+        format!(r#"{{ "names": ["{name}"], "action": "SCMP_ACT_ALLOW", {select} }}"#)
+    };
+    let entries = [
+        entry("getpid", r#""includes": { "caps": ["CAP_SYS_ADMIN"] }"#),
+        entry("getppid", r#""excludes": { "caps": ["CAP_SYS_ADMIN"] }"#),
+        entry(
+            "getuid",
+            &format!(r#""includes": {{ "arches": ["{here}"] }}"#),
+        ),
+        entry("getgid", r#""includes": { "arches": ["s390x-nowhere"] }"#),
+        entry(
+            "geteuid",
+            &format!(r#""excludes": {{ "arches": ["{here}"] }}"#),
+        ),
+        entry("getegid", r#""includes": { "minKernel": "2.6" }"#),
+        entry("gettid", r#""includes": { "minKernel": "999.0" }"#),
+        entry("getpgrp", r#""excludes": { "minKernel": "2.6" }"#),
+        entry("getsid", r#""excludes": { "minKernel": "999.0" }"#),
+    ];
+    let json = written(
+        &dir,
+        "select.json",
+        &format!(
+            r#"{{ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{}] }}"#,
+            entries.join(",\n")
+        ),
+    );
+    let args = ["--policy", json.as_str()];
+    let eperm = format!("ERRNO({})", libc::EPERM);
+    for (call, action) in [
+        ("getpid", eperm.as_str()),
+        ("getppid", "ALLOW"),
+        ("getuid", "ALLOW"),
+        ("getgid", &eperm),
+        ("geteuid", &eperm),
+        ("getegid", "ALLOW"),
+        ("gettid", &eperm),
+        ("getpgrp", &eperm),
+        ("getsid", "ALLOW"),
+    ] {
+        assert_eq!(simulated_action(STEP, &args, call), action, "{call}");
+    }
+}
+
+/// Each kind of bad profile is refused before anything runs: exit status 2,
+/// nothing on stdout, one line on stderr naming the file, the entry and what is
+/// wrong.
+#[test]
+fn a_bad_profile_is_refused_naming_the_entry() {
+    let dir = scratch("profile-bad");
+    let profile = |entries: &str| {
+        format!(
+            "{{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [\n{entries}\n  ]\n}}\n"
+        )
+    };
+    let write_fd = |action: &str, fd: u64| {
+        format!(
+            r#"    {{ "names": ["write"], "action": "{action}", "args": [{{ "index": 0, "value": {fd}, "op": "SCMP_CMP_LE" }}] }}"#
+        )
+    };
+    let cases = [
+        (
+            "thread.json",
+            "{ \"defaultAction\": \"SCMP_ACT_KILL\" }".to_owned(),
+            "bad policy thread.json: action SCMP_ACT_KILL kills only the thread that made the syscall, and step 4's filters kill the whole process: use SCMP_ACT_KILL_PROCESS",
+        ),
+        (
+            "syntax.json",
+            profile("    { \"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\" },,"),
+            "bad policy syntax.json, line 4: expected value",
+        ),
+        (
+            "field.json",
+            profile("    { \"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"fd\": 0 }"),
+            "bad policy field.json, syscalls[0]: unknown field `fd`, expected one of `names`, `name`, `action`, `errnoRet`, `errno`, `args`, `comment`, `includes`, `excludes`",
+        ),
+        (
+            "op.json",
+            profile(r#"    { "names": ["write"], "action": "SCMP_ACT_ALLOW", "args": [{ "index": 0, "value": 1, "op": "SCMP_CMP_IS" }] }"#),
+            "bad policy op.json, syscalls[0] (write): unknown op `SCMP_CMP_IS`; an op is one of SCMP_CMP_EQ, SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE, SCMP_CMP_GE, SCMP_CMP_GT and SCMP_CMP_MASKED_EQ",
+        ),
+        (
+            "value-two.json",
+            profile(r#"    { "names": ["write"], "action": "SCMP_ACT_ALLOW", "args": [{ "index": 0, "value": 1, "valueTwo": 2, "op": "SCMP_CMP_EQ" }] }"#),
+            "bad policy value-two.json, syscalls[0] (write): valueTwo goes only with SCMP_CMP_MASKED_EQ, where `value` is the mask and `valueTwo` the value",
+        ),
+        (
+            "errno.json",
+            profile(r#"    { "names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1, "errno": "ENOSYS" }"#),
+            "bad policy errno.json, syscalls[0] (clone3): `errno` says ENOSYS and `errnoRet` says 1, which is not it here",
+        ),
+        (
+            "upper.json",
+            profile(r#"    { "names": ["write"], "action": "SCMP_ACT_ALLOW", "args": [{ "index": 0, "value": 4294967297, "op": "SCMP_CMP_EQ" }] }"#),
+            "bad policy upper.json, syscalls[0] (write): argument 0 is 32 bits wide and the kernel ignores its upper half, so 0x100000001, which has bits there, cannot be compared with it",
+        ),
+        (
+            "overlap.json",
+            profile(&format!("{},\n{}", write_fd("SCMP_ACT_ALLOW", 2), write_fd("SCMP_ACT_LOG", 1))),
+            "bad policy overlap.json, syscalls[1] (write): syscalls[0] gives write(0) the action `allow`, and this rule matches it too; libseccomp would give such a call either action, so make the conditions exclude each other",
+        ),
+        (
+            "names.json",
+            profile(r#"    { "names": [], "action": "SCMP_ACT_ALLOW" }"#),
+            "bad policy names.json, syscalls[0]: the entry names no syscall (`names` is empty)",
+        ),
+        (
+            "notify.json",
+            profile(r#"    { "names": ["openat"], "action": "SCMP_ACT_NOTIFY" }"#),
+            "bad policy notify.json, syscalls[0] (openat): action SCMP_ACT_NOTIFY hands the syscall to a supervisor, which step 4 does not run",
+        ),
+    ];
+    for (file, text, message) in cases {
+        let path = written(&dir, file, &text);
+        let ran = common::runner::run_step(
+            std::process::Command::new(STEP)
+                .current_dir(&dir)
+                .args(["--policy", file]),
+            TUTORIAL_INPUT,
+        )
+        .unwrap();
+        assert!(Path::new(&path).exists());
+        assert!(ran.forked.is_empty(), "{file}");
+        ran.output()
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!("step-4-policy: error: {message}\n"));
+    }
+}
