@@ -298,6 +298,12 @@ make_rootfs() {
     done
     # The system the libraries come from, as the tour's platform.txt names it.
     cp -L "$root/etc/os-release" "$vm/etc/os-release"
+    # Podman's default profile, which the tests of step 4's JSON profiles read:
+    # one file for every architecture, whose entries each architecture selects.
+    if [ -e /usr/share/containers/seccomp.json ]; then
+        mkdir -p "$vm/usr/share/containers"
+        cp /usr/share/containers/seccomp.json "$vm/usr/share/containers/"
+    fi
     mkdir -p "$vm/build/seccomp-tutorial" "$vm/build/target/tmp"
     cp -a "$root/build/seccomp-tutorial/." "$vm/build/seccomp-tutorial/"
     {
