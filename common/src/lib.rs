@@ -8,8 +8,9 @@
 //! - [`program`]: the tutorial program itself (prompt, read a line, echo it, sleep,
 //!   fork, print a last line), written so that nothing it does after a filter is
 //!   loaded needs a syscall the tutorial did not plan for;
-//! - [`filter`]: the tutorial's allow list and the one function that turns an allow
-//!   list and a default action into a libseccomp filter;
+//! - [`filter`]: the tutorial's allow list, the function that turns an allow list
+//!   and a default action into a libseccomp filter, and [`filter::Filter`], a
+//!   filter with the rules it was given;
 //! - [`reporter`]: step 3's SIGSYS handler, which names the syscall a filter refused;
 //! - [`policy`]: step 4's policy, a TOML file of rules with argument conditions,
 //!   its validation, and the filter it compiles to;
@@ -26,7 +27,9 @@
 //! - [`print_filter`]: `--print-filter` of steps 2 to 4, as libseccomp's pseudo
 //!   filter code or as the BPF program disassembled by [`bpf`], and `--simulate`;
 //! - [`simulate`]: a simulator of seccomp's BPF, the kernel's checks when a filter
-//!   is loaded and its answer to one syscall, behind `--simulate`.
+//!   is loaded and its answer to one syscall, behind `--simulate`;
+//! - [`oci`]: `--print-filter=oci`, a step's filter as a container runtime's
+//!   seccomp profile, and such profiles read as step 4 policies.
 //!
 //! **What the tour and the tests use** ([`harness`]):
 //! - [`runner`]: runs a step binary the way a shell would and records how the step

@@ -84,6 +84,21 @@ fn podman_s_default_profile_runs_the_program_to_the_end() {
         .stderr(format!(
             "step-4-policy: warning: {PODMAN_PROFILE}, syscalls[15] (setns): syscalls[1] gives every setns call the action `allow` already, so libseccomp keeps that and drops this entry's `errno EPERM` for setns, as a runtime loading this profile does\n"
         ));
+    // The real-world chapter shows this run (the warning comes first: it is
+    // printed before the program starts).
+    let stored = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../docs/transcripts/real-world/podman.txt"
+    ))
+    .unwrap();
+    assert_eq!(
+        stored,
+        format!(
+            "$ printf 'hello seccomp\\n' | step-4-policy --policy {PODMAN_PROFILE}\n{}{}$ echo $?\n0\n",
+            ran.stderr_text(),
+            ran.stdout_text()
+        )
+    );
     // A process with no capabilities: chroot's allow needs CAP_SYS_CHROOT, and
     // the entry that excludes it answers EPERM; Podman's default is ENOSYS.
     for (call, action) in [
