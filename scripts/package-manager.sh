@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# What scripts/install-libseccomp.sh and scripts/install-strace.sh share: one
-# function that installs a package with the system's package manager. Sourced,
-# not run.
+# What scripts/install-libseccomp.sh, install-strace.sh and install-profiles.sh
+# share: one function that installs a package with the system's package
+# manager. Sourced, not run.
 #
 # install_package WHY DEBIAN FEDORA ARCH
 #   Installs the package named DEBIAN on Debian, Ubuntu and Alpine (apt-get,
