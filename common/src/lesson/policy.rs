@@ -392,6 +392,7 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
 
     let mut rules: Vec<Rule> = Vec::with_capacity(raw.rule.len());
     for (index, spanned) in raw.rule.into_iter().enumerate() {
+        check_rule_count(file, &rules)?;
         let line = line_of(text, spanned.span().start);
         let at = |syscall: Option<&str>, problem| PolicyError {
             rule: Some(index + 1),
@@ -423,6 +424,17 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
         rules.push(rule);
     }
     assemble(file, default_action, rules)
+}
+
+/// Refuses a policy with more rules than a filter can take before it checks one
+/// more: each rule is checked against the earlier ones of its syscall, and a
+/// megabyte of one-line rules would take minutes.
+#[allow(clippy::result_large_err)]
+pub(crate) fn check_rule_count(file: &str, rules: &[Rule]) -> Result<(), PolicyError> {
+    if rules.len() >= MAX_POLICY_COMPARISONS {
+        return Err(PolicyError::whole(file, PolicyProblem::TooManyRules));
+    }
+    Ok(())
 }
 
 /// The policy of `rules`, validated one by one, once the whole is checked: it
@@ -904,6 +916,9 @@ pub enum PolicyProblem {
     /// A rule that takes more libseccomp rules than any policy needs.
     #[error("its conditions take {0} libseccomp rules (each 32-bit `ne`, `lt`, `le`, `gt` or `ge` takes up to 32), more than {MAX_COMPARISONS}; compare fewer arguments that way, or use `eq`")]
     TooManyComparisons(usize),
+    /// The policy has more rules than a filter can take.
+    #[error("it has more than {MAX_POLICY_COMPARISONS} rules (a name of a JSON profile's entry is a rule), and each takes a libseccomp rule at least")]
+    TooManyRules,
     /// The whole policy takes more libseccomp rules than any policy needs.
     #[error("its rules take {0} libseccomp rules in all (each 32-bit `ne`, `lt`, `le`, `gt` or `ge` takes up to 32), more than {MAX_POLICY_COMPARISONS}")]
     TooManyInAll(usize),
@@ -1606,6 +1621,16 @@ action = "trap"
             matches!(err.problem, PolicyProblem::TooManyInAll(1056)),
             "{err}"
         );
+        // More rules than that is refused before they are all checked.
+        let eq = |count: u64| {
+            rule(
+                "write",
+                "allow",
+                &format!("{{ arg = 2, op = \"eq\", value = {count} }}"),
+            )
+        };
+        let err = refused(&format!("{HEAD}{}", (0..3000).map(eq).collect::<String>()));
+        assert!(matches!(err.problem, PolicyProblem::TooManyRules), "{err}");
 
         let futex = |i: u64| {
             rule(

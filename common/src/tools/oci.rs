@@ -43,8 +43,8 @@ use crate::condition::{argument_width, Known};
 use crate::error::StepError;
 use crate::filter::Filter;
 use crate::policy::{
-    assemble, parse_errno, validate_rule, Action, ConditionFile, OpName, Origin, Policy,
-    PolicyError, PolicyProblem, Rule,
+    assemble, check_rule_count, parse_errno, validate_rule, Action, ConditionFile, OpName, Origin,
+    Policy, PolicyError, PolicyProblem, Rule,
 };
 use libseccomp::ScmpAction;
 
@@ -313,6 +313,7 @@ pub fn read_profile(file: &str, text: &str) -> Result<Policy, PolicyError> {
         }
         let args = entry.args.unwrap_or_default();
         for name in names {
+            check_rule_count(file, &rules)?;
             // An earlier rule of another action for every call of this syscall:
             // libseccomp keeps it and drops this one without a word, so a
             // runtime loads the profile so. Step 4 loads it the same way, and
@@ -495,4 +496,46 @@ fn kernel_version() -> (u32, u32) {
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
     parse_version(digits.trim_end_matches('.')).unwrap_or((0, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A profile of more rules than a filter takes is refused as soon as it is
+    /// past the limit, not checked rule by rule against every earlier one.
+    #[test]
+    fn a_profile_of_too_many_rules_is_refused_at_once() {
+        let entries: Vec<String> = (0..5000)
+            .map(|count| format!(r#"{{ "names": ["write"], "action": "SCMP_ACT_ALLOW", "args": [{{ "index": 2, "value": {count}, "op": "SCMP_CMP_EQ" }}] }}"#))
+            .collect();
+        let text = format!(
+            r#"{{ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{}] }}"#,
+            entries.join(",")
+        );
+        let err = read_profile("big.json", &text).unwrap_err();
+        assert!(matches!(err.problem, PolicyProblem::TooManyRules), "{err}");
+        assert_eq!(err.to_string(), "bad policy big.json: it has more than 1024 rules (a name of a JSON profile's entry is a rule), and each takes a libseccomp rule at least");
+        // Repeated names without conditions are one rule.
+        let names = vec!["\"getpid\""; 100_000].join(",");
+        let text = format!(
+            r#"{{ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{{ "names": [{names}], "action": "SCMP_ACT_ALLOW" }}] }}"#
+        );
+        assert_eq!(read_profile("names.json", &text).unwrap().rules.len(), 1);
+    }
+
+    #[test]
+    fn kernel_versions_read_as_major_and_minor() {
+        assert_eq!(parse_version("5.8").unwrap(), (5, 8));
+        assert_eq!(parse_version("6.1.0").unwrap(), (6, 1));
+        assert_eq!(parse_version("6").unwrap(), (6, 0));
+        assert!(matches!(
+            parse_version("v5"),
+            Err(PolicyProblem::BadMinKernel(_))
+        ));
+        assert!(
+            kernel_version() >= (3, 17),
+            "the running kernel has seccomp()"
+        );
+    }
 }
