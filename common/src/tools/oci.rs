@@ -446,9 +446,8 @@ fn applies(
     excludes: &Selector,
     kernel: (u32, u32),
 ) -> Result<bool, PolicyProblem> {
-    let here = architecture_names();
-    let on_this_architecture =
-        |arches: &[String]| arches.iter().any(|a| here.contains(&a.as_str()));
+    let here = architecture_name();
+    let on_this_architecture = |arches: &[String]| arches.iter().any(|a| a == here);
     let at_least = |version: &Option<String>| {
         version
             .as_deref()
@@ -462,19 +461,19 @@ fn applies(
         && !at_least(&excludes.min_kernel)?.unwrap_or(false))
 }
 
-/// The names profiles give this architecture in `includes` and `excludes`:
-/// Go's (Docker and Podman are written in Go), and libseccomp's.
-fn architecture_names() -> Vec<&'static str> {
-    let seccomp = bpf::arch_name(bpf::native_arch()).unwrap_or("native");
-    let go = match seccomp {
+/// The name profiles give this architecture in `includes` and `excludes`: Go's
+/// (`runtime.GOARCH`), which Docker and Podman, written in Go, compare them
+/// with. A name Go does not have (Podman's `x86` and `x32`) matches nothing.
+fn architecture_name() -> &'static str {
+    match bpf::arch_name(bpf::native_arch()).unwrap_or("native") {
         "x86_64" => "amd64",
         "x86" => "386",
         "aarch64" => "arm64",
-        "ppc64le" => "ppc64le",
         "mipsel64" => "mips64le",
+        "mipsel" => "mipsle",
+        "loongarch64" => "loong64",
         other => other,
-    };
-    vec![go, seccomp]
+    }
 }
 
 /// `"5.8"` as (5, 8); a third number is ignored.
