@@ -141,7 +141,7 @@ fn includes_and_excludes_select_entries_for_this_process() {
         ),
         entry("getegid", r#""includes": { "minKernel": "2.6" }"#),
         entry("gettid", r#""includes": { "minKernel": "999.0" }"#),
-        entry("getpgrp", r#""excludes": { "minKernel": "2.6" }"#),
+        entry("getpgid", r#""excludes": { "minKernel": "2.6" }"#),
         entry("getsid", r#""excludes": { "minKernel": "999.0" }"#),
     ];
     let json = written(
@@ -162,7 +162,7 @@ fn includes_and_excludes_select_entries_for_this_process() {
         ("geteuid", &eperm),
         ("getegid", "ALLOW"),
         ("gettid", &eperm),
-        ("getpgrp", &eperm),
+        ("getpgid", &eperm),
         ("getsid", "ALLOW"),
     ] {
         assert_eq!(simulated_action(STEP, &args, call), action, "{call}");
