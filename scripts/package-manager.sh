@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What scripts/install-libseccomp.sh, install-strace.sh and install-profiles.sh
+# What scripts/install-libseccomp.sh, install-strace.sh and install-container-tools.sh
 # share: one function that installs a package with the system's package
 # manager. Sourced, not run.
 #

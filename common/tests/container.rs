@@ -1,0 +1,279 @@
+//! A real runtime enforces the exported profiles: runc runs the tutorial
+//! program (`step-1-baseline`, which loads no filter of its own) in a container
+//! that `scripts/container.sh` builds, under a profile exported from a policy,
+//! as `step-4-policy --print-filter=oci` exports it.
+//!
+//! - Under `step-4-policy/policies/container.toml`'s profile, the program runs
+//!   to the end. In a container it is PID 1, and when it exits the kernel kills
+//!   every other process of the container: the forked child prints its last
+//!   line only if it gets to it first.
+//! - Under the same profile without `clone`, it dies by SIGSYS at the fork,
+//!   after its two lines; runc exits with the shell's status for it, 159.
+//! - Under step 2's profile it cannot even start: runc's init is killed at its
+//!   first syscall after loading the filter.
+//! - A syscall made through x32's numbers is killed even under a profile that
+//!   allows everything else.
+//!
+//! The book's real-world chapter shows these runs
+//! (`docs/transcripts/real-world/runc-*.txt`), and the tests keep them true.
+//! They need root and runc: without them they say so and pass, unless
+//! `TUTORIAL_REQUIRE_ALL` is set, as CI sets it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use assert_cmd::assert::OutputAssertExt;
+use assert_cmd::Command;
+use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
+use common::oci;
+use common::policy::Policy;
+use common::testing::TUTORIAL_INPUT;
+use libseccomp::ScmpAction;
+use predicates::prelude::*;
+
+const FILTER_PROBE: &str = env!("CARGO_BIN_EXE_filter-probe");
+
+/// The workspace's root.
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Whether this machine can run containers with runc here: as root, with runc
+/// installed. Says why not, on stderr, or fails when `TUTORIAL_REQUIRE_ALL` is
+/// set.
+fn runc_works() -> bool {
+    // SAFETY: a plain query.
+    let root = unsafe { libc::geteuid() } == 0;
+    let runc = std::process::Command::new("runc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    let missing = match (root, runc) {
+        (true, true) => return true,
+        (false, _) => "they need root",
+        (true, false) => "runc is missing (scripts/install-container-tools.sh installs it)",
+    };
+    assert!(
+        std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
+        "the container tests cannot run: {missing}"
+    );
+    eprintln!("skipped: the container tests cannot run: {missing}");
+    false
+}
+
+/// The tutorial program, `step-1-baseline`, built if it is not there yet (a
+/// test of `common` alone does not build the steps).
+fn step_1_baseline() -> PathBuf {
+    let binary = Path::new(FILTER_PROBE).with_file_name("step-1-baseline");
+    if !binary.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let built = std::process::Command::new(cargo)
+            .args(["build", "-q", "-p", "step-1-baseline"])
+            .current_dir(workspace())
+            .status()
+            .expect("cargo runs");
+        assert!(built.success(), "cannot build step-1-baseline");
+    }
+    binary
+}
+
+/// The profile of `policy`'s text, as `--print-filter=oci` prints it.
+fn profile_of(file: &str, policy: &str) -> String {
+    let policy = Policy::parse(file, policy).unwrap_or_else(|err| panic!("{err}"));
+    oci::json(&policy.filter().unwrap()).unwrap()
+}
+
+/// The text of `step-4-policy/policies/container.toml`.
+fn container_policy() -> String {
+    std::fs::read_to_string(workspace().join("step-4-policy/policies/container.toml")).unwrap()
+}
+
+/// Runs `program` (with `args`) in a container under `profile` (none: no
+/// seccomp at all), with `stdin`, and returns runc's output.
+fn run_in_container(
+    name: &str,
+    program: &Path,
+    args: &[&str],
+    profile: Option<&str>,
+    stdin: &[u8],
+) -> Output {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("container-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("bundle");
+    let mut build = Command::new(workspace().join("scripts/container.sh"));
+    if let Some(profile) = profile {
+        let file = dir.join("profile.json");
+        std::fs::write(&file, profile).unwrap();
+        build.arg("--profile").arg(&file);
+    }
+    build
+        .arg(&bundle)
+        .arg(program)
+        .args(args)
+        .assert()
+        .success();
+    let id = format!(
+        "seccomp-tutorial-{}-{name}-{}",
+        std::process::id(),
+        RUNS.fetch_add(1, Ordering::Relaxed)
+    );
+    let output = Command::new("runc")
+        .arg("run")
+        .arg("--bundle")
+        .arg(&bundle)
+        .arg(&id)
+        .write_stdin(stdin)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    // A container that did not start can be left behind: remove it.
+    let _ = std::process::Command::new("runc")
+        .args(["delete", "--force", &id])
+        .output();
+    output
+}
+
+/// The program's lines up to the fork, then the parent's last line.
+const TO_THE_END: &str = "Type stuff here: You typed: hello seccomp\n\
+                          And now we fork, which should do quite opposite...\n\
+                          You should not see this, because I am dead\n";
+
+/// A transcript of the book's: `docs/transcripts/real-world/NAME`.
+fn stored(name: &str) -> String {
+    std::fs::read_to_string(workspace().join("docs/transcripts/real-world").join(name)).unwrap()
+}
+
+/// The transcript of a run, as a shell shows it: the command, stdout then
+/// stderr, and `$?`.
+fn transcript(command: &str, output: &Output) -> String {
+    format!(
+        "$ {command}\n{}{}$ echo $?\n{}\n",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        output.status.code().unwrap_or(-1)
+    )
+}
+
+/// The command the book shows for a run of the tutorial program in a container.
+const RUN_COMMAND: &str = "printf 'hello seccomp\\n' | runc run --bundle bundle tutorial";
+
+#[test]
+fn the_program_runs_to_the_end_under_the_container_policy() {
+    if !runc_works() {
+        return;
+    }
+    let profile = profile_of("container.toml", &container_policy());
+    let output = run_in_container(
+        "to-the-end",
+        &step_1_baseline(),
+        &[],
+        Some(&profile),
+        TUTORIAL_INPUT,
+    );
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    // The forked child's last line comes only if it printed before PID 1
+    // exited, which killed it.
+    let last = TO_THE_END.lines().last().unwrap();
+    assert!(
+        printed == TO_THE_END || printed == format!("{TO_THE_END}{last}\n"),
+        "{printed}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0));
+    // The book shows the run in which the child was killed first.
+    let book = stored("runc-container.txt");
+    let shown = transcript(RUN_COMMAND, &output);
+    assert!(
+        book == shown
+            || book == shown.replacen(&format!("{last}\n{last}\n"), &format!("{last}\n"), 1),
+        "the book shows:\n{book}\nthe run printed:\n{shown}"
+    );
+}
+
+#[test]
+fn without_clone_the_program_dies_by_sigsys_at_the_fork() {
+    if !runc_works() {
+        return;
+    }
+    let clone = "[[rule]]\nsyscall = \"clone\"\n";
+    let policy = container_policy();
+    let start = policy.find(clone).expect("container.toml has a clone rule");
+    let end = start + policy[start..].find("\n\n").unwrap();
+    let without_clone = format!("{}{}", &policy[..start], &policy[end..]);
+    let profile = profile_of("no-fork.toml", &without_clone);
+    let output = run_in_container(
+        "no-fork",
+        &step_1_baseline(),
+        &[],
+        Some(&profile),
+        TUTORIAL_INPUT,
+    );
+    output
+        .clone()
+        .assert()
+        .code(128 + libc::SIGSYS)
+        .stdout("Type stuff here: You typed: hello seccomp\nAnd now we fork, which should do quite opposite...\n")
+        .stderr("");
+    assert_eq!(stored("runc-no-fork.txt"), transcript(RUN_COMMAND, &output));
+}
+
+#[test]
+fn under_step_2_s_profile_the_program_cannot_even_start() {
+    if !runc_works() {
+        return;
+    }
+    let filter = allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST).unwrap();
+    let profile = oci::json(&filter).unwrap();
+    let output = run_in_container(
+        "step-2",
+        &step_1_baseline(),
+        &[],
+        Some(&profile),
+        TUTORIAL_INPUT,
+    );
+    output
+        .clone()
+        .assert()
+        .failure()
+        .stdout("")
+        .stderr(predicate::str::contains("runc run failed"));
+}
+
+#[test]
+fn an_x32_syscall_is_killed_under_a_profile_that_allows_the_rest() {
+    if !runc_works() || std::env::consts::ARCH != "x86_64" {
+        return;
+    }
+    let probe = Path::new(FILTER_PROBE);
+    let unfiltered = run_in_container("x32-none", probe, &["none", "x32"], None, b"");
+    unfiltered
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("survived"));
+    let permissive = profile_of(
+        "allow.toml",
+        "default_action = \"allow\"\n[[rule]]\nsyscall = \"getpgid\"\naction = \"errno EPERM\"\n",
+    );
+    let killed = run_in_container("x32", probe, &["none", "x32"], Some(&permissive), b"");
+    killed.assert().code(128 + libc::SIGSYS).stdout("");
+}
+
+/// `container.toml` is a valid policy, and every rule says who needs it.
+#[test]
+fn every_rule_of_the_container_policy_says_who_needs_it() {
+    let text = container_policy();
+    Policy::parse("container.toml", &text).unwrap_or_else(|err| panic!("{err}"));
+    let lines: Vec<&str> = text.lines().collect();
+    for (index, line) in lines.iter().enumerate() {
+        if line.starts_with("[[rule]]") {
+            let above = lines[..index].last().map(|l| l.trim_start());
+            assert!(
+                above.is_some_and(|l| l.starts_with('#') && l.len() > 2),
+                "the rule on line {} has no comment above it",
+                index + 1
+            );
+        }
+    }
+}

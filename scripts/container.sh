@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Builds an OCI bundle that runs one program in a container, for runc:
+#
+#   scripts/container.sh [--profile FILE.json] BUNDLE PROGRAM [ARG...]
+#
+# BUNDLE/rootfs gets PROGRAM as /bin/NAME, with the shared libraries and the
+# dynamic loader it needs (as ldd lists them) at their paths, and nothing else.
+# BUNDLE/config.json is what `runc spec` writes, with the program (and its
+# arguments) as the container's process, no terminal (so stdin and stdout are
+# the caller's, and a pipe works), a read-only root, no core files (RLIMIT_CORE
+# 0), and, with --profile, FILE's seccomp profile as `linux.seccomp`
+# (step-4-policy --print-filter=oci writes one). Then, as root:
+#
+#   printf 'hello seccomp\n' | runc run --bundle BUNDLE NAME
+#
+# Needs runc, ldd and python3 (for the JSON). BUNDLE is replaced.
+set -euo pipefail
+
+profile=""
+if [ "${1:-}" = "--profile" ]; then
+    profile=$(realpath "$2")
+    shift 2
+fi
+usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
+if [ "${1:-}" = "--help" ]; then
+    usage
+    exit 0
+fi
+if [ $# -lt 2 ]; then
+    usage >&2
+    exit 2
+fi
+bundle=$1 program=$(realpath "$2")
+shift 2
+for tool in runc ldd python3; do
+    command -v "$tool" >/dev/null || { echo "error: $tool is missing" >&2; exit 1; }
+done
+
+rm -rf "$bundle"
+mkdir -p "$bundle/rootfs/bin"
+cp "$program" "$bundle/rootfs/bin/"
+# The libraries and the loader: every absolute path ldd prints.
+for library in $(ldd "$program" | grep -o '/[^ ]*'); do
+    mkdir -p "$bundle/rootfs$(dirname "$library")"
+    cp -L "$library" "$bundle/rootfs$library"
+done
+(cd "$bundle" && runc spec)
+python3 - "$bundle/config.json" "/bin/$(basename "$program")" "$profile" "$@" <<'PY'
+import json, sys
+path, program, profile, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+with open(path) as f:
+    config = json.load(f)
+config["process"]["args"] = [program, *args]
+config["process"]["terminal"] = False
+config["root"]["readonly"] = True
+# A program a filter kills leaves no core file behind.
+config["process"]["rlimits"] = [
+    *[r for r in config["process"].get("rlimits", []) if r["type"] != "RLIMIT_CORE"],
+    {"type": "RLIMIT_CORE", "hard": 0, "soft": 0},
+]
+if profile:
+    with open(profile) as f:
+        config["linux"]["seccomp"] = json.load(f)
+with open(path, "w") as f:
+    json.dump(config, f, indent=2)
+PY
