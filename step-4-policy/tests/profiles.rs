@@ -20,6 +20,14 @@ const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 /// Where Debian's package golang-github-containers-common puts Podman's default profile.
 const PODMAN_PROFILE: &str = "/usr/share/containers/seccomp.json";
 
+/// Where Debian's package golang-github-docker-docker-dev puts Docker's.
+const DOCKER_PROFILE: &str =
+    "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json";
+
+/// And its older form, with one `name` per entry.
+const DOCKER_OLD_PROFILE: &str =
+    "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/fixtures/default-old-format.json";
+
 /// A fresh directory for one test's files.
 fn scratch(test: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
@@ -110,6 +118,30 @@ fn podman_s_default_profile_runs_the_program_to_the_end() {
             .assert()
             .success()
             .stdout(predicate::str::ends_with(format!("\naction: {action}\n")));
+    }
+}
+
+/// Docker's default profile (which dockerd has compiled in; Debian ships it as
+/// a file in golang-github-docker-docker-dev), in its current form and its older
+/// one, is a policy the program runs to the end under, without a word.
+#[test]
+fn docker_s_default_profile_runs_the_program_to_the_end() {
+    for profile in [DOCKER_PROFILE, DOCKER_OLD_PROFILE] {
+        if !Path::new(profile).exists() {
+            assert!(
+                std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
+                "{profile} is missing (package golang-github-docker-docker-dev)"
+            );
+            eprintln!("skipped: {profile} is missing; install golang-github-docker-docker-dev");
+            return;
+        }
+        let ran = run(STEP, &["--policy", profile], TUTORIAL_INPUT);
+        assert_eq!(ran.forked, [Ending::Exited(0)], "{profile}");
+        ran.output()
+            .assert()
+            .success()
+            .stdout(OUTPUT_TO_THE_END)
+            .stderr("");
     }
 }
 
