@@ -300,12 +300,18 @@ make_rootfs() {
     done
     # The system the libraries come from, as the tour's platform.txt names it.
     cp -L "$root/etc/os-release" "$vm/etc/os-release"
-    # Podman's default profile, which the tests of step 4's JSON profiles read:
-    # one file for every architecture, whose entries each architecture selects.
-    if [ -e /usr/share/containers/seccomp.json ]; then
-        mkdir -p "$vm/usr/share/containers"
-        cp /usr/share/containers/seccomp.json "$vm/usr/share/containers/"
-    fi
+    # Podman's and Docker's default profiles, which the tests of step 4's JSON
+    # profiles read: one file for every architecture, whose entries each
+    # architecture selects.
+    local profile
+    for profile in /usr/share/containers/seccomp.json \
+        /usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json \
+        /usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/fixtures/default-old-format.json; do
+        if [ -e "$profile" ]; then
+            mkdir -p "$vm$(dirname "$profile")"
+            cp "$profile" "$vm$profile"
+        fi
+    done
     mkdir -p "$vm/build/seccomp-tutorial" "$vm/build/target/tmp"
     cp -a "$root/build/seccomp-tutorial/." "$vm/build/seccomp-tutorial/"
     {
