@@ -291,3 +291,69 @@ fn docker_s_default_profiles_read_as_a_runtime_reads_them() {
         );
     }
 }
+
+/// The syscalls of this architecture that `policy` allows (in some call) and
+/// step 4's shipped policy allows in none, as the book lists them: a count,
+/// then the names, sorted, in lines of at most 88 characters.
+fn allowed_beyond_step_4(policy: &Policy) -> String {
+    let shipped = Policy::shipped().unwrap();
+    let allows = |policy: &Policy, name: &str| {
+        policy
+            .rules
+            .iter()
+            .any(|rule| rule.syscall == name && rule.action == Action::Allow)
+    };
+    let mut names: Vec<&str> = policy
+        .rules
+        .iter()
+        .map(|rule| rule.syscall.as_str())
+        .filter(|name| ScmpSyscall::from_name(name).unwrap().as_raw_syscall() >= 0)
+        .filter(|name| allows(policy, name) && !allows(&shipped, name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut text = format!("{} syscalls that step 4's policy does not allow:\n", names.len());
+    let mut line = String::new();
+    for name in names {
+        if !line.is_empty() && line.len() + 1 + name.len() > 88 {
+            text += &line;
+            text.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line += name;
+    }
+    text + &line + "\n"
+}
+
+/// The real-world chapter lists what Podman's and Docker's default profiles
+/// allow that step 4 does not, on x86_64: computed here, from the profiles.
+#[test]
+fn the_book_lists_what_the_default_profiles_allow_beyond_step_4() {
+    if std::env::consts::ARCH != "x86_64" {
+        eprintln!("not compared: the book's lists are x86_64's");
+        return;
+    }
+    let docker = format!("{DOCKER_PROFILES}/default.json");
+    for (path, package, list) in [
+        (PODMAN_PROFILE, "golang-github-containers-common", "beyond-step-4-podman.txt"),
+        (docker.as_str(), "golang-github-docker-docker-dev", "beyond-step-4-docker.txt"),
+    ] {
+        let Ok(json) = std::fs::read_to_string(path) else {
+            assert!(
+                std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
+                "{path} is missing (package {package})"
+            );
+            eprintln!("skipped: {path} is missing; install {package}");
+            continue;
+        };
+        let computed = allowed_beyond_step_4(&Policy::parse(path, &json).unwrap());
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../docs/transcripts/real-world")
+            .join(list);
+        let stored = std::fs::read_to_string(&file).unwrap_or_default();
+        assert_eq!(stored, computed, "{} should hold:\n{computed}", file.display());
+    }
+}
