@@ -13,7 +13,8 @@
 #
 #   printf 'hello seccomp\n' | runc run --bundle BUNDLE NAME
 #
-# Needs runc, ldd and python3 (for the JSON). BUNDLE is replaced.
+# Needs runc, ldd and python3 (for the JSON). An earlier bundle at BUNDLE is
+# replaced; any other existing directory is refused.
 set -euo pipefail
 
 profile=""
@@ -21,7 +22,7 @@ if [ "${1:-}" = "--profile" ]; then
     profile=$(realpath "$2")
     shift 2
 fi
-usage() { sed -n '2,16s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,17s/^# \{0,1\}//p' "$0"; }
 if [ "${1:-}" = "--help" ]; then
     usage
     exit 0
@@ -36,7 +37,16 @@ for tool in runc ldd python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is missing" >&2; exit 1; }
 done
 
-rm -rf "$bundle"
+# BUNDLE is replaced only when it is one: a directory of a config.json and a
+# rootfs, and nothing else (never a directory of the learner's own files).
+if [ -e "$bundle" ]; then
+    extra=$(find "$bundle" -mindepth 1 -maxdepth 1 ! -name config.json ! -name rootfs | head -1)
+    if [ ! -d "$bundle" ] || [ -n "$extra" ] || [ ! -e "$bundle/config.json" ]; then
+        echo "error: $bundle exists and is not a bundle; give a new directory" >&2
+        exit 2
+    fi
+    rm -rf "$bundle"
+fi
 mkdir -p "$bundle/rootfs/bin"
 cp "$program" "$bundle/rootfs/bin/"
 # The libraries and the loader: every absolute path ldd prints.

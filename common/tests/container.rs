@@ -277,3 +277,37 @@ fn every_rule_of_the_container_policy_says_who_needs_it() {
         }
     }
 }
+
+/// `scripts/container.sh` replaces an earlier bundle, and refuses any other
+/// directory that exists: a careless `.` must not delete a learner's files.
+#[test]
+fn the_bundle_script_replaces_only_a_bundle() {
+    if !runc_works() {
+        return;
+    }
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("container-script");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("mine")).unwrap();
+    std::fs::write(dir.join("mine/notes.txt"), "mine").unwrap();
+    let script = workspace().join("scripts/container.sh");
+    let program = step_1_baseline();
+    Command::new(&script)
+        .arg(dir.join("mine"))
+        .arg(&program)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists and is not a bundle"));
+    assert!(dir.join("mine/notes.txt").exists());
+    for _ in 0..2 {
+        Command::new(&script)
+            .arg(dir.join("bundle"))
+            .arg(&program)
+            .assert()
+            .success();
+    }
+    assert!(dir.join("bundle/rootfs/bin/step-1-baseline").exists());
+    Command::new(&script).assert().code(2).stderr(
+        predicate::str::contains("Usage")
+            .or(predicate::str::contains("scripts/container.sh [--profile")),
+    );
+}

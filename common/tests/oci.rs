@@ -312,7 +312,10 @@ fn allowed_beyond_step_4(policy: &Policy) -> String {
         .collect();
     names.sort_unstable();
     names.dedup();
-    let mut text = format!("{} syscalls that step 4's policy does not allow:\n", names.len());
+    let mut text = format!(
+        "{} syscalls that step 4's policy does not allow:\n",
+        names.len()
+    );
     let mut line = String::new();
     for name in names {
         if !line.is_empty() && line.len() + 1 + name.len() > 88 {
@@ -338,8 +341,16 @@ fn the_book_lists_what_the_default_profiles_allow_beyond_step_4() {
     }
     let docker = format!("{DOCKER_PROFILES}/default.json");
     for (path, package, list) in [
-        (PODMAN_PROFILE, "golang-github-containers-common", "beyond-step-4-podman.txt"),
-        (docker.as_str(), "golang-github-docker-docker-dev", "beyond-step-4-docker.txt"),
+        (
+            PODMAN_PROFILE,
+            "golang-github-containers-common",
+            "beyond-step-4-podman.txt",
+        ),
+        (
+            docker.as_str(),
+            "golang-github-docker-docker-dev",
+            "beyond-step-4-docker.txt",
+        ),
     ] {
         let Ok(json) = std::fs::read_to_string(path) else {
             assert!(
@@ -354,6 +365,11 @@ fn the_book_lists_what_the_default_profiles_allow_beyond_step_4() {
             .join("../docs/transcripts/real-world")
             .join(list);
         let stored = std::fs::read_to_string(&file).unwrap_or_default();
-        assert_eq!(stored, computed, "{} should hold:\n{computed}", file.display());
+        assert_eq!(
+            stored,
+            computed,
+            "{} should hold:\n{computed}",
+            file.display()
+        );
     }
 }
