@@ -16,12 +16,13 @@
 //!
 //! The book's real-world chapter shows these runs
 //! (`docs/transcripts/real-world/runc-*.txt`), and the tests keep them true.
-//! They need root and runc: without them they say so and pass, unless
-//! `TUTORIAL_REQUIRE_ALL` is set, as CI sets it.
+//! They need root and a runc that can run a container here: without them they
+//! say so and pass, unless `TUTORIAL_REQUIRE_ALL` is set, as CI sets it.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
@@ -40,19 +41,31 @@ fn workspace() -> PathBuf {
 }
 
 /// Whether this machine can run containers with runc here: as root, with runc
-/// installed. Says why not, on stderr, or fails when `TUTORIAL_REQUIRE_ALL` is
-/// set.
+/// installed, and a container without a profile runs the program (runc needs
+/// namespaces and cgroups it may not get inside another container). Says why
+/// not, on stderr, or fails when `TUTORIAL_REQUIRE_ALL` is set.
 fn runc_works() -> bool {
-    // SAFETY: a plain query.
-    let root = unsafe { libc::geteuid() } == 0;
-    let runc = std::process::Command::new("runc")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success());
-    let missing = match (root, runc) {
-        (true, true) => return true,
-        (false, _) => "they need root",
-        (true, false) => "runc is missing (scripts/install-container-tools.sh installs it)",
+    static WORKS: OnceLock<Result<(), String>> = OnceLock::new();
+    let works = WORKS.get_or_init(|| {
+        // SAFETY: a plain query.
+        if unsafe { libc::geteuid() } != 0 {
+            return Err("they need root".to_owned());
+        }
+        let runc = std::process::Command::new("runc").arg("--version").output();
+        if !runc.is_ok_and(|out| out.status.success()) {
+            return Err(
+                "runc is missing (scripts/install-container-tools.sh installs it)".to_owned(),
+            );
+        }
+        let trial = run_in_container("trial", &step_1_baseline(), &[], None, TUTORIAL_INPUT);
+        if !trial.status.success() {
+            let why = String::from_utf8_lossy(&trial.stderr);
+            return Err(format!("runc cannot run a container here: {}", why.trim()));
+        }
+        Ok(())
+    });
+    let Err(missing) = works else {
+        return true;
     };
     assert!(
         std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
