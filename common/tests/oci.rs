@@ -252,7 +252,9 @@ fn assert_reads_as_a_runtime_reads(path: &str, package: &str) -> Option<Policy> 
         .into_iter()
         .filter(|(_, _, args)| args.iter().all(|&a| a <= u64::from(u32::MAX)))
         .collect();
-    assert!(calls.len() > 250, "{path}: {} calls", calls.len());
+    // Hundreds of syscalls on every architecture (240 calls for Docker's older
+    // profile on aarch64).
+    assert!(calls.len() > 200, "{path}: {} calls", calls.len());
     assert_eq!(first_difference(&calls, &stepped, &runtime), None, "{path}");
     Some(policy)
 }
