@@ -9,6 +9,10 @@
 //! no filter were there. So the program runs to the end, and the supervisor has
 //! seen every syscall it made that the allow list does not allow.
 //!
+//! `--learn -- CMD` does the same for any command, from its `execve` on: the
+//! supervisor here, the fork, the filter and the hand-over of its listener in
+//! [`crate::command`].
+//!
 //! The design, and why:
 //!
 //! - **Two processes.** A filter applies to the thread that loads it and to every
@@ -82,7 +86,7 @@ pub const NOTIFY_API_LEVEL: u32 = 6;
 /// loads a filter and sends one message: this is a guard, not a pace. It ends a
 /// hand-over that a notified syscall blocked, as under a tracer that skips a
 /// syscall (`strace -e inject=...` turns its number into -1, which is notified).
-const HANDOFF_TIMEOUT_MS: u16 = 10_000;
+pub(crate) const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 
 /// Runs the program once under step 3's allow list plus `also_allow`, with the
 /// Notify action for every other syscall, and reports those syscalls on stderr.
@@ -121,7 +125,8 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
         }
         Ok(ForkResult::Parent { child }) => {
             drop(program_end);
-            supervise(step, child, supervisor_end, also_allow)
+            let mut hand_over = SocketHandOver(Some(supervisor_end));
+            supervise(step, Subject::Program, child, also_allow, &mut hand_over)
         }
     }
 }
@@ -135,7 +140,7 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
 /// needs more refused syscalls, and the process ends up looping on SIGSEGV.
 /// The supervisor may die before the death signal is set, and the program's
 /// process then has another parent already: it ends at once, by the same SIGKILL.
-fn die_with(supervisor: Pid) -> Result<(), StepError> {
+pub(crate) fn die_with(supervisor: Pid) -> Result<(), StepError> {
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
         .map_err(|errno| supervisor_error("asking to die with the supervisor", errno))?;
     if getppid() != supervisor {
@@ -149,7 +154,7 @@ fn die_with(supervisor: Pid) -> Result<(), StepError> {
 // ANCHOR_END: die_with
 
 /// Step 3's allow list: the tutorial's, plus the names given with `--allow`.
-fn step_3_allow_list<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn step_3_allow_list<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {
     [TUTORIAL_ALLOW_LIST, also_allow].concat()
 }
 
@@ -181,7 +186,7 @@ fn kernel_release() -> String {
     }
 }
 
-fn supervisor_error(doing: &'static str, errno: Errno) -> StepError {
+pub(crate) fn supervisor_error(doing: &'static str, errno: Errno) -> StepError {
     StepError::Supervisor {
         doing,
         source: Box::new(std::io::Error::from(errno)),
@@ -408,15 +413,106 @@ impl Learned {
     }
 }
 
+/// What the supervisor supervises: the tutorial program (`--learn`) or a
+/// command (`--learn -- CMD`, [`crate::command`]). Only the report's words differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// The tutorial program, in the step's own forked process.
+    Program,
+    /// A command, executed by the step's forked process.
+    Command,
+}
+
+impl Subject {
+    /// The word the report uses for it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Subject::Program => "program",
+            Subject::Command => "command",
+        }
+    }
+
+    /// What the report says of the processes the supervisor collected besides
+    /// the program's or command's own: the tutorial program's forked child; for a
+    /// command, the processes it left behind (those whose parent ended before
+    /// them are handed to the supervisor, a subreaper; those their parent
+    /// waited for are the parent's to collect).
+    fn others(self, endings: &[Ending]) -> String {
+        let (none, one, many) = match self {
+            Subject::Program => (
+                "it forked no process",
+                "the process it forked",
+                "processes it forked",
+            ),
+            Subject::Command => (
+                "it left no process behind",
+                "the process it left behind",
+                "processes it left behind",
+            ),
+        };
+        match endings {
+            [] => none.to_owned(),
+            [ending] => format!("{one}: {ending}"),
+            all => format!(
+                "the {} {many}: {}",
+                all.len(),
+                all.iter()
+                    .map(Ending::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// How the supervisor comes to hold the listener: the program's process sends
+/// it over a Unix socket ([`SocketHandOver`]); the command's process shares its
+/// descriptors with the supervisor until its `execve` ([`crate::command`]).
+pub(crate) trait HandOver {
+    /// Waits for the listener; `None` when the supervised process ended, or
+    /// failed and said why, before handing one over. `supervision` collects the
+    /// processes that end meanwhile, `sigchld` says when one does.
+    fn listener(
+        &mut self,
+        supervision: &mut Supervision,
+        sigchld: &SignalFd,
+    ) -> Result<Option<OwnedFd>, StepError>;
+
+    /// Once every supervised process has ended: `true` when what the supervisor
+    /// saw is worth a report (the command was executed, for instance).
+    fn ran(&mut self) -> bool {
+        true
+    }
+}
+
+/// The program's hand-over: the listener arrives on this socket (`SCM_RIGHTS`).
+struct SocketHandOver(Option<OwnedFd>);
+
+impl HandOver for SocketHandOver {
+    fn listener(
+        &mut self,
+        _: &mut Supervision,
+        _: &SignalFd,
+    ) -> Result<Option<OwnedFd>, StepError> {
+        // The socket is closed once the listener is in: it has done its job.
+        match self.0.take() {
+            Some(socket) => receive_listener(&socket),
+            None => Ok(None),
+        }
+    }
+}
+
 /// What the supervisor saw while the program ran.
-struct Supervision {
-    /// The program's process.
+pub(crate) struct Supervision {
+    /// What it supervises.
+    subject: Subject,
+    /// The program's process (or the command's).
     program: Pid,
     /// Every notified syscall (by architecture and number), in first-seen order.
     seen: Vec<(ScmpArch, ScmpSyscall)>,
     /// How the program's process ended.
     program_ending: Option<Ending>,
-    /// How each process it forked ended.
+    /// How each other process collected ended.
     forked_endings: Vec<Ending>,
     /// Notifications withdrawn before they could be received.
     lost: usize,
@@ -424,9 +520,17 @@ struct Supervision {
 
 /// In the supervisor, after the fork: receives the listener, answers every
 /// notification until no supervised process is left, reports, and returns the
-/// program's exit status.
-fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> ExitCode {
+/// program's exit status (128 plus the signal's number when a signal killed it,
+/// as a shell says it).
+pub(crate) fn supervise(
+    step: &str,
+    subject: Subject,
+    program: Pid,
+    also_allow: &[&str],
+    hand_over: &mut dyn HandOver,
+) -> ExitCode {
     let mut supervision = Supervision {
+        subject,
         program,
         seen: Vec::new(),
         program_ending: None,
@@ -438,16 +542,14 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
     let stop_program = || {
         let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
     };
-    let sigchld = match watch_children() {
+    let sigchld = match ignore_interrupts().and_then(|()| watch_children()) {
         Ok(sigchld) => sigchld,
         Err(err) => {
             stop_program();
             return fail_closed(step, &err);
         }
     };
-    let received = receive_listener(&socket);
-    drop(socket);
-    let (listener, failure) = match received {
+    let (listener, failure) = match hand_over.listener(&mut supervision, &sigchld) {
         Ok(listener) => (listener, None),
         Err(err) => {
             stop_program();
@@ -471,11 +573,25 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
     // A program's process that failed before the hand-over has said why itself,
     // and ran nothing to report on. A stderr that went away (`2>&1 | head`) loses
     // the report, but must not turn the program's status into a panic's.
-    if handed_over {
+    if handed_over && hand_over.ran() {
         let report = supervision.report(step, also_allow, ending);
         let _ = write_all(libc::STDERR_FILENO, report.as_bytes());
     }
     ExitCode::from(u8::try_from(ending.shell_status()).unwrap_or(u8::MAX))
+}
+
+/// Has the supervisor ignore SIGINT and SIGQUIT, as GNU `time` does while its
+/// command runs: Ctrl-C and Ctrl-\ reach the whole foreground process group, so
+/// the program gets them itself and does with them what it does; the supervisor
+/// stays to collect it and to report. (Its process was forked before this, so
+/// it keeps the dispositions the step started with.)
+fn ignore_interrupts() -> Result<(), StepError> {
+    for signal in [Signal::SIGINT, Signal::SIGQUIT] {
+        // SAFETY: no handler is installed, only the disposition changed to "ignore".
+        unsafe { nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigIgn) }
+            .map_err(|errno| supervisor_error("ignoring SIGINT and SIGQUIT", errno))?;
+    }
+    Ok(())
 }
 
 /// Blocks SIGCHLD in the supervisor and returns a descriptor that becomes
@@ -577,7 +693,7 @@ impl Supervision {
 
     /// Collects every supervised process that has ended, without waiting; `true`
     /// once no process is left.
-    fn collect_ended(&mut self) -> Result<bool, StepError> {
+    pub(crate) fn collect_ended(&mut self) -> Result<bool, StepError> {
         loop {
             match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
                 Ok(WaitStatus::StillAlive) => return Ok(false),
@@ -608,18 +724,7 @@ impl Supervision {
 
     /// The report printed on stderr once the program has ended.
     fn report(&self, step: &str, also_allow: &[&str], ending: Ending) -> String {
-        let forked = match self.forked_endings.as_slice() {
-            [] => "it forked no process".to_owned(),
-            [one] => format!("the process it forked: {one}"),
-            many => format!(
-                "the {} processes it forked: {}",
-                many.len(),
-                many.iter()
-                    .map(Ending::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
+        let others = self.subject.others(&self.forked_endings);
         let list = if also_allow.is_empty() {
             "step 2's allow list"
         } else {
@@ -634,11 +739,17 @@ impl Supervision {
         };
         report_text(
             step,
+            self.subject,
             &self.learned(),
             list,
-            &format!("{ending}; {forked}"),
+            &format!("{ending}; {others}"),
             gaps,
         )
+    }
+
+    /// `true` once the program's process (or the command's) has been collected.
+    pub(crate) fn program_ended(&self) -> bool {
+        self.program_ending.is_some()
     }
 }
 
@@ -665,24 +776,27 @@ impl Gaps {
 /// The report: how the processes ended, what may be missing from it ([`Gaps`]),
 /// each learned syscall as `NAME(NR)` in the order first seen, then how to allow
 /// them in step 3 and in step 4. It never claims more than the supervisor saw:
-/// with a gap, the program made *at least* the syscalls listed.
+/// with a gap, the program made *at least* the syscalls listed. `subject` names
+/// what ran: "the program's process" or "the command's process".
 pub fn report_text(
     step: &str,
+    subject: Subject,
     learned: &[Learned],
     list: &str,
     endings: &str,
     gaps: Gaps,
 ) -> String {
-    let mut text = format!("{step}: the program's process: {endings}\n");
+    let noun = subject.noun();
+    let mut text = format!("{step}: the {noun}'s process: {endings}\n");
     match gaps.killed {
         0 => {}
         1 => text.push_str(&format!(
             "{step}: the run was cut short: 1 supervised process was killed by a signal, \
-             so the program may need syscalls it did not get to make\n"
+             so the {noun} may need syscalls it did not get to make\n"
         )),
         n => text.push_str(&format!(
             "{step}: the run was cut short: {n} supervised processes were killed by a signal, \
-             so the program may need syscalls they did not get to make\n"
+             so the {noun} may need syscalls they did not get to make\n"
         )),
     }
     match gaps.lost {
@@ -759,6 +873,7 @@ mod tests {
     fn the_report_lists_each_syscall_then_how_to_allow_it() {
         let text = report_text(
             "step-x",
+            Subject::Program,
             &[learned("clone"), learned("munmap")],
             "step 2's allow list",
             "exit status 0; it forked no process",
@@ -804,6 +919,7 @@ mod tests {
     fn one_syscall_is_counted_in_the_singular() {
         let text = report_text(
             "s",
+            Subject::Program,
             &[learned("clone")],
             "the list",
             "exit status 0",
@@ -820,6 +936,7 @@ mod tests {
         assert_eq!(
             report_text(
                 "s",
+                Subject::Program,
                 &[],
                 "step 2's allow list",
                 "exit status 0; it forked no process",
@@ -836,6 +953,7 @@ mod tests {
     fn a_run_cut_short_that_lost_a_notification_claims_nothing_it_did_not_see() {
         let text = report_text(
             "s",
+            Subject::Program,
             &[],
             "step 2's allow list",
             "killed by SIGKILL (Killed), status 137 in a shell; it forked no process",
@@ -861,6 +979,7 @@ mod tests {
     fn each_gap_is_said_and_an_incomplete_list_says_at_least() {
         let lost = report_text(
             "s",
+            Subject::Program,
             &[learned("clone")],
             "the list",
             "exit status 0",
@@ -881,6 +1000,7 @@ mod tests {
         );
         let killed = report_text(
             "s",
+            Subject::Program,
             &[],
             "the list",
             "killed by SIGTERM (Terminated), status 143 in a shell; the process it forked: \
