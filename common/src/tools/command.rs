@@ -41,8 +41,11 @@
 //!   [`crate::learn`]) stays across `execve` (the kernel clears it only for a
 //!   program that gains privileges, which NO_NEW_PRIVS rules out): if the
 //!   supervisor dies, CMD's process is killed with it. Processes CMD forked have
-//!   no death signal; with the listener closed, the kernel fails every syscall
-//!   they make that the allow list lacks with ENOSYS.
+//!   none: a supervisor that is terminated (SIGTERM, SIGHUP) kills each of them
+//!   first; one killed by SIGKILL cannot, and they run on, the kernel failing
+//!   every syscall they make that the allow list lacks with ENOSYS (a tool for
+//!   production would run the command in a cgroup or a PID namespace of its
+//!   own, and kill that).
 //!
 //! Left out on purpose: a script without `#!` that `execve` refuses with ENOEXEC
 //! is run with `/bin/sh`, as `execvp` does, but a command is not looked for
@@ -66,8 +69,8 @@ use nix::unistd::{getpid, Pid};
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions};
 use crate::learn::{
-    check_available, die_with, step_3_allow_list, supervise, supervisor_error, HandOver, Subject,
-    Supervision, HANDOFF_TIMEOUT_MS,
+    check_available, die_with, step_3_allow_list, supervise, supervisor_error, take_signals,
+    HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
 use crate::program::{write_all, StackLine};
 use crate::tools::StepFilter;
@@ -451,7 +454,7 @@ impl HandOver for SharedTable {
     fn listener(
         &mut self,
         supervision: &mut Supervision,
-        sigchld: &SignalFd,
+        signals: &SignalFd,
     ) -> Result<Option<OwnedFd>, StepError> {
         // The pipe never ends (the supervisor holds its write end, see above):
         // a command's process that ends before it wrote is seen by SIGCHLD, or,
@@ -463,7 +466,7 @@ impl HandOver for SharedTable {
         loop {
             let mut ready = [
                 PollFd::new(self.from_child.as_fd(), PollFlags::POLLIN),
-                PollFd::new(sigchld.as_fd(), PollFlags::POLLIN),
+                PollFd::new(signals.as_fd(), PollFlags::POLLIN),
             ];
             match poll(&mut ready, PollTimeout::from(HANDOFF_TIMEOUT_MS)) {
                 Ok(0) => {
@@ -493,8 +496,7 @@ impl HandOver for SharedTable {
                     OwnedFd::from_raw_fd(RawFd::from_ne_bytes(number))
                 }));
             }
-            if events(&ready[1]).contains(PollFlags::POLLIN) {
-                while let Ok(Some(_)) = sigchld.read_signal() {}
+            if events(&ready[1]).contains(PollFlags::POLLIN) && take_signals(signals) {
                 supervision.collect_ended()?;
                 if supervision.program_ended() {
                     return Ok(None);

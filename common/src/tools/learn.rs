@@ -42,7 +42,9 @@
 //!   signal (fork clears it), but it is made after the sleep: with the listener
 //!   closed its refused syscalls (`set_robust_list`, `sigaltstack`, `munmap`)
 //!   fail with `ENOSYS`, which it shrugs off, and it prints its last line and
-//!   exits. No process of the run is left behind.
+//!   exits. No process of the run is left behind. A supervisor that is
+//!   terminated (SIGTERM, SIGHUP) does better: it kills every process it
+//!   supervises before it dies (`terminate`).
 //! - **Processes end at any moment.** The supervisor becomes a child subreaper,
 //!   so the program's forked child is handed to it when the program's process
 //!   ends; it waits for SIGCHLD through a signalfd next to the listener, and
@@ -471,11 +473,11 @@ impl Subject {
 pub(crate) trait HandOver {
     /// Waits for the listener; `None` when the supervised process ended, or
     /// failed and said why, before handing one over. `supervision` collects the
-    /// processes that end meanwhile, `sigchld` says when one does.
+    /// processes that end meanwhile, `signals` says when one does ([`take_signals`]).
     fn listener(
         &mut self,
         supervision: &mut Supervision,
-        sigchld: &SignalFd,
+        signals: &SignalFd,
     ) -> Result<Option<OwnedFd>, StepError>;
 
     /// Once every supervised process has ended: `true` when what the supervisor
@@ -542,14 +544,14 @@ pub(crate) fn supervise(
     let stop_program = || {
         let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
     };
-    let sigchld = match ignore_interrupts().and_then(|()| watch_children()) {
-        Ok(sigchld) => sigchld,
+    let signals = match ignore_interrupts().and_then(|()| watch_signals()) {
+        Ok(signals) => signals,
         Err(err) => {
             stop_program();
             return fail_closed(step, &err);
         }
     };
-    let (listener, failure) = match hand_over.listener(&mut supervision, &sigchld) {
+    let (listener, failure) = match hand_over.listener(&mut supervision, &signals) {
         Ok(listener) => (listener, None),
         Err(err) => {
             stop_program();
@@ -560,7 +562,7 @@ pub(crate) fn supervise(
     if let Some(fd) = &listener {
         take_turns(fd);
     }
-    let served = supervision.serve(listener, &sigchld);
+    let served = supervision.serve(listener, &signals);
     if let Some(err) = failure.or(served.err()) {
         return fail_closed(step, &err);
     }
@@ -618,17 +620,105 @@ fn ignore_interrupts() -> Result<(), StepError> {
     Ok(())
 }
 
-/// Blocks SIGCHLD in the supervisor and returns a descriptor that becomes
-/// readable when one is pending, so one `poll` waits for notifications and for
-/// processes that end.
-fn watch_children() -> Result<SignalFd, StepError> {
-    let mut sigchld = SigSet::empty();
-    sigchld.add(Signal::SIGCHLD);
-    sigchld
+/// The signals that end the supervisor (`kill PID`, a terminal that hangs up):
+/// it ends every process it supervises first ([`terminate`]).
+const TERMINATING: [Signal; 2] = [Signal::SIGTERM, Signal::SIGHUP];
+
+/// Blocks SIGCHLD and the [`TERMINATING`] signals in the supervisor and returns
+/// a descriptor that becomes readable when one is pending, so one `poll` waits
+/// for notifications, for processes that end and for the supervisor's own end.
+fn watch_signals() -> Result<SignalFd, StepError> {
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGCHLD);
+    for signal in TERMINATING {
+        signals.add(signal);
+    }
+    signals
         .thread_block()
-        .map_err(|errno| supervisor_error("blocking SIGCHLD", errno))?;
-    SignalFd::with_flags(&sigchld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+        .map_err(|errno| supervisor_error("blocking SIGCHLD, SIGTERM and SIGHUP", errno))?;
+    SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|errno| supervisor_error("making a signalfd for SIGCHLD", errno))
+}
+
+/// Reads every signal pending on `signals`; `true` when SIGCHLD was one (a
+/// supervised process may have ended). A [`TERMINATING`] signal does not return.
+pub(crate) fn take_signals(signals: &SignalFd) -> bool {
+    let mut children_ended = false;
+    while let Ok(Some(info)) = signals.read_signal() {
+        match Signal::try_from(info.ssi_signo as i32) {
+            Ok(Signal::SIGCHLD) => children_ended = true,
+            Ok(signal) => terminate(signal),
+            Err(_) => {}
+        }
+    }
+    children_ended
+}
+
+/// Ends every process the supervisor supervises, then the supervisor itself by
+/// `signal`, which it took from its signalfd, as if it had not caught it.
+///
+/// The death signal ends only the program's (or the command's) own process;
+/// the processes it forked would run on without an answer to any syscall the
+/// allow list lacks. So each descendant of the supervisor is killed with
+/// SIGKILL, again until none is left running (a second at most; found through
+/// `/proc/PID/task/TID/children`). They are not collected here: those that are
+/// the supervisor's children pass to its own parent, or subreaper, with it.
+/// SIGKILL cannot be caught: a supervisor killed by it leaves the processes
+/// the command forked to their ENOSYS.
+fn terminate(signal: Signal) -> ! {
+    for _ in 0..1000 {
+        let running: Vec<Pid> = descendants(getpid())
+            .into_iter()
+            .filter(|&pid| running(pid))
+            .collect();
+        if running.is_empty() {
+            break;
+        }
+        for pid in running {
+            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let mut only = SigSet::empty();
+    only.add(signal);
+    // SAFETY: the default disposition installs no handler.
+    let _ = unsafe { nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigDfl) };
+    let _ = only.thread_unblock();
+    let _ = nix::sys::signal::raise(signal);
+    // SAFETY: `_exit` ends the process at once, should the signal not have.
+    unsafe { libc::_exit(128 + signal as i32) }
+}
+
+/// Every descendant of process `pid` that `/proc` lists.
+fn descendants(pid: Pid) -> Vec<Pid> {
+    let mut found = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|n| n.parse().ok()) {
+                let child = Pid::from_raw(child);
+                if !found.contains(&child) {
+                    found.push(child);
+                    parents.push(child);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `true` while process `pid` has not ended (it exists and is no zombie).
+fn running(pid: Pid) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The state follows the command name, which is in parentheses.
+    stat.rfind(')')
+        .and_then(|end| stat[end + 1..].split_whitespace().next())
+        .is_some_and(|state| state != "Z" && state != "X")
 }
 
 impl Supervision {
@@ -642,7 +732,7 @@ impl Supervision {
     /// kernel's interface allows. When the supervisor cannot go on, it closes the
     /// listener: the kernel then fails every notified syscall with ENOSYS, so the
     /// program ends one way or another instead of waiting forever.
-    fn serve(&mut self, listener: Option<OwnedFd>, sigchld: &SignalFd) -> Result<(), StepError> {
+    fn serve(&mut self, listener: Option<OwnedFd>, signals: &SignalFd) -> Result<(), StepError> {
         let mut listener = listener;
         let mut failure = None;
         // Processes that ended before SIGCHLD was blocked are collected first;
@@ -654,8 +744,8 @@ impl Supervision {
             }
             // With no listener, only SIGCHLD is waited for.
             let fds = match &listener {
-                Some(fd) => [sigchld.as_fd(), fd.as_fd()],
-                None => [sigchld.as_fd(); 2],
+                Some(fd) => [signals.as_fd(), fd.as_fd()],
+                None => [signals.as_fd(); 2],
             };
             let mut ready = fds.map(|fd| PollFd::new(fd, PollFlags::POLLIN));
             let waited = usize::from(listener.is_some()) + 1;
@@ -664,16 +754,14 @@ impl Supervision {
                 Err(errno) => return Err(supervisor_error("waiting for notifications", errno)),
             }
             let events = |fd: &PollFd| fd.revents().unwrap_or(PollFlags::empty());
-            children_ended = events(&ready[0]).contains(PollFlags::POLLIN);
+            let signalled = events(&ready[0]).contains(PollFlags::POLLIN);
             let notified = if waited == 2 {
                 events(&ready[1])
             } else {
                 PollFlags::empty()
             };
-            if children_ended {
-                // Reading the pending SIGCHLD clears it; `collect_ended` does the rest.
-                while let Ok(Some(_)) = sigchld.read_signal() {}
-            }
+            // Reading a pending SIGCHLD clears it; `collect_ended` does the rest.
+            children_ended = signalled && take_signals(signals);
             if notified.contains(PollFlags::POLLIN) {
                 if let Some(fd) = &listener {
                     if let Err(err) = self.answer(fd.as_raw_fd()) {
