@@ -47,6 +47,18 @@
 //!   production would run the command in a cgroup or a PID namespace of its
 //!   own, and kill that).
 //!
+//! - **Signals.** A syscall that waits for the supervisor can be interrupted by
+//!   a signal, as any wait in the kernel: one interrupted before the supervisor
+//!   received its notification is made again after a handler installed with
+//!   `SA_RESTART`, and fails with EINTR after one without it, even a `fork`,
+//!   which without a filter starts again by itself. Dash forks its background
+//!   jobs with signals unblocked and handles SIGCHLD without `SA_RESTART`, so
+//!   under `--learn` a burst of children that end can make it say "Cannot
+//!   fork". The filter asks the kernel to let a syscall whose notification was
+//!   received wait for its answer through any signal but a fatal one
+//!   (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`, Linux 5.19), which leaves only
+//!   the moment before: a command's behaviour under signals can differ.
+//!
 //! Left out on purpose: a script without `#!` that `execve` refuses with ENOEXEC
 //! is run with `/bin/sh`, as `execvp` does, but a command is not looked for
 //! again after the filter is loaded if it disappeared in between (the step says
@@ -398,21 +410,38 @@ fn reset_signals() -> Result<(), StepError> {
 /// (`SECCOMP_FILTER_FLAG_NEW_LISTENER`), and returns the listener: what
 /// libseccomp's `load` does, without its allocations and frees around the call.
 /// NO_NEW_PRIVS must be set already.
+///
+/// It also asks that a syscall whose notification the supervisor has received
+/// wait for the answer through any signal but a fatal one
+/// (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`, Linux 5.19; an older kernel
+/// refuses the flag, and the filter is loaded without it). A signal interrupts
+/// a syscall that waits for the supervisor, which a syscall running without a
+/// filter would not always allow: `fork`, interrupted, starts again by itself,
+/// but a notified one returns EINTR to a handler installed without
+/// `SA_RESTART`, as the shell's SIGCHLD handler is. The flag narrows that to
+/// the moment between the notification and its receipt.
 fn load_with_listener(program: &[libc::sock_filter]) -> Result<RawFd, Errno> {
     let fprog = libc::sock_fprog {
         len: program.len() as u16,
         filter: program.as_ptr().cast_mut(),
     };
-    // SAFETY: `fprog` points to live instructions; the kernel copies them.
-    let listener = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER,
-            &fprog as *const libc::sock_fprog,
-        )
+    let load = |flags: libc::c_ulong| {
+        // SAFETY: `fprog` points to live instructions; the kernel copies them.
+        let listener = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                flags,
+                &fprog as *const libc::sock_fprog,
+            )
+        };
+        Errno::result(listener).map(|fd| fd as RawFd)
     };
-    Errno::result(listener).map(|fd| fd as RawFd)
+    let listener = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    match load(listener | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) {
+        Err(Errno::EINVAL) => load(listener),
+        loaded => loaded,
+    }
 }
 
 /// Ends the command's process when `execve` failed under the filter: one line
@@ -450,6 +479,24 @@ struct SharedTable {
     exec_failed: bool,
 }
 
+impl SharedTable {
+    /// Reads the listener's number from the pipe.
+    fn read_listener(&self) -> Result<OwnedFd, StepError> {
+        let mut number = [0u8; 4];
+        let got = nix::unistd::read(&self.from_child, &mut number)
+            .map_err(|errno| supervisor_error("reading the listener's number", errno))?;
+        if got != number.len() {
+            return Err(StepError::Supervisor {
+                doing: "reading the listener's number",
+                source: format!("{got} bytes instead of 4").into(),
+            });
+        }
+        // SAFETY: the kernel put the listener at this number of the table the two
+        // processes share; nothing else in the supervisor owns it.
+        Ok(unsafe { OwnedFd::from_raw_fd(RawFd::from_ne_bytes(number)) })
+    }
+}
+
 impl HandOver for SharedTable {
     fn listener(
         &mut self,
@@ -458,50 +505,42 @@ impl HandOver for SharedTable {
     ) -> Result<Option<OwnedFd>, StepError> {
         // The pipe never ends (the supervisor holds its write end, see above):
         // a command's process that ends before it wrote is seen by SIGCHLD, or,
-        // when it ended before SIGCHLD was blocked, collected here first.
-        supervision.collect_ended()?;
-        if supervision.program_ended() {
-            return Ok(None);
-        }
+        // when it ended before SIGCHLD was blocked, collected here first. One
+        // that ended has written all it wrote: the pipe is looked at once more.
+        let mut children_ended = true;
         loop {
+            if children_ended {
+                supervision.collect_ended()?;
+            }
+            let ended = supervision.program_ended();
             let mut ready = [
                 PollFd::new(self.from_child.as_fd(), PollFlags::POLLIN),
                 PollFd::new(signals.as_fd(), PollFlags::POLLIN),
             ];
-            match poll(&mut ready, PollTimeout::from(HANDOFF_TIMEOUT_MS)) {
-                Ok(0) => {
-                    return Err(StepError::Supervisor {
-                        doing: "waiting for the listener",
-                        source: "the command's process did not say where it is in time".into(),
-                    })
-                }
-                Ok(_) => {}
+            let wait = if ended {
+                PollTimeout::ZERO
+            } else {
+                PollTimeout::from(HANDOFF_TIMEOUT_MS)
+            };
+            let count = match poll(&mut ready, wait) {
+                Ok(count) => count,
                 Err(Errno::EINTR) => continue,
                 Err(errno) => return Err(supervisor_error("waiting for the listener", errno)),
-            }
+            };
             let events = |fd: &PollFd| fd.revents().unwrap_or(PollFlags::empty());
             if events(&ready[0]).contains(PollFlags::POLLIN) {
-                let mut number = [0u8; 4];
-                let got = nix::unistd::read(&self.from_child, &mut number)
-                    .map_err(|errno| supervisor_error("reading the listener's number", errno))?;
-                if got != number.len() {
-                    return Err(StepError::Supervisor {
-                        doing: "reading the listener's number",
-                        source: format!("{got} bytes instead of 4").into(),
-                    });
-                }
-                // SAFETY: the kernel put the listener at this number of the table
-                // the two processes share; nothing else in the supervisor owns it.
-                return Ok(Some(unsafe {
-                    OwnedFd::from_raw_fd(RawFd::from_ne_bytes(number))
-                }));
+                return self.read_listener().map(Some);
             }
-            if events(&ready[1]).contains(PollFlags::POLLIN) && take_signals(signals) {
-                supervision.collect_ended()?;
-                if supervision.program_ended() {
-                    return Ok(None);
-                }
+            if ended {
+                return Ok(None);
             }
+            if count == 0 {
+                return Err(StepError::Supervisor {
+                    doing: "waiting for the listener",
+                    source: "the command's process did not say where it is in time".into(),
+                });
+            }
+            children_ended = events(&ready[1]).contains(PollFlags::POLLIN) && take_signals(signals);
         }
     }
 
