@@ -165,6 +165,54 @@ fn ls_of_usr_share() {
     assert_learn_sees_what_strace_sees(&[], &["ls", "-R", "/usr/share"]);
 }
 
+/// Between loading its filter and executing the command, the command's process
+/// makes one syscall, the `write` of the listener's number, which the allow
+/// list allows: nothing of the step's own is notified, and nothing is
+/// allocated that would need `brk` or `mmap`. (strace traces the step itself.)
+#[test]
+fn the_command_s_process_makes_one_write_between_its_filter_and_execve() {
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace-step.log");
+    let run = run_step(
+        Command::new("strace")
+            .args(["-f", "-qq", "-o"])
+            .arg(&log)
+            .args([STEP, "--learn", "--", "true"]),
+        b"",
+    )
+    .expect("strace runs");
+    assert_eq!(
+        run.ending(),
+        common::runner::Ending::Exited(0),
+        "{}",
+        run.stderr_text()
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<(&str, &str)> = log
+        .lines()
+        .filter_map(|line| {
+            let (pid, call) = line.split_once(' ')?;
+            Some((pid, call.trim_start()))
+        })
+        .collect();
+    let (load, pid) = calls
+        .iter()
+        .enumerate()
+        .find_map(|(at, (pid, call))| {
+            (call.starts_with("seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER")
+                && call.contains("{len="))
+            .then_some((at, *pid))
+        })
+        .unwrap_or_else(|| panic!("no filter loaded with a listener:\n{log}"));
+    let between: Vec<&str> = calls[load + 1..]
+        .iter()
+        // A call another process's interrupts ends on a `<... NAME resumed>` line.
+        .filter(|(who, call)| *who == pid && !call.starts_with('<'))
+        .map(|(_, call)| call.split_once('(').map_or(*call, |(name, _)| name))
+        .take_while(|name| *name != "execve")
+        .collect();
+    assert_eq!(between, ["write"], "{log}");
+}
+
 /// The log parser reads the forms strace writes with `-f -o FILE`.
 #[test]
 fn strace_logs_are_read_by_syscall() {

@@ -203,22 +203,37 @@ struct Exec {
     name: CString,
     /// The file found.
     path: CString,
-    /// CMD and its arguments (`argv[0]` is CMD as given, as a shell passes it).
-    argv: Vec<CString>,
+    /// CMD and its arguments (`argv[0]` is CMD as given, as a shell passes it),
+    /// as `execve` takes them.
+    argv: Pointers,
     /// `/bin/sh`, the file, and the arguments: for a file `execve` refuses as no
     /// program (ENOEXEC), which `execvp` hands to the shell.
-    sh_argv: Vec<CString>,
+    sh_argv: Pointers,
     /// The step's environment, `NAME=value`.
-    envp: Vec<CString>,
+    envp: Pointers,
 }
 
-/// A NULL-terminated array of pointers to `strings`, as `execve` takes it.
-fn pointers(strings: &[CString]) -> Vec<*const libc::c_char> {
-    strings
-        .iter()
-        .map(|s| s.as_ptr())
-        .chain(std::iter::once(std::ptr::null()))
-        .collect()
+/// C strings and the NULL-terminated array of pointers to them that `execve`
+/// takes.
+struct Pointers {
+    strings: Vec<CString>,
+    pointers: Vec<*const libc::c_char>,
+}
+
+impl Pointers {
+    fn new(strings: Vec<CString>) -> Pointers {
+        let pointers = strings
+            .iter()
+            .map(|s| s.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect();
+        Pointers { strings, pointers }
+    }
+
+    /// The array, for `execve`.
+    fn as_ptr(&self) -> *const *const libc::c_char {
+        self.pointers.as_ptr()
+    }
 }
 
 impl Exec {
@@ -249,9 +264,9 @@ impl Exec {
         Ok(Exec {
             name: c_string(name)?,
             path: c_string(path.as_os_str())?,
-            argv,
-            sh_argv,
-            envp,
+            argv: Pointers::new(argv),
+            sh_argv: Pointers::new(sh_argv),
+            envp: Pointers::new(envp),
         })
     }
 }
@@ -372,21 +387,18 @@ fn run_command(
     if let Err(errno) = write_all(pipe, &listener.to_ne_bytes()) {
         exec_failed(step, exec, pipe, errno);
     }
-    // SAFETY: every pointer array is NULL-terminated and points into C strings
-    // that live as long as `exec`; `execve` returns only when it failed.
+    // SAFETY: both arrays are NULL-terminated and point into C strings that
+    // live as long as `exec`; `execve` returns only when it failed.
     let mut errno = unsafe {
-        let argv = pointers(&exec.argv);
-        let envp = pointers(&exec.envp);
-        libc::execve(exec.path.as_ptr(), argv.as_ptr(), envp.as_ptr());
+        libc::execve(exec.path.as_ptr(), exec.argv.as_ptr(), exec.envp.as_ptr());
         Errno::last()
     };
     // ANCHOR_END: exec
     if errno == Errno::ENOEXEC {
         // SAFETY: as above.
         errno = unsafe {
-            let argv = pointers(&exec.sh_argv);
-            let envp = pointers(&exec.envp);
-            libc::execve(exec.sh_argv[0].as_ptr(), argv.as_ptr(), envp.as_ptr());
+            let shell = exec.sh_argv.strings[0].as_ptr();
+            libc::execve(shell, exec.sh_argv.as_ptr(), exec.envp.as_ptr());
             Errno::last()
         };
     }
