@@ -635,6 +635,26 @@ fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
     );
 }
 
+/// `--learn` under `--learn`: the kernel gives one listener to a process's chain
+/// of filters, so the inner step cannot load its filter; it says why in one line
+/// and exits with status 3, running nothing unfiltered, and the outer one
+/// reports on it.
+#[test]
+fn learn_under_learn_fails_closed_inside() {
+    let (run, learned) = learn(&[STEP, "--learn", "--", "sh", "-c", "echo ran"]);
+    assert_eq!(run.ending(), Ending::Exited(3));
+    assert_eq!(run.stdout_text(), "");
+    let stderr = run.stderr_text();
+    assert!(
+        stderr.starts_with(
+            "step-3-reporting: error: --learn cannot supervise the program (loading the filter: \
+             this process runs under another supervisor's already"
+        ) && stderr.contains(&format!("\n{}", first_line("exit status 3"))),
+        "{stderr}"
+    );
+    assert_eq!(learned[0], "execve");
+}
+
 /// `--help` shows the command after `--` and says how the step exits with it.
 #[test]
 fn help_shows_the_command_after_the_options() {

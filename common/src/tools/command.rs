@@ -62,7 +62,11 @@
 //! Left out on purpose: a script without `#!` that `execve` refuses with ENOEXEC
 //! is run with `/bin/sh`, as `execvp` does, but a command is not looked for
 //! again after the filter is loaded if it disappeared in between (the step says
-//! so and exits with status 127, as a shell would).
+//! so and exits with status 127, as a shell would). The filter knows this
+//! machine's architecture only: a command of another ABI (an i386 program on
+//! x86_64) is killed by SIGSYS at its first syscall, as every filter of the
+//! tutorial kills a foreign ABI's. And `--learn` cannot run under `--learn`: the
+//! kernel gives one listener to a process's chain of filters (EBUSY).
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -372,10 +376,16 @@ fn run_command(
     let listener = match load_with_listener(program) {
         Ok(listener) => listener,
         Err(errno) => {
-            let err = supervisor_error(
-                "loading the filter, so the command will not run unfiltered",
-                errno,
-            );
+            // The kernel lets one filter of a process's chain have a listener:
+            // under another supervisor (`--learn -- step-3-reporting --learn`),
+            // the second one asks in vain.
+            let doing = if errno == Errno::EBUSY {
+                "loading the filter: this process runs under another supervisor's already, \
+                 and the kernel gives one listener only, so the command will not run unfiltered"
+            } else {
+                "loading the filter, so the command will not run unfiltered"
+            };
+            let err = supervisor_error(doing, errno);
             let _ = fail_closed(step, &err);
             // SAFETY: `_exit` ends the process at once.
             unsafe { libc::_exit(i32::from(EXIT_FILTER_FAILED)) }
