@@ -103,7 +103,7 @@ const DEFAULT_PATH: &str = "/bin:/usr/bin";
 const SHELL: &str = "/bin/sh";
 
 /// How much stack the command's process gets between the fork and its
-/// `execve`: it runs a handful of syscalls and no library code.
+/// `execve`: it makes a handful of syscalls, and formats a message if one fails.
 const CHILD_STACK: usize = 256 * 1024;
 
 /// Why CMD cannot be run; nothing has run when the step says so.

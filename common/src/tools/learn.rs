@@ -593,8 +593,8 @@ const SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: libc::c_ulong = 1;
 /// (`SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP`, Linux 6.6): each waits while the other
 /// runs, so the kernel wakes the other side on the CPU it is on, instead of
 /// waking an idle CPU for it, which on a virtual machine costs far more. Each of
-/// the program's notified syscalls is one such exchange: `ls -R /usr/share`
-/// makes about 20,000. An older kernel refuses the flag, and nothing changes.
+/// the program's notified syscalls is one such exchange, and `ls -R /usr/share`
+/// makes tens of thousands. An older kernel refuses the flag, and nothing changes.
 fn take_turns(listener: &OwnedFd) {
     // SAFETY: the ioctl takes the flags by value and touches no memory.
     unsafe {
@@ -667,14 +667,14 @@ pub(crate) fn take_signals(signals: &SignalFd) -> bool {
 /// the command forked to their ENOSYS.
 fn terminate(signal: Signal) -> ! {
     for _ in 0..1000 {
-        let running: Vec<Pid> = descendants(getpid())
+        let alive: Vec<Pid> = descendants(getpid())
             .into_iter()
             .filter(|&pid| running(pid))
             .collect();
-        if running.is_empty() {
+        if alive.is_empty() {
             break;
         }
-        for pid in running {
+        for pid in alive {
             let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
