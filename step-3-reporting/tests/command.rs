@@ -568,14 +568,16 @@ fn a_killed_supervisor_leaves_the_command_s_children_to_end_by_themselves() {
 /// `SA_RESTART` then sees EINTR, even from `fork`, which without a filter
 /// starts again by itself. Here the shell's fork of a background job waits for
 /// the supervisor, which is stopped, and SIGUSR1 comes, which the shell traps
-/// (a shell's handlers have no `SA_RESTART`): the fork fails, the job never
+/// (bash's handlers have no `SA_RESTART`): the fork fails, the job never
 /// runs, and the shell ends with an error. Everything else the shell needs is
 /// allowed, so that its fork is the first syscall after `read` that waits.
 #[test]
 fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
     let script = "trap 'echo caught' USR1; read line; echo ran & wait; echo after";
     let forks = ["clone", "clone3", "fork", "vfork"];
-    let (_, needs) = learn(&["sh", "-c", script]);
+    // Bash, whose fork of a job leaves SIGUSR1 unblocked everywhere it runs
+    // (some shells block every signal around a fork).
+    let (_, needs) = learn(&["bash", "-c", script]);
     let allow: Vec<&str> = needs
         .iter()
         .map(String::as_str)
@@ -584,7 +586,7 @@ fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
     let allow = allow.join(",");
     let fork_numbers = common::testing::syscall_numbers(&forks);
     let read = common::testing::syscall_numbers(&["read"]);
-    let args = ["--learn", "--allow", &allow, "--", "sh", "-c", script];
+    let args = ["--learn", "--allow", &allow, "--", "bash", "-c", script];
     let (run, ()) = drive_step(Command::new(STEP).args(args), |step| {
         let supervisor = step.pid();
         let shell = wait_until(
