@@ -23,7 +23,8 @@
 //! [`tools::Discover`] on step 3):
 //! - [`allow`]: step 3's `--allow`, names added to the allow list at run time;
 //! - [`learn`]: step 3's `--learn`, a supervisor that runs the program once under a
-//!   user-notification filter and names every syscall it needs;
+//!   user-notification filter and names every syscall it needs, and [`command`]:
+//!   the same for any command, `--learn -- CMD`, from its `execve` on;
 //! - [`print_filter`]: `--print-filter` of steps 2 to 4, as libseccomp's pseudo
 //!   filter code or as the BPF program disassembled by [`bpf`], and `--simulate`;
 //! - [`simulate`]: a simulator of seccomp's BPF, the kernel's checks when a filter
@@ -50,7 +51,7 @@ pub mod tools;
 
 pub use harness::{runner, testing, tour};
 pub use lesson::{condition, filter, policy, program, reporter};
-pub use tools::{allow, bpf, learn, oci, print_filter, simulate};
+pub use tools::{allow, bpf, command, learn, oci, print_filter, simulate};
 
 pub use error::{fail_closed, StepError};
 pub use program::Program;

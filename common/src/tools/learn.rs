@@ -9,6 +9,10 @@
 //! no filter were there. So the program runs to the end, and the supervisor has
 //! seen every syscall it made that the allow list does not allow.
 //!
+//! `--learn -- CMD` does the same for any command, from its `execve` on: the
+//! supervisor here, the fork, the filter and the hand-over of its listener in
+//! [`crate::command`].
+//!
 //! The design, and why:
 //!
 //! - **Two processes.** A filter applies to the thread that loads it and to every
@@ -38,7 +42,9 @@
 //!   signal (fork clears it), but it is made after the sleep: with the listener
 //!   closed its refused syscalls (`set_robust_list`, `sigaltstack`, `munmap`)
 //!   fail with `ENOSYS`, which it shrugs off, and it prints its last line and
-//!   exits. No process of the run is left behind.
+//!   exits. No process of the run is left behind. A supervisor that is
+//!   terminated (SIGTERM, SIGHUP) does better: it kills every process it
+//!   supervises before it dies (`terminate`).
 //! - **Processes end at any moment.** The supervisor becomes a child subreaper,
 //!   so the program's forked child is handed to it when the program's process
 //!   ends; it waits for SIGCHLD through a signalfd next to the listener, and
@@ -82,7 +88,7 @@ pub const NOTIFY_API_LEVEL: u32 = 6;
 /// loads a filter and sends one message: this is a guard, not a pace. It ends a
 /// hand-over that a notified syscall blocked, as under a tracer that skips a
 /// syscall (`strace -e inject=...` turns its number into -1, which is notified).
-const HANDOFF_TIMEOUT_MS: u16 = 10_000;
+pub(crate) const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 
 /// Runs the program once under step 3's allow list plus `also_allow`, with the
 /// Notify action for every other syscall, and reports those syscalls on stderr.
@@ -121,7 +127,8 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
         }
         Ok(ForkResult::Parent { child }) => {
             drop(program_end);
-            supervise(step, child, supervisor_end, also_allow)
+            let mut hand_over = SocketHandOver(Some(supervisor_end));
+            supervise(step, Subject::Program, child, also_allow, &mut hand_over)
         }
     }
 }
@@ -135,7 +142,7 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
 /// needs more refused syscalls, and the process ends up looping on SIGSEGV.
 /// The supervisor may die before the death signal is set, and the program's
 /// process then has another parent already: it ends at once, by the same SIGKILL.
-fn die_with(supervisor: Pid) -> Result<(), StepError> {
+pub(crate) fn die_with(supervisor: Pid) -> Result<(), StepError> {
     nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
         .map_err(|errno| supervisor_error("asking to die with the supervisor", errno))?;
     if getppid() != supervisor {
@@ -149,7 +156,7 @@ fn die_with(supervisor: Pid) -> Result<(), StepError> {
 // ANCHOR_END: die_with
 
 /// Step 3's allow list: the tutorial's, plus the names given with `--allow`.
-fn step_3_allow_list<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn step_3_allow_list<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {
     [TUTORIAL_ALLOW_LIST, also_allow].concat()
 }
 
@@ -181,7 +188,7 @@ fn kernel_release() -> String {
     }
 }
 
-fn supervisor_error(doing: &'static str, errno: Errno) -> StepError {
+pub(crate) fn supervisor_error(doing: &'static str, errno: Errno) -> StepError {
     StepError::Supervisor {
         doing,
         source: Box::new(std::io::Error::from(errno)),
@@ -403,15 +410,106 @@ impl Learned {
     }
 }
 
+/// What the supervisor supervises: the tutorial program (`--learn`) or a
+/// command (`--learn -- CMD`, [`crate::command`]). Only the report's words differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// The tutorial program, in the step's own forked process.
+    Program,
+    /// A command, executed by the step's forked process.
+    Command,
+}
+
+impl Subject {
+    /// The word the report uses for it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Subject::Program => "program",
+            Subject::Command => "command",
+        }
+    }
+
+    /// What the report says of the processes the supervisor collected besides
+    /// the program's or command's own: the tutorial program's forked child; for a
+    /// command, the processes it left behind (those whose parent ended before
+    /// them are handed to the supervisor, a subreaper; those their parent
+    /// waited for are the parent's to collect).
+    fn others(self, endings: &[Ending]) -> String {
+        let (none, one, many) = match self {
+            Subject::Program => (
+                "it forked no process",
+                "the process it forked",
+                "processes it forked",
+            ),
+            Subject::Command => (
+                "it left no process behind",
+                "the process it left behind",
+                "processes it left behind",
+            ),
+        };
+        match endings {
+            [] => none.to_owned(),
+            [ending] => format!("{one}: {ending}"),
+            all => format!(
+                "the {} {many}: {}",
+                all.len(),
+                all.iter()
+                    .map(Ending::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// How the supervisor comes to hold the listener: the program's process sends
+/// it over a Unix socket ([`SocketHandOver`]); the command's process shares its
+/// descriptors with the supervisor until its `execve` ([`crate::command`]).
+pub(crate) trait HandOver {
+    /// Waits for the listener; `None` when the supervised process ended, or
+    /// failed and said why, before handing one over. `supervision` collects the
+    /// processes that end meanwhile, `signals` says when one does ([`take_signals`]).
+    fn listener(
+        &mut self,
+        supervision: &mut Supervision,
+        signals: &SignalFd,
+    ) -> Result<Option<OwnedFd>, StepError>;
+
+    /// Once every supervised process has ended: `true` when what the supervisor
+    /// saw is worth a report (the command was executed, for instance).
+    fn ran(&mut self) -> bool {
+        true
+    }
+}
+
+/// The program's hand-over: the listener arrives on this socket (`SCM_RIGHTS`).
+struct SocketHandOver(Option<OwnedFd>);
+
+impl HandOver for SocketHandOver {
+    fn listener(
+        &mut self,
+        _: &mut Supervision,
+        _: &SignalFd,
+    ) -> Result<Option<OwnedFd>, StepError> {
+        // The socket is closed once the listener is in: it has done its job.
+        match self.0.take() {
+            Some(socket) => receive_listener(&socket),
+            None => Ok(None),
+        }
+    }
+}
+
 /// What the supervisor saw while the program ran.
-struct Supervision {
-    /// The program's process.
+pub(crate) struct Supervision {
+    /// What it supervises.
+    subject: Subject,
+    /// The program's process (or the command's).
     program: Pid,
     /// Every notified syscall (by architecture and number), in first-seen order.
     seen: Vec<(ScmpArch, ScmpSyscall)>,
     /// How the program's process ended.
     program_ending: Option<Ending>,
-    /// How each process it forked ended.
+    /// How each other process collected ended.
     forked_endings: Vec<Ending>,
     /// Notifications withdrawn before they could be received.
     lost: usize,
@@ -419,9 +517,17 @@ struct Supervision {
 
 /// In the supervisor, after the fork: receives the listener, answers every
 /// notification until no supervised process is left, reports, and returns the
-/// program's exit status.
-fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> ExitCode {
+/// program's exit status (128 plus the signal's number when a signal killed it,
+/// as a shell says it).
+pub(crate) fn supervise(
+    step: &str,
+    subject: Subject,
+    program: Pid,
+    also_allow: &[&str],
+    hand_over: &mut dyn HandOver,
+) -> ExitCode {
     let mut supervision = Supervision {
+        subject,
         program,
         seen: Vec::new(),
         program_ending: None,
@@ -433,16 +539,14 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
     let stop_program = || {
         let _ = nix::sys::signal::kill(program, Signal::SIGKILL);
     };
-    let sigchld = match watch_children() {
-        Ok(sigchld) => sigchld,
+    let signals = match ignore_interrupts().and_then(|()| watch_signals()) {
+        Ok(signals) => signals,
         Err(err) => {
             stop_program();
             return fail_closed(step, &err);
         }
     };
-    let received = receive_listener(&socket);
-    drop(socket);
-    let (listener, failure) = match received {
+    let (listener, failure) = match hand_over.listener(&mut supervision, &signals) {
         Ok(listener) => (listener, None),
         Err(err) => {
             stop_program();
@@ -450,7 +554,10 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
         }
     };
     let handed_over = listener.is_some();
-    let served = supervision.serve(listener, &sigchld);
+    if let Some(fd) = &listener {
+        take_turns(fd);
+    }
+    let served = supervision.serve(listener, &signals);
     if let Some(err) = failure.or(served.err()) {
         return fail_closed(step, &err);
     }
@@ -466,24 +573,147 @@ fn supervise(step: &str, program: Pid, socket: OwnedFd, also_allow: &[&str]) -> 
     // A program's process that failed before the hand-over has said why itself,
     // and ran nothing to report on. A stderr that went away (`2>&1 | head`) loses
     // the report, but must not turn the program's status into a panic's.
-    if handed_over {
+    if handed_over && hand_over.ran() {
         let report = supervision.report(step, also_allow, ending);
         let _ = write_all(libc::STDERR_FILENO, report.as_bytes());
     }
     ExitCode::from(u8::try_from(ending.shell_status()).unwrap_or(u8::MAX))
 }
 
-/// Blocks SIGCHLD in the supervisor and returns a descriptor that becomes
-/// readable when one is pending, so one `poll` waits for notifications and for
-/// processes that end.
-fn watch_children() -> Result<SignalFd, StepError> {
-    let mut sigchld = SigSet::empty();
-    sigchld.add(Signal::SIGCHLD);
-    sigchld
+/// `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6), which the `libc` crate
+/// does not have yet.
+const SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: libc::c_ulong = 1;
+
+/// Tells the kernel that the supervisor and the processes it answers take turns
+/// (`SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP`, Linux 6.6): each waits while the other
+/// runs, so the kernel wakes the other side on the CPU it is on, instead of
+/// waking an idle CPU for it, which on a virtual machine costs far more. Each of
+/// the program's notified syscalls is one such exchange, and `ls -R /usr/share`
+/// makes tens of thousands. An older kernel refuses the flag, and nothing changes.
+fn take_turns(listener: &OwnedFd) {
+    // SAFETY: the ioctl takes the flags by value and touches no memory.
+    unsafe {
+        libc::ioctl(
+            listener.as_raw_fd(),
+            libc::SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+            SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP,
+        )
+    };
+}
+
+/// Has the supervisor ignore SIGINT and SIGQUIT, as GNU `time` does while its
+/// command runs: Ctrl-C and Ctrl-\ reach the whole foreground process group, so
+/// the program gets them itself and does with them what it does; the supervisor
+/// stays to collect it and to report. (Its process was forked before this, so
+/// it keeps the dispositions the step started with.)
+fn ignore_interrupts() -> Result<(), StepError> {
+    for signal in [Signal::SIGINT, Signal::SIGQUIT] {
+        // SAFETY: no handler is installed, only the disposition changed to "ignore".
+        unsafe { nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigIgn) }
+            .map_err(|errno| supervisor_error("ignoring SIGINT and SIGQUIT", errno))?;
+    }
+    Ok(())
+}
+
+/// The signals that end the supervisor (`kill PID`, a terminal that hangs up):
+/// it ends every process it supervises first ([`terminate`]).
+const TERMINATING: [Signal; 2] = [Signal::SIGTERM, Signal::SIGHUP];
+
+/// Blocks SIGCHLD and the [`TERMINATING`] signals in the supervisor and returns
+/// a descriptor that becomes readable when one is pending, so one `poll` waits
+/// for notifications, for processes that end and for the supervisor's own end.
+fn watch_signals() -> Result<SignalFd, StepError> {
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGCHLD);
+    for signal in TERMINATING {
+        signals.add(signal);
+    }
+    signals
         .thread_block()
-        .map_err(|errno| supervisor_error("blocking SIGCHLD", errno))?;
-    SignalFd::with_flags(&sigchld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+        .map_err(|errno| supervisor_error("blocking SIGCHLD, SIGTERM and SIGHUP", errno))?;
+    SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|errno| supervisor_error("making a signalfd for SIGCHLD", errno))
+}
+
+/// Reads every signal pending on `signals`; `true` when SIGCHLD was one (a
+/// supervised process may have ended). A [`TERMINATING`] signal does not return.
+pub(crate) fn take_signals(signals: &SignalFd) -> bool {
+    let mut children_ended = false;
+    while let Ok(Some(info)) = signals.read_signal() {
+        match Signal::try_from(info.ssi_signo as i32) {
+            Ok(Signal::SIGCHLD) => children_ended = true,
+            Ok(signal) => terminate(signal),
+            Err(_) => {}
+        }
+    }
+    children_ended
+}
+
+/// Ends every process the supervisor supervises, then the supervisor itself by
+/// `signal`, which it took from its signalfd, as if it had not caught it.
+///
+/// The death signal ends only the program's (or the command's) own process;
+/// the processes it forked would run on without an answer to any syscall the
+/// allow list lacks. So each descendant of the supervisor is killed with
+/// SIGKILL, again until none is left running (a second at most; found through
+/// `/proc/PID/task/TID/children`). They are not collected here: those that are
+/// the supervisor's children pass to its own parent, or subreaper, with it.
+/// SIGKILL cannot be caught: a supervisor killed by it leaves the processes
+/// the command forked to their ENOSYS.
+fn terminate(signal: Signal) -> ! {
+    for _ in 0..1000 {
+        let alive: Vec<Pid> = descendants(getpid())
+            .into_iter()
+            .filter(|&pid| running(pid))
+            .collect();
+        if alive.is_empty() {
+            break;
+        }
+        for pid in alive {
+            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let mut only = SigSet::empty();
+    only.add(signal);
+    // SAFETY: the default disposition installs no handler.
+    let _ = unsafe { nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigDfl) };
+    let _ = only.thread_unblock();
+    let _ = nix::sys::signal::raise(signal);
+    // SAFETY: `_exit` ends the process at once, should the signal not have.
+    unsafe { libc::_exit(128 + signal as i32) }
+}
+
+/// Every descendant of process `pid` that `/proc` lists.
+fn descendants(pid: Pid) -> Vec<Pid> {
+    let mut found = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|n| n.parse().ok()) {
+                let child = Pid::from_raw(child);
+                if !found.contains(&child) {
+                    found.push(child);
+                    parents.push(child);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// `true` while process `pid` has not ended (it exists and is no zombie).
+fn running(pid: Pid) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The state follows the command name, which is in parentheses.
+    stat.rfind(')')
+        .and_then(|end| stat[end + 1..].split_whitespace().next())
+        .is_some_and(|state| state != "Z" && state != "X")
 }
 
 impl Supervision {
@@ -491,30 +721,42 @@ impl Supervision {
     /// Answers notifications on `listener` until every supervised process has
     /// ended and been collected.
     ///
-    /// Processes are collected before each wait, so one that ended before SIGCHLD
-    /// was blocked is not missed. When the supervisor cannot go on, it closes the
+    /// Processes are collected before the first wait, so one that ended before
+    /// SIGCHLD was blocked is not missed, and then whenever SIGCHLD says one has:
+    /// a notification costs one `poll`, one receive and one answer, the least the
+    /// kernel's interface allows. When the supervisor cannot go on, it closes the
     /// listener: the kernel then fails every notified syscall with ENOSYS, so the
     /// program ends one way or another instead of waiting forever.
-    fn serve(&mut self, listener: Option<OwnedFd>, sigchld: &SignalFd) -> Result<(), StepError> {
+    fn serve(&mut self, listener: Option<OwnedFd>, signals: &SignalFd) -> Result<(), StepError> {
         let mut listener = listener;
         let mut failure = None;
-        while !self.collect_ended()? {
-            let mut ready = vec![PollFd::new(sigchld.as_fd(), PollFlags::POLLIN)];
-            if let Some(fd) = &listener {
-                ready.push(PollFd::new(fd.as_fd(), PollFlags::POLLIN));
+        // Processes that ended before SIGCHLD was blocked are collected first;
+        // from then on, once SIGCHLD says one has.
+        let mut children_ended = true;
+        loop {
+            if children_ended && self.collect_ended()? {
+                break;
             }
-            match poll(&mut ready, PollTimeout::NONE) {
+            // With no listener, only SIGCHLD is waited for.
+            let fds = match &listener {
+                Some(fd) => [signals.as_fd(), fd.as_fd()],
+                None => [signals.as_fd(); 2],
+            };
+            let mut ready = fds.map(|fd| PollFd::new(fd, PollFlags::POLLIN));
+            let waited = usize::from(listener.is_some()) + 1;
+            match poll(&mut ready[..waited], PollTimeout::NONE) {
                 Ok(_) | Err(Errno::EINTR) => {}
                 Err(errno) => return Err(supervisor_error("waiting for notifications", errno)),
             }
             let events = |fd: &PollFd| fd.revents().unwrap_or(PollFlags::empty());
-            let children_ended = events(&ready[0]).contains(PollFlags::POLLIN);
-            let notified = ready.get(1).map_or(PollFlags::empty(), events);
-            drop(ready);
-            if children_ended {
-                // Reading the pending SIGCHLD clears it; `collect_ended` does the rest.
-                while let Ok(Some(_)) = sigchld.read_signal() {}
-            }
+            let signalled = events(&ready[0]).contains(PollFlags::POLLIN);
+            let notified = if waited == 2 {
+                events(&ready[1])
+            } else {
+                PollFlags::empty()
+            };
+            // Reading a pending SIGCHLD clears it; `collect_ended` does the rest.
+            children_ended = signalled && take_signals(signals);
             if notified.contains(PollFlags::POLLIN) {
                 if let Some(fd) = &listener {
                     if let Err(err) = self.answer(fd.as_raw_fd()) {
@@ -572,7 +814,7 @@ impl Supervision {
 
     /// Collects every supervised process that has ended, without waiting; `true`
     /// once no process is left.
-    fn collect_ended(&mut self) -> Result<bool, StepError> {
+    pub(crate) fn collect_ended(&mut self) -> Result<bool, StepError> {
         loop {
             match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
                 Ok(WaitStatus::StillAlive) => return Ok(false),
@@ -603,18 +845,7 @@ impl Supervision {
 
     /// The report printed on stderr once the program has ended.
     fn report(&self, step: &str, also_allow: &[&str], ending: Ending) -> String {
-        let forked = match self.forked_endings.as_slice() {
-            [] => "it forked no process".to_owned(),
-            [one] => format!("the process it forked: {one}"),
-            many => format!(
-                "the {} processes it forked: {}",
-                many.len(),
-                many.iter()
-                    .map(Ending::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        };
+        let others = self.subject.others(&self.forked_endings);
         let list = if also_allow.is_empty() {
             "step 2's allow list"
         } else {
@@ -629,11 +860,17 @@ impl Supervision {
         };
         report_text(
             step,
+            self.subject,
             &self.learned(),
             list,
-            &format!("{ending}; {forked}"),
+            &format!("{ending}; {others}"),
             gaps,
         )
+    }
+
+    /// `true` once the program's process (or the command's) has been collected.
+    pub(crate) fn program_ended(&self) -> bool {
+        self.program_ending.is_some()
     }
 }
 
@@ -660,24 +897,27 @@ impl Gaps {
 /// The report: how the processes ended, what may be missing from it ([`Gaps`]),
 /// each learned syscall as `NAME(NR)` in the order first seen, then how to allow
 /// them in step 3 and in step 4. It never claims more than the supervisor saw:
-/// with a gap, the program made *at least* the syscalls listed.
+/// with a gap, the program made *at least* the syscalls listed. `subject` names
+/// what ran: "the program's process" or "the command's process".
 pub fn report_text(
     step: &str,
+    subject: Subject,
     learned: &[Learned],
     list: &str,
     endings: &str,
     gaps: Gaps,
 ) -> String {
-    let mut text = format!("{step}: the program's process: {endings}\n");
+    let noun = subject.noun();
+    let mut text = format!("{step}: the {noun}'s process: {endings}\n");
     match gaps.killed {
         0 => {}
         1 => text.push_str(&format!(
             "{step}: the run was cut short: 1 supervised process was killed by a signal, \
-             so the program may need syscalls it did not get to make\n"
+             so the {noun} may need syscalls it did not get to make\n"
         )),
         n => text.push_str(&format!(
             "{step}: the run was cut short: {n} supervised processes were killed by a signal, \
-             so the program may need syscalls they did not get to make\n"
+             so the {noun} may need syscalls they did not get to make\n"
         )),
     }
     match gaps.lost {
@@ -754,6 +994,7 @@ mod tests {
     fn the_report_lists_each_syscall_then_how_to_allow_it() {
         let text = report_text(
             "step-x",
+            Subject::Program,
             &[learned("clone"), learned("munmap")],
             "step 2's allow list",
             "exit status 0; it forked no process",
@@ -799,6 +1040,7 @@ mod tests {
     fn one_syscall_is_counted_in_the_singular() {
         let text = report_text(
             "s",
+            Subject::Program,
             &[learned("clone")],
             "the list",
             "exit status 0",
@@ -815,6 +1057,7 @@ mod tests {
         assert_eq!(
             report_text(
                 "s",
+                Subject::Program,
                 &[],
                 "step 2's allow list",
                 "exit status 0; it forked no process",
@@ -831,6 +1074,7 @@ mod tests {
     fn a_run_cut_short_that_lost_a_notification_claims_nothing_it_did_not_see() {
         let text = report_text(
             "s",
+            Subject::Program,
             &[],
             "step 2's allow list",
             "killed by SIGKILL (Killed), status 137 in a shell; it forked no process",
@@ -856,6 +1100,7 @@ mod tests {
     fn each_gap_is_said_and_an_incomplete_list_says_at_least() {
         let lost = report_text(
             "s",
+            Subject::Program,
             &[learned("clone")],
             "the list",
             "exit status 0",
@@ -876,6 +1121,7 @@ mod tests {
         );
         let killed = report_text(
             "s",
+            Subject::Program,
             &[],
             "the list",
             "killed by SIGTERM (Terminated), status 143 in a shell; the process it forked: \

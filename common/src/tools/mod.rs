@@ -8,23 +8,27 @@
 //! - [`Discover`], on step 3: those two, plus `--allow NAME` ([`crate::allow`]),
 //!   names added to the allow list at run time, and `--learn`
 //!   ([`crate::learn`]), which runs the program once under a supervisor and
-//!   names every syscall it needs.
+//!   names every syscall it needs, or with `-- CMD [ARG...]` any command
+//!   ([`command`]).
 //!
 //! A step builds its filter first, whatever it was asked; then
 //! `cli.tools.run(STEP, &filter)` either does what a tool was asked for and
 //! gives the step's exit status, or gives `None`: the step loads its filter and
 //! runs its program.
 //!
-//! The tools themselves are this folder's modules: [`allow`], [`learn`],
-//! [`print_filter`] with the disassembler [`bpf`], and the simulator [`simulate`].
+//! The tools themselves are this folder's modules: [`allow`], [`learn`] with
+//! [`command`], [`print_filter`] with the disassembler [`bpf`], and the simulator
+//! [`simulate`].
 
 pub mod allow;
 pub mod bpf;
+pub mod command;
 pub mod learn;
 pub mod oci;
 pub mod print_filter;
 pub mod simulate;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use crate::filter::Filter;
@@ -69,6 +73,13 @@ pub struct Discover {
     learn: bool,
     #[command(flatten)]
     print_filter: PrintFilterArg,
+    /// With --learn: run CMD with its arguments instead of the tutorial program,
+    /// looked up on PATH as a shell does, and list what it needs from its execve
+    /// on, in every process it forks; exit with its status (127 when it is not
+    /// found, 126 when it cannot be executed, 128 + N when signal N killed it).
+    /// It runs with NO_NEW_PRIVS: a set-user-ID program gains no privileges
+    #[arg(last = true, value_name = "CMD", requires = "learn")]
+    command: Vec<OsString>,
 }
 
 impl Discover {
@@ -94,13 +105,22 @@ impl Discover {
             Ok(names) => names,
             Err(err) => return Some(fail_closed(step, &err)),
         };
+        let command = !self.command.is_empty();
         match (self.learn, self.print_filter.shown()) {
+            (true, Some(shown)) if command => Some(print_filter::print(
+                step,
+                shown,
+                &command::command_filter(&also_allow),
+            )),
             (true, Some(shown)) => Some(print_filter::print(
                 step,
                 shown,
                 &learn::filter_to_print(&also_allow),
             )),
             (false, Some(shown)) => Some(print_filter::print(step, shown, filter)),
+            (true, None) if command => {
+                Some(command::learn_command(step, &self.command, &also_allow))
+            }
             // The program's buffers are made before the filter, which forbids growing the heap.
             (true, None) => Some(learn::learn(step, &mut Program::new(step), &also_allow)),
             (false, None) => None,

@@ -97,6 +97,16 @@ plain step-2-pfc.txt step-2-filter --print-filter
 plain step-2-bpf.txt step-2-filter --print-filter=bpf
 plain step-3-bpf.txt step-3-reporting --print-filter=bpf
 plain learn-bpf.txt step-3-reporting --learn --print-filter=bpf
+# --learn -- CMD: the filter a command runs under, a command that is not found,
+# and ls of the book's folder, in the C locale (another one can make ls load
+# its files, and need more), its report cut before step 4's rules.
+plain learn-command-bpf.txt step-3-reporting --learn --print-filter=bpf -- ls
+plain learn-not-found.txt step-3-reporting --learn -- no-such-command
+{
+    printf "\$ LC_ALL=C step-3-reporting --learn -- ls docs 2>&1 | sed '/in step 4/q'\n"
+    LC_ALL=C step-3-reporting --learn -- ls docs 2>&1 </dev/null | sed '/in step 4/q'
+    printf '$ echo $?\n%s\n' "$?"
+} >"$out/learn-ls.txt"
 {
     printf "\$ printf 'hello seccomp\\\\n' | strace -f -qq step-1-baseline 2>&1 >/dev/null | sed -n '/^read(0/,\$p'\n"
     printf 'hello seccomp\n' | strace -f -qq step-1-baseline 2>&1 >/dev/null | sed -n '/^read(0/,$p'

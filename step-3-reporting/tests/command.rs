@@ -1,0 +1,667 @@
+//! `--learn -- CMD`: any command learned from its `execve` on, in every process
+//! it forks, with its own output and exit status. A command that cannot be run
+//! is refused before anything runs; Ctrl-C, Ctrl-Z and the supervisor's death do
+//! what the book says.
+//!
+//! Nothing here names this machine's list of syscalls: each name is checked
+//! through libseccomp, and only what any `ls` or shell must do is asserted.
+//! Commands are the shell's and `ls`, which every system the tests run on has.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use assert_cmd::assert::OutputAssertExt;
+use common::filter::TUTORIAL_ALLOW_LIST;
+use common::runner::{drive_step, proc, send_signal, wait_until, Ending};
+use common::testing::{
+    learned_syscalls, run, sleep_syscall_numbers, Signal, StepRun, SLEEP_SYSCALLS,
+};
+use nix::unistd::Pid;
+use predicates::prelude::*;
+
+const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
+
+/// The report's first line for a command that ended as `ending` and left no
+/// process behind.
+fn first_line(ending: &str) -> String {
+    format!("step-3-reporting: the command's process: {ending}; it left no process behind\n")
+}
+
+/// Runs `--learn`, with `options` before `--`, on `command`; returns the run and
+/// the syscalls it listed.
+fn learn_with(options: &[&str], command: &[&str]) -> (StepRun, Vec<String>) {
+    let mut args = vec!["--learn"];
+    args.extend(options);
+    args.push("--");
+    args.extend(command);
+    let run = run(STEP, &args, b"");
+    let learned = learned_syscalls(&run);
+    (run, learned)
+}
+
+fn learn(command: &[&str]) -> (StepRun, Vec<String>) {
+    learn_with(&[], command)
+}
+
+/// A file in Cargo's temporary directory for the tests, made anew.
+fn temporary(name: &str, text: &str, mode: u32) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_file(&path);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    path
+}
+
+/// `--learn -- /bin/ls /` prints what `ls /` prints and exits 0, and lists
+/// what `ls` needs beyond the allow list, from its `execve` on: `execve` first,
+/// then, among the rest, `openat` and `getdents64`, to open `/` and read its
+/// entries; each once, none of the allow list, then the `--allow` option and
+/// step 4's rules.
+#[test]
+fn learn_lists_what_ls_needs_from_its_execve_on() {
+    let bare = run("/bin/ls", &["/"], b"");
+    let (run, learned) = learn(&["/bin/ls", "/"]);
+    let stderr = run.stderr_text();
+    assert_eq!(run.stdout_text(), bare.stdout_text());
+    assert_eq!(run.ending(), Ending::Exited(0), "{stderr}");
+    assert!(run.forked.is_empty(), "{:?}", run.forked);
+    assert!(
+        stderr.starts_with(&format!(
+            "{}step-3-reporting: it made {} syscalls that step 2's allow list does not allow, \
+             first made in this order:\nexecve(",
+            first_line("exit status 0"),
+            learned.len()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(learned[0], "execve");
+    for name in ["openat", "getdents64"] {
+        assert!(learned.iter().any(|n| n == name), "{name}: {learned:?}");
+    }
+    let mut unique = learned.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), learned.len(), "each once: {learned:?}");
+    for name in &learned {
+        assert!(!TUTORIAL_ALLOW_LIST.contains(&name.as_str()), "{name}");
+        assert!(
+            stderr.contains(&common::learn::policy_rule(name)),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains(&format!(
+            "\nstep-3-reporting: to allow them in step 3: --allow {}\n",
+            learned.join(",")
+        )),
+        "{stderr}"
+    );
+}
+
+/// With everything it listed passed to `--allow`, `--learn` finds nothing more
+/// for the same command, which still prints what it printed.
+#[test]
+fn what_learn_lists_for_a_command_is_all_it_needs() {
+    let (first, learned) = learn(&["/bin/ls", "/"]);
+    let list = learned.join(",");
+    let (again, more) = learn_with(&["--allow", &list], &["/bin/ls", "/"]);
+    assert_eq!(more, Vec::<String>::new());
+    assert_eq!(again.stdout_text(), first.stdout_text());
+    assert_eq!(
+        again.stderr_text(),
+        format!(
+            "{}step-3-reporting: it made no syscall that the allow list (step 2's and --allow) \
+             does not allow\n",
+            first_line("exit status 0")
+        )
+    );
+}
+
+/// The step exits with the command's own status.
+#[test]
+fn learn_exits_with_the_command_s_status() {
+    let (run, learned) = learn(&["sh", "-c", "exit 7"]);
+    assert_eq!(run.ending(), Ending::Exited(7));
+    assert!(
+        run.stderr_text().starts_with(&first_line("exit status 7")),
+        "{}",
+        run.stderr_text()
+    );
+    assert_eq!(learned[0], "execve");
+}
+
+/// A command killed by a signal: the step exits as a shell reports it, 128 plus
+/// the signal's number, and says so on stderr, with the run cut short.
+#[test]
+fn a_command_killed_by_a_signal_exits_as_a_shell_says() {
+    let (run, _) = learn(&["sh", "-c", "kill -SEGV $$"]);
+    assert_eq!(run.ending(), Ending::Exited(128 + libc::SIGSEGV));
+    let stderr = run.stderr_text();
+    assert!(
+        stderr.starts_with(&format!(
+            "{}step-3-reporting: the run was cut short: 1 supervised process was killed by a \
+             signal, so the command may need syscalls it did not get to make\n\
+             step-3-reporting: it made at least ",
+            first_line(&format!(
+                "killed by SIGSEGV (Segmentation fault), status {} in a shell",
+                128 + libc::SIGSEGV
+            ))
+        )),
+        "{stderr}"
+    );
+}
+
+/// A command that is not on `PATH`, a path to nothing, a file that may not be
+/// executed and a directory are refused as a shell refuses them (127 for the
+/// first two, 126 for the others), in one line, before anything runs.
+#[test]
+fn a_command_that_cannot_be_run_is_refused_before_anything_runs() {
+    let plain = temporary("not-executable", "echo ran\n", 0o644);
+    let plain = plain.to_str().unwrap();
+    for (command, status, line) in [
+        (
+            "no-such-command-anywhere",
+            127,
+            "no-such-command-anywhere: command not found".to_owned(),
+        ),
+        (
+            "./no/such/file",
+            127,
+            "./no/such/file: No such file or directory".to_owned(),
+        ),
+        (plain, 126, format!("{plain}: Permission denied")),
+        ("/", 126, "/: Is a directory".to_owned()),
+    ] {
+        let (run, _) = learn(&[command, "an argument"]);
+        run.output()
+            .assert()
+            .code(status)
+            .stdout("")
+            .stderr(format!("step-3-reporting: error: {line}\n"));
+        assert!(run.forked.is_empty(), "{command}: {:?}", run.forked);
+    }
+}
+
+/// A file without `#!` that may be executed is a shell script to `execvp`, and
+/// so to `--learn`: `execve` refuses it (ENOEXEC), and `/bin/sh` runs it, under
+/// the same filter, with the step's report.
+#[test]
+fn a_script_without_a_shebang_is_run_by_the_shell() {
+    let script = temporary(
+        "no-shebang",
+        "echo from a script without a shebang\n",
+        0o755,
+    );
+    let (run, learned) = learn(&[script.to_str().unwrap()]);
+    assert_eq!(run.stdout_text(), "from a script without a shebang\n");
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert_eq!(learned[0], "execve");
+}
+
+/// A command after `--` runs only with `--learn`: without it, `--` and
+/// `--print-filter --` are usage errors (status 2) that name `--learn`, and
+/// nothing runs.
+#[test]
+fn a_command_without_learn_is_a_usage_error() {
+    for args in [
+        &["--", "sh", "-c", "echo ran"][..],
+        &["--print-filter", "--", "sh", "-c", "echo ran"],
+        &["--allow", "clone", "--", "sh", "-c", "echo ran"],
+    ] {
+        run(STEP, args, b"")
+            .output()
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains("--learn"));
+    }
+}
+
+/// `--learn --print-filter -- CMD` prints the filter the command would run
+/// under, without running it: step 3's allow list with the Notify action and
+/// nothing else, no rule for `sendmsg` or `close` as the tutorial program's
+/// hand-over has. `--simulate` answers from the same filter: a `close` of any
+/// descriptor is notified.
+#[test]
+fn print_filter_and_simulate_show_the_command_s_filter() {
+    let pfc = run(
+        STEP,
+        &["--learn", "--print-filter", "--", "sh", "-c", "echo ran"],
+        b"",
+    );
+    pfc.output()
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("ran").not());
+    common::testing::assert_pfc_names(&pfc.stdout_text(), TUTORIAL_ALLOW_LIST);
+    let bpf = run(STEP, &["--learn", "--print-filter=bpf", "--", "true"], b"");
+    let listing = bpf.stdout_text();
+    assert!(listing.contains("ret USER_NOTIF\n"), "{listing}");
+    for name in ["sendmsg", "close"] {
+        assert!(!listing.contains(&format!("; {name}\n")), "{listing}");
+    }
+    let program = run(STEP, &["--learn", "--print-filter=bpf"], b"").stdout_text();
+    assert!(program.contains("; sendmsg\n"), "{program}");
+    for fd in ["0", "3", "4"] {
+        let call = format!("close({fd})");
+        run(STEP, &["--learn", "--simulate", &call, "--", "true"], b"")
+            .output()
+            .assert()
+            .code(0)
+            .stdout(predicate::str::ends_with("action: USER_NOTIF\n"));
+    }
+}
+
+/// The command runs with NO_NEW_PRIVS (the kernel grants nothing through
+/// `execve` any more) and under one seccomp filter more than the test itself
+/// (none, unless a container's), as the kernel shows in `/proc/self/status`.
+#[test]
+fn the_command_runs_with_no_new_privs_under_the_filter() {
+    let own = std::fs::read_to_string("/proc/self/status").unwrap();
+    let filters: u32 = own
+        .lines()
+        .find_map(|line| line.strip_prefix("Seccomp_filters:"))
+        .map_or(0, |n| n.trim().parse().unwrap());
+    let (run, _) = learn(&[
+        "grep",
+        "-E",
+        "^(NoNewPrivs|Seccomp|Seccomp_filters):",
+        "/proc/self/status",
+    ]);
+    assert_eq!(
+        run.stdout_text(),
+        format!(
+            "NoNewPrivs:\t1\nSeccomp:\t2\nSeccomp_filters:\t{}\n",
+            filters + 1
+        ),
+        "{}",
+        run.stderr_text()
+    );
+}
+
+/// A set-user-ID program gains no privileges under `--learn`: `id`, made
+/// set-user-ID to `nobody` (as root), says `euid=65534` when run bare, and
+/// nothing of the kind under `--learn`, whose NO_NEW_PRIVS the kernel honours.
+#[test]
+fn a_set_user_id_command_runs_with_the_caller_s_privileges() {
+    // SAFETY: a query without arguments.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("not root: no set-user-ID copy of `id` can be made for another user; skipped");
+        return;
+    }
+    let id = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("setuid-id");
+    let _ = std::fs::remove_file(&id);
+    std::fs::copy("/usr/bin/id", &id).expect("a copy of /usr/bin/id");
+    std::os::unix::fs::chown(&id, Some(65534), None).unwrap();
+    std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    let bare = run(&id, &[], b"").stdout_text();
+    if !bare.contains("euid=65534") {
+        eprintln!(
+            "{} is on a file system that ignores set-user-ID bits ({bare}); skipped",
+            id.display()
+        );
+        return;
+    }
+    let (learned, _) = learn(&[id.to_str().unwrap()]);
+    let stdout = learned.stdout_text();
+    assert!(
+        stdout.starts_with("uid=0(") && !stdout.contains("euid="),
+        "{stdout}"
+    );
+    assert_eq!(learned.ending(), Ending::Exited(0));
+}
+
+/// A shell that forks fifty processes and waits for them: the supervisor
+/// answers them all, the step exits 0, and the list has the shell's `execve`,
+/// the forks and the waits. The shell collects its children itself: none is
+/// left behind. (Bash, which blocks SIGCHLD while it forks: see
+/// [`a_signal_interrupts_a_syscall_that_waits_for_the_supervisor`] for what a
+/// child's SIGCHLD does to a shell that does not.)
+#[test]
+fn a_command_that_forks_many_processes_is_followed_into_each() {
+    let (run, learned) = learn(&[
+        "bash",
+        "-c",
+        "for ((i = 0; i < 50; i++)); do /bin/true & done; wait",
+    ]);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert!(run.forked.is_empty(), "{:?}", run.forked);
+    assert!(
+        run.stderr_text().starts_with(&first_line("exit status 0")),
+        "{}",
+        run.stderr_text()
+    );
+    assert_eq!(learned[0], "execve");
+    let forks = ["clone", "clone3", "fork", "vfork"];
+    assert!(
+        learned.iter().any(|n| forks.contains(&n.as_str())),
+        "{learned:?}"
+    );
+    let waits = ["wait4", "waitid"];
+    assert!(
+        learned.iter().any(|n| waits.contains(&n.as_str())),
+        "{learned:?}"
+    );
+}
+
+/// A process the command leaves behind (its parent ended first) is handed to
+/// the supervisor, which waits for it, names its ending in the report, and only
+/// then exits, with the command's own status.
+#[test]
+fn a_process_left_behind_is_collected_by_the_supervisor() {
+    let (run, _) = learn(&["sh", "-c", "sleep 0.3 & exit 3"]);
+    assert_eq!(run.ending(), Ending::Exited(3), "{}", run.stderr_text());
+    assert!(run.forked.is_empty(), "{:?}", run.forked);
+    assert!(
+        run.stderr_text().starts_with(
+            "step-3-reporting: the command's process: exit status 3; \
+             the process it left behind: exit status 0\n"
+        ),
+        "{}",
+        run.stderr_text()
+    );
+}
+
+/// The process of the run that sleeps, once it sleeps in the kernel (the
+/// supervisor has let its sleep run).
+fn sleeping_process(group: Pid) -> std::io::Result<Pid> {
+    let sleep = sleep_syscall_numbers();
+    wait_until(
+        "a process of the run sleeps",
+        || {
+            proc::live_in_group(group).into_iter().find(|&pid| {
+                proc::blocked_in_syscall(pid).is_some_and(|nr| sleep.contains(&nr))
+                    && !proc::wait_channel(pid).is_some_and(|wchan| wchan.contains("seccomp"))
+            })
+        },
+        || proc::describe(&proc::live_in_group(group)),
+    )
+}
+
+/// Waits until no process of the run whose process group is `group` is left.
+fn every_process_ended(group: Pid) -> std::io::Result<()> {
+    wait_until(
+        "every process of the run has ended",
+        || proc::live_in_group(group).is_empty().then_some(()),
+        || proc::describe(&proc::live_in_group(group)),
+    )
+}
+
+/// Ctrl-Z and `fg` (SIGTSTP, then SIGCONT, to the run's whole process group)
+/// while the command sleeps: the supervisor and the command stop and go on,
+/// the step exits 0, and the list has `restart_syscall` after the sleep, with
+/// which the kernel resumed it.
+#[test]
+fn ctrl_z_and_fg_stop_and_continue_the_run() {
+    let (run, ()) = drive_step(
+        Command::new(STEP).args(["--learn", "--", "sleep", "1"]),
+        |step| {
+            let group = step.pid();
+            let sleeper = sleeping_process(group)?;
+            nix::sys::signal::killpg(group, Signal::SIGTSTP)?;
+            wait_until(
+                "Ctrl-Z stops the supervisor and the command",
+                || {
+                    [group, sleeper]
+                        .iter()
+                        .all(|&pid| proc::state(pid) == Some('T'))
+                        .then_some(())
+                },
+                || proc::describe(&[group, sleeper]),
+            )?;
+            nix::sys::signal::killpg(group, Signal::SIGCONT)?;
+            Ok(())
+        },
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    let learned = learned_syscalls(&run);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    let sleep = learned
+        .iter()
+        .position(|n| SLEEP_SYSCALLS.contains(&n.as_str()))
+        .unwrap_or_else(|| panic!("no sleep in {learned:?}"));
+    let restart = learned
+        .iter()
+        .position(|n| n == "restart_syscall")
+        .unwrap_or_else(|| panic!("no restart_syscall in {learned:?}"));
+    assert!(sleep < restart, "{learned:?}");
+}
+
+/// Ctrl-C (SIGINT to the run's process group) while the command sleeps: the
+/// command dies of it; the supervisor, which ignores SIGINT as GNU `time` does,
+/// reports that and exits as a shell reports it, 130.
+#[test]
+fn ctrl_c_ends_the_command_and_the_report_says_so() {
+    let (run, ()) = drive_step(
+        Command::new(STEP).args(["--learn", "--", "sleep", "10"]),
+        |step| {
+            let group = step.pid();
+            sleeping_process(group)?;
+            nix::sys::signal::killpg(group, Signal::SIGINT)?;
+            Ok(())
+        },
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(run.ending(), Ending::Exited(128 + libc::SIGINT));
+    assert!(run.forked.is_empty(), "{:?}", run.forked);
+    assert!(
+        run.stderr_text().starts_with(&format!(
+            "{}step-3-reporting: the run was cut short: 1 supervised process was killed by a \
+             signal, so the command may need syscalls it did not get to make\n",
+            first_line("killed by SIGINT (Interrupt), status 130 in a shell")
+        )),
+        "{}",
+        run.stderr_text()
+    );
+}
+
+/// The supervisor killed with `signal` once both sleeps of `sh -c 'sleep 30 &
+/// sleep 30'` sleep; returns the run, after every process of it has ended.
+fn kill_the_supervisor_of_two_sleeps(signal: Signal) -> StepRun {
+    let (run, ()) = drive_step(
+        Command::new(STEP).args([
+            "--learn",
+            "--",
+            "sh",
+            "-c",
+            "sleep 30 & sleep 30; echo never",
+        ]),
+        |step| {
+            let group = step.pid();
+            wait_until(
+                "both sleeps sleep",
+                || {
+                    let sleep = sleep_syscall_numbers();
+                    let sleeping = proc::live_in_group(group)
+                        .into_iter()
+                        .filter(|&pid| {
+                            proc::blocked_in_syscall(pid).is_some_and(|nr| sleep.contains(&nr))
+                                && !proc::wait_channel(pid)
+                                    .is_some_and(|wchan| wchan.contains("seccomp"))
+                        })
+                        .count();
+                    (sleeping == 2).then_some(())
+                },
+                || proc::describe(&proc::live_in_group(group)),
+            )?;
+            send_signal(group, signal)?;
+            every_process_ended(group)
+        },
+    )
+    .unwrap_or_else(|err| panic!("{signal}: {err}"));
+    assert_eq!(run.ending(), Ending::Signaled(signal as i32));
+    assert_eq!(run.stdout_text(), "", "{signal}");
+    run
+}
+
+/// `kill PID` (SIGTERM) or a hang-up (SIGHUP) of the supervisor ends every
+/// process it supervises with it, the shell and both its sleeps, by SIGKILL:
+/// none runs on without answers. The test, a subreaper, collects them: the
+/// shell, and the sleeps it did not collect itself as it died.
+#[test]
+fn a_terminated_supervisor_ends_every_process_of_the_command() {
+    for signal in [Signal::SIGTERM, Signal::SIGHUP] {
+        let run = kill_the_supervisor_of_two_sleeps(signal);
+        assert!(
+            (2..=3).contains(&run.forked.len())
+                && run
+                    .forked
+                    .iter()
+                    .all(|&e| e == Ending::Signaled(libc::SIGKILL)),
+            "{signal}: {:?}",
+            run.forked
+        );
+    }
+}
+
+/// SIGKILL cannot be caught: the supervisor killed by it takes the command's
+/// own process with it, by the death signal, which stays across `execve`.
+#[test]
+fn a_killed_supervisor_takes_the_command_s_process_with_it() {
+    let (run, ()) = drive_step(
+        Command::new(STEP).args(["--learn", "--", "sleep", "30"]),
+        |step| {
+            let group = step.pid();
+            sleeping_process(group)?;
+            send_signal(group, Signal::SIGKILL)?;
+            every_process_ended(group)
+        },
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(run.ending(), Ending::Signaled(libc::SIGKILL));
+    assert_eq!(run.forked, [Ending::Signaled(libc::SIGKILL)]);
+    assert_eq!(run.stderr_text(), "");
+}
+
+/// ...but not the processes the command forked, which have no death signal:
+/// the shell dies, its sleep runs on without a supervisor (its refused
+/// syscalls fail with ENOSYS) and ends by itself, and the shell's last line
+/// never comes. The book says so.
+#[test]
+fn a_killed_supervisor_leaves_the_command_s_children_to_end_by_themselves() {
+    let (run, ()) = drive_step(
+        Command::new(STEP).args(["--learn", "--", "sh", "-c", "sleep 1; echo after"]),
+        |step| {
+            let group = step.pid();
+            sleeping_process(group)?;
+            send_signal(group, Signal::SIGKILL)?;
+            every_process_ended(group)
+        },
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(run.ending(), Ending::Signaled(libc::SIGKILL));
+    assert_eq!(run.stdout_text(), "");
+    let mut endings = run.forked.clone();
+    endings.sort_by_key(|ending| ending.shell_status());
+    assert!(
+        matches!(
+            endings[..],
+            [Ending::Exited(_), Ending::Signaled(libc::SIGKILL)]
+        ),
+        "the sleep ends by itself, the shell by SIGKILL: {endings:?}"
+    );
+}
+
+/// A signal that comes while a syscall waits for the supervisor interrupts it,
+/// as the kernel's user notification has it: a handler installed without
+/// `SA_RESTART` then sees EINTR, even from `fork`, which without a filter
+/// starts again by itself. Here the shell's fork of a background job waits for
+/// the supervisor, which is stopped, and SIGUSR1 comes, which the shell traps
+/// (bash's handlers have no `SA_RESTART`): the fork fails, the job never
+/// runs, and the shell ends with an error. Everything else the shell needs is
+/// allowed, so that its fork is the first syscall after `read` that waits.
+#[test]
+fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
+    let script = "trap 'echo caught' USR1; read line; echo ran & wait; echo after";
+    let forks = ["clone", "clone3", "fork", "vfork"];
+    // Bash, whose fork of a job leaves SIGUSR1 unblocked everywhere it runs
+    // (some shells block every signal around a fork).
+    let (_, needs) = learn(&["bash", "-c", script]);
+    let allow: Vec<&str> = needs
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !forks.contains(name))
+        .collect();
+    let allow = allow.join(",");
+    let fork_numbers = common::testing::syscall_numbers(&forks);
+    let read = common::testing::syscall_numbers(&["read"]);
+    let args = ["--learn", "--allow", &allow, "--", "bash", "-c", script];
+    let (run, ()) = drive_step(Command::new(STEP).args(args), |step| {
+        let supervisor = step.pid();
+        let shell = wait_until(
+            "the shell waits for its line",
+            || {
+                proc::children(supervisor)
+                    .into_iter()
+                    .find(|&pid| proc::blocked_in_syscall(pid).is_some_and(|nr| read.contains(&nr)))
+            },
+            || proc::describe(&proc::live_in_group(supervisor)),
+        )?;
+        send_signal(supervisor, Signal::SIGSTOP)?;
+        wait_until(
+            "the supervisor stops",
+            || (proc::state(supervisor) == Some('T')).then_some(()),
+            || proc::describe(&[supervisor]),
+        )?;
+        step.write_stdin(b"go\n")?;
+        wait_until(
+            "the shell's fork waits for the supervisor",
+            || {
+                (proc::blocked_in_syscall(shell).is_some_and(|nr| fork_numbers.contains(&nr))
+                    && proc::wait_channel(shell).is_some_and(|wchan| wchan.contains("seccomp")))
+                .then_some(())
+            },
+            || proc::describe(&[shell]),
+        )?;
+        send_signal(shell, Signal::SIGUSR1)?;
+        wait_until(
+            "the shell ends",
+            || (!proc::is_alive(shell)).then_some(()),
+            || proc::describe(&[shell]),
+        )?;
+        send_signal(supervisor, Signal::SIGCONT)
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    let stdout = run.stdout_text();
+    assert!(
+        !stdout.contains("ran") && !stdout.contains("after"),
+        "{stdout}"
+    );
+    assert_ne!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert!(
+        run.stderr_text()
+            .contains("\nstep-3-reporting: the command's process: exit status "),
+        "{}",
+        run.stderr_text()
+    );
+}
+
+/// `--learn` under `--learn`: the kernel gives one listener to a process's chain
+/// of filters, so the inner step cannot load its filter; it says why in one line
+/// and exits with status 3, running nothing unfiltered, and the outer one
+/// reports on it.
+#[test]
+fn learn_under_learn_fails_closed_inside() {
+    let (run, learned) = learn(&[STEP, "--learn", "--", "sh", "-c", "echo ran"]);
+    assert_eq!(run.ending(), Ending::Exited(3));
+    assert_eq!(run.stdout_text(), "");
+    let stderr = run.stderr_text();
+    assert!(
+        stderr.starts_with(
+            "step-3-reporting: error: --learn cannot supervise the program (loading the filter: \
+             this process runs under another supervisor's already"
+        ) && stderr.contains(&format!("\n{}", first_line("exit status 3"))),
+        "{stderr}"
+    );
+    assert_eq!(learned[0], "execve");
+}
+
+/// `--help` shows the command after `--` and says how the step exits with it.
+#[test]
+fn help_shows_the_command_after_the_options() {
+    common::testing::assert_help_mentions(
+        STEP,
+        &["-- <CMD>...", "127 when it is not found", "NO_NEW_PRIVS"],
+    );
+}

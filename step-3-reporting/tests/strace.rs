@@ -1,0 +1,231 @@
+//! `--learn -- CMD` lists exactly the syscalls `strace -f` sees the command
+//! make, from its `execve` on, minus the allow list (step 2's and `--allow`'s):
+//! nothing of the step's own hand-over, nothing missed in any process.
+//!
+//! Each command runs twice, under `strace -f -qq -e trace=all -o FILE` and under
+//! `step-3-reporting --learn --`, with the same input and environment; the
+//! syscalls are compared by number, each side's names resolved through
+//! libseccomp (strace writes a syscall it has no name for as `syscall_0xNR`).
+//! Both runs print the same and end the same, too: the filter changes nothing
+//! the command does. The commands are a shell's pipeline, a shell that forks
+//! many processes and `ls -R` of trees: every system the tests run on has them
+//! (`/usr/share` is compared where there is one).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use common::filter::TUTORIAL_ALLOW_LIST;
+use common::runner::run_step;
+use common::testing::{learned_syscalls, syscall_numbers};
+use libseccomp::ScmpSyscall;
+
+const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
+
+/// The number of syscall `name` as strace writes it, through libseccomp.
+#[track_caller]
+fn number_of(name: &str) -> i64 {
+    if let Some(hex) = name.strip_prefix("syscall_0x") {
+        return i64::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("strace wrote {name}"));
+    }
+    let nr = ScmpSyscall::from_name(name)
+        .unwrap_or_else(|err| {
+            panic!("strace names `{name}`, which libseccomp does not know: {err}")
+        })
+        .as_raw_syscall();
+    assert!(
+        nr >= 0,
+        "strace names `{name}`, which is not a syscall here"
+    );
+    i64::from(nr)
+}
+
+/// The syscalls of an `strace -f -o FILE` log: each line is `PID NAME(...`,
+/// or `PID <... NAME resumed>...` for a syscall's end, `PID --- SIGNAL ...`
+/// and `PID +++ ...` for a signal or an exit.
+fn strace_syscalls(log: &str) -> BTreeSet<i64> {
+    log.lines()
+        .filter_map(|line| {
+            let call = line.split_once(' ')?.1.trim_start();
+            let name = call.split_once('(')?.0;
+            (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+                .then(|| number_of(name))
+        })
+        .collect()
+}
+
+/// The names of `numbers`, for a failure's message.
+fn names(numbers: &BTreeSet<i64>) -> Vec<String> {
+    numbers
+        .iter()
+        .map(|&nr| {
+            ScmpSyscall::from(nr as i32)
+                .get_name()
+                .unwrap_or_else(|_| format!("#{nr}"))
+        })
+        .collect()
+}
+
+/// Runs `command` under `strace -f` and under `--learn` with `also_allow`, and
+/// asserts that the two print the same, end the same, and that `--learn` lists
+/// exactly what strace saw minus the allow list and `also_allow`.
+#[track_caller]
+fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) {
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace.log");
+    let traced = run_step(
+        Command::new("strace")
+            .args(["-f", "-qq", "-e", "trace=all", "-o"])
+            .arg(&log)
+            .args(command),
+        b"",
+    )
+    .unwrap_or_else(|err| {
+        panic!("cannot run strace (scripts/install-strace.sh installs it): {err}")
+    });
+    let strace_log = std::fs::read_to_string(&log).unwrap();
+    let seen = strace_syscalls(&strace_log);
+
+    let mut args = vec!["--learn"];
+    let list = also_allow.join(",");
+    if !also_allow.is_empty() {
+        args.extend(["--allow", &list]);
+    }
+    args.push("--");
+    args.extend(command);
+    let learned_run = run_step(Command::new(STEP).args(&args), b"").expect("step 3 runs");
+    let learned: BTreeSet<i64> = learned_syscalls(&learned_run)
+        .iter()
+        .map(|name| number_of(name))
+        .collect();
+
+    let allowed: BTreeSet<i64> = syscall_numbers(&[TUTORIAL_ALLOW_LIST, also_allow].concat())
+        .into_iter()
+        .collect();
+    let expected: BTreeSet<i64> = seen.difference(&allowed).copied().collect();
+    let context = format!("{command:?} with --allow {list:?}");
+    assert_eq!(
+        (names(&learned), learned_run.ending()),
+        (names(&expected), traced.ending()),
+        "{context}: --learn listed {:?} more and {:?} fewer than strace saw; --learn's \
+         report:\n{}",
+        names(&learned.difference(&expected).copied().collect()),
+        names(&expected.difference(&learned).copied().collect()),
+        learned_run.stderr_text()
+    );
+    assert_eq!(
+        learned_run.stdout, traced.stdout,
+        "{context}: the command's output"
+    );
+    assert_eq!(learned_run.forked, traced.forked, "{context}");
+    assert!(
+        !learned.is_empty(),
+        "{context}: a command needs more than step 2 allows"
+    );
+}
+
+/// A pipeline: a shell, `ls` and `wc`, three processes under one filter.
+#[test]
+fn a_pipeline_in_a_shell() {
+    assert_learn_sees_what_strace_sees(&[], &["sh", "-c", "ls / | wc -l"]);
+}
+
+/// A shell that forks twenty processes at once and waits for them (bash, which
+/// blocks SIGCHLD while it forks: under `--learn` a child's SIGCHLD could
+/// otherwise interrupt a fork that waits for the supervisor, as `command.rs`
+/// shows).
+#[test]
+fn a_shell_that_forks_many_processes() {
+    assert_learn_sees_what_strace_sees(
+        &[],
+        &[
+            "bash",
+            "-c",
+            "for ((i = 0; i < 20; i++)); do /bin/true & done; wait",
+        ],
+    );
+}
+
+/// `ls -R` of the book's folder, and with `--allow`: the names allowed are left
+/// out of the list, and nothing else.
+#[test]
+fn ls_of_a_tree_with_and_without_allow() {
+    let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs");
+    assert_learn_sees_what_strace_sees(&[], &["ls", "-R", docs]);
+    assert_learn_sees_what_strace_sees(&["openat", "getdents64", "close"], &["ls", "-R", docs]);
+}
+
+/// `ls -R /usr/share`: some twenty thousand syscalls, the command the bench
+/// measures (`cargo bench -p step-3-reporting --bench learn`).
+#[test]
+fn ls_of_usr_share() {
+    if !Path::new("/usr/share").is_dir() {
+        eprintln!("no /usr/share here: nothing to compare");
+        return;
+    }
+    assert_learn_sees_what_strace_sees(&[], &["ls", "-R", "/usr/share"]);
+}
+
+/// Between loading its filter and executing the command, the command's process
+/// makes one syscall, the `write` of the listener's number, which the allow
+/// list allows: nothing of the step's own is notified, and nothing is
+/// allocated that would need `brk` or `mmap`. (strace traces the step itself.)
+#[test]
+fn the_command_s_process_makes_one_write_between_its_filter_and_execve() {
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace-step.log");
+    let run = run_step(
+        Command::new("strace")
+            .args(["-f", "-qq", "-o"])
+            .arg(&log)
+            .args([STEP, "--learn", "--", "true"]),
+        b"",
+    )
+    .expect("strace runs");
+    assert_eq!(
+        run.ending(),
+        common::runner::Ending::Exited(0),
+        "{}",
+        run.stderr_text()
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    let calls: Vec<(&str, &str)> = log
+        .lines()
+        .filter_map(|line| {
+            let (pid, call) = line.split_once(' ')?;
+            Some((pid, call.trim_start()))
+        })
+        .collect();
+    let (load, pid) = calls
+        .iter()
+        .enumerate()
+        .find_map(|(at, (pid, call))| {
+            (call.starts_with("seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER")
+                && call.contains("{len="))
+            .then_some((at, *pid))
+        })
+        .unwrap_or_else(|| panic!("no filter loaded with a listener:\n{log}"));
+    let between: Vec<&str> = calls[load + 1..]
+        .iter()
+        // A call another process's interrupts ends on a `<... NAME resumed>` line.
+        .filter(|(who, call)| *who == pid && !call.starts_with('<'))
+        .map(|(_, call)| call.split_once('(').map_or(*call, |(name, _)| name))
+        .take_while(|name| *name != "execve")
+        .collect();
+    assert_eq!(between, ["write"], "{log}");
+}
+
+/// The log parser reads the forms strace writes with `-f -o FILE`.
+#[test]
+fn strace_logs_are_read_by_syscall() {
+    let log = "100 execve(\"/bin/ls\", [\"ls\"], 0x7ffd /* 20 vars */) = 0\n\
+               100 read(3, <unfinished ...>\n\
+               101 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101\n\
+               100 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED} ---\n\
+               100 +++ exited with 0 +++\n\
+               101 restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0\n";
+    let expected: BTreeSet<i64> = ["execve", "read", "restart_syscall"]
+        .iter()
+        .map(|name| number_of(name))
+        .collect();
+    assert_eq!(strace_syscalls(log), expected);
+    assert_eq!(number_of("syscall_0x1c3"), 0x1c3);
+}
