@@ -72,6 +72,7 @@ fn names(numbers: &BTreeSet<i64>) -> Vec<String> {
 #[track_caller]
 fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) {
     let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace.log");
+    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let traced = run_step(
         Command::new("strace")
             .args(["-f", "-qq", "-e", "trace=all", "-o"])
@@ -172,6 +173,7 @@ fn ls_of_usr_share() {
 #[test]
 fn the_command_s_process_makes_one_write_between_its_filter_and_execve() {
     let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace-step.log");
+    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let run = run_step(
         Command::new("strace")
             .args(["-f", "-qq", "-o"])
