@@ -2,10 +2,10 @@
 //! make, from its `execve` on, minus the allow list (step 2's and `--allow`'s):
 //! nothing of the step's own hand-over, nothing missed in any process.
 //!
-//! Each command runs twice, under `strace -f -qq -e trace=all -o FILE` and under
-//! `step-3-reporting --learn --`, with the same input and environment; the
-//! syscalls are compared by number, each side's names resolved through
-//! libseccomp (strace writes a syscall it has no name for as `syscall_0xNR`).
+//! Each command runs twice, under `strace -f -n -qq -e trace=all -o FILE` and
+//! under `step-3-reporting --learn --`, with the same input and environment;
+//! the syscalls are compared by the numbers the kernel saw, which strace writes
+//! with `-n` and the report after each name.
 //! Both runs print the same and end the same, too: the filter changes nothing
 //! the command does. The commands are a shell's pipeline, a shell that forks
 //! many processes and `ls -R` of trees: every system the tests run on has them
@@ -17,39 +17,38 @@ use std::process::Command;
 
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::run_step;
-use common::testing::{learned_syscalls, syscall_numbers};
+use common::testing::syscall_numbers;
 use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
 
-/// The number of syscall `name` as strace writes it, through libseccomp.
-#[track_caller]
-fn number_of(name: &str) -> i64 {
-    if let Some(hex) = name.strip_prefix("syscall_0x") {
-        return i64::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("strace wrote {name}"));
-    }
-    let nr = ScmpSyscall::from_name(name)
-        .unwrap_or_else(|err| {
-            panic!("strace names `{name}`, which libseccomp does not know: {err}")
-        })
-        .as_raw_syscall();
-    assert!(
-        nr >= 0,
-        "strace names `{name}`, which is not a syscall here"
-    );
-    i64::from(nr)
-}
-
-/// The syscalls of an `strace -f -o FILE` log: each line is `PID NAME(...`,
-/// or `PID <... NAME resumed>...` for a syscall's end, `PID --- SIGNAL ...`
-/// and `PID +++ ...` for a signal or an exit.
+/// The syscalls of an `strace -f -n -o FILE` log, by the number the kernel
+/// saw (`-n` writes it before the name, `PID [ NR] NAME(...`, also on a
+/// syscall's `<... NAME resumed>` line): a name is no help where libseccomp
+/// names a number otherwise (i386's `socket`, which it takes for a
+/// multiplexed `socketcall`). Signal and exit lines (`---`, `+++`) have none.
 fn strace_syscalls(log: &str) -> BTreeSet<i64> {
     log.lines()
         .filter_map(|line| {
-            let call = line.split_once(' ')?.1.trim_start();
-            let name = call.split_once('(')?.0;
-            (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-                .then(|| number_of(name))
+            let rest = line.split_once(' ')?.1.trim_start();
+            let number = rest.strip_prefix('[')?.split_once(']')?.0.trim();
+            number.parse().ok()
+        })
+        .collect()
+}
+
+/// The numbers of the syscalls `--learn` lists on stderr, each on a line
+/// `NAME(NR)`.
+fn learned_numbers(stderr: &str) -> BTreeSet<i64> {
+    stderr
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.split_once('(')?;
+            let number = rest.strip_suffix(')')?;
+            name.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                .then(|| number.parse().ok())
+                .flatten()
         })
         .collect()
 }
@@ -75,7 +74,7 @@ fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) {
     std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let traced = run_step(
         Command::new("strace")
-            .args(["-f", "-qq", "-e", "trace=all", "-o"])
+            .args(["-f", "-n", "-qq", "-e", "trace=all", "-o"])
             .arg(&log)
             .args(command),
         b"",
@@ -94,10 +93,7 @@ fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) {
     args.push("--");
     args.extend(command);
     let learned_run = run_step(Command::new(STEP).args(&args), b"").expect("step 3 runs");
-    let learned: BTreeSet<i64> = learned_syscalls(&learned_run)
-        .iter()
-        .map(|name| number_of(name))
-        .collect();
+    let learned = learned_numbers(&learned_run.stderr_text());
 
     let allowed: BTreeSet<i64> = syscall_numbers(&[TUTORIAL_ALLOW_LIST, also_allow].concat())
         .into_iter()
@@ -215,19 +211,21 @@ fn the_command_s_process_makes_one_write_between_its_filter_and_execve() {
     assert_eq!(between, ["write"], "{log}");
 }
 
-/// The log parser reads the forms strace writes with `-f -o FILE`.
+/// The log parser reads the forms strace writes with `-f -n -o FILE`, and the
+/// report's parser the lines `--learn` prints.
 #[test]
-fn strace_logs_are_read_by_syscall() {
-    let log = "100 execve(\"/bin/ls\", [\"ls\"], 0x7ffd /* 20 vars */) = 0\n\
-               100 read(3, <unfinished ...>\n\
-               101 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101\n\
+fn strace_logs_and_reports_are_read_by_number() {
+    let log = "100 [  59] execve(\"/bin/ls\", [\"ls\"], 0x7ffd /* 20 vars */) = 0\n\
+               100 [   0] read(3, <unfinished ...>\n\
+               101 [  61] <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 101\n\
                100 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED} ---\n\
                100 +++ exited with 0 +++\n\
-               101 restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0\n";
-    let expected: BTreeSet<i64> = ["execve", "read", "restart_syscall"]
-        .iter()
-        .map(|name| number_of(name))
-        .collect();
-    assert_eq!(strace_syscalls(log), expected);
-    assert_eq!(number_of("syscall_0x1c3"), 0x1c3);
+               101 [ 219] restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0\n\
+               102 [ 451] syscall_0x1c3(0, 0) = -1 ENOSYS (Function not implemented)\n";
+    assert_eq!(strace_syscalls(log), BTreeSet::from([0, 59, 61, 219, 451]));
+    let report = "step-3-reporting: it made 2 syscalls that step 2's allow list does not allow, first made in this order:\n\
+                  socket(359)\n\
+                  openat(257)\n\
+                  --allow socket,openat\n";
+    assert_eq!(learned_numbers(report), BTreeSet::from([257, 359]));
 }
