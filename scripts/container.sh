@@ -13,8 +13,8 @@
 #
 #   printf 'hello seccomp\n' | runc run --bundle BUNDLE NAME
 #
-# Needs runc, ldd and python3 (for the JSON). An earlier bundle at BUNDLE is
-# replaced; any other existing directory is refused.
+# Needs runc, ldd and python3 (for the JSON). A bundle this script made at
+# BUNDLE is replaced; any other existing directory is refused.
 set -euo pipefail
 
 profile=""
@@ -37,12 +37,19 @@ for tool in runc ldd python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is missing" >&2; exit 1; }
 done
 
-# BUNDLE is replaced only when it is one: a directory of a config.json and a
-# rootfs, and nothing else (never a directory of the learner's own files).
+# Everything is checked before anything is removed: the program, and the
+# profile, which must be JSON.
+[ -f "$program" ] && [ -x "$program" ] || { echo "error: $program is not a program" >&2; exit 2; }
+if [ -n "$profile" ]; then
+    python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$profile" 2>/dev/null ||
+        { echo "error: $profile is not a JSON profile" >&2; exit 2; }
+fi
+# BUNDLE is replaced only when this script made it (it leaves a marker file);
+# any other directory is refused, a bundle made by hand included.
+marker=.made-by-seccomp-tutorial
 if [ -e "$bundle" ]; then
-    extra=$(find "$bundle" -mindepth 1 -maxdepth 1 ! -name config.json ! -name rootfs | head -1)
-    if [ ! -d "$bundle" ] || [ -n "$extra" ] || [ ! -e "$bundle/config.json" ]; then
-        echo "error: $bundle exists and is not a bundle; give a new directory" >&2
+    if [ ! -f "$bundle/$marker" ]; then
+        echo "error: $bundle exists and was not made by $0; give a new directory" >&2
         exit 2
     fi
     rm -rf "$bundle"
@@ -54,6 +61,7 @@ for library in $(ldd "$program" | grep -o '/[^ ]*'); do
     mkdir -p "$bundle/rootfs$(dirname "$library")"
     cp -L "$library" "$bundle/rootfs$library"
 done
+touch "$bundle/$marker"
 (cd "$bundle" && runc spec)
 python3 - "$bundle/config.json" "/bin/$(basename "$program")" "$profile" "$@" <<'PY'
 import json, sys

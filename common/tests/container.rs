@@ -291,8 +291,10 @@ fn every_rule_of_the_container_policy_says_who_needs_it() {
     }
 }
 
-/// `scripts/container.sh` replaces an earlier bundle, and refuses any other
-/// directory that exists: a careless `.` must not delete a learner's files.
+/// `scripts/container.sh` replaces a bundle it made, and refuses any other
+/// directory that exists, a bundle made by hand included: a careless `.` must
+/// not delete a learner's files. A bad profile is refused before anything is
+/// removed.
 #[test]
 fn the_bundle_script_replaces_only_a_bundle() {
     if !runc_works() {
@@ -300,8 +302,10 @@ fn the_bundle_script_replaces_only_a_bundle() {
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("container-script");
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("mine")).unwrap();
-    std::fs::write(dir.join("mine/notes.txt"), "mine").unwrap();
+    // A bundle made by hand, as runc's own README makes one.
+    std::fs::create_dir_all(dir.join("mine/rootfs")).unwrap();
+    std::fs::write(dir.join("mine/config.json"), "{}").unwrap();
+    std::fs::write(dir.join("mine/rootfs/notes.txt"), "mine").unwrap();
     let script = workspace().join("scripts/container.sh");
     let program = step_1_baseline();
     Command::new(&script)
@@ -309,8 +313,8 @@ fn the_bundle_script_replaces_only_a_bundle() {
         .arg(&program)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("exists and is not a bundle"));
-    assert!(dir.join("mine/notes.txt").exists());
+        .stderr(predicate::str::contains("exists and was not made by"));
+    assert!(dir.join("mine/rootfs/notes.txt").exists());
     for _ in 0..2 {
         Command::new(&script)
             .arg(dir.join("bundle"))
@@ -318,6 +322,17 @@ fn the_bundle_script_replaces_only_a_bundle() {
             .assert()
             .success();
     }
+    assert!(dir.join("bundle/rootfs/bin/step-1-baseline").exists());
+    // A profile that is not JSON is refused before the bundle is touched.
+    std::fs::write(dir.join("typo.json"), "{ \"defaultAction\": ").unwrap();
+    Command::new(&script)
+        .arg("--profile")
+        .arg(dir.join("typo.json"))
+        .arg(dir.join("bundle"))
+        .arg(&program)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a JSON profile"));
     assert!(dir.join("bundle/rootfs/bin/step-1-baseline").exists());
     Command::new(&script).assert().code(2).stderr(
         predicate::str::contains("Usage")
