@@ -114,7 +114,9 @@ fn run_in_container(
     static RUNS: AtomicUsize = AtomicUsize::new(0);
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("container-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
+    // The test's own scratch bundle, from an earlier run: made anew.
     let bundle = dir.join("bundle");
+    let _ = std::fs::remove_dir_all(&bundle);
     let mut build = Command::new(workspace().join("scripts/container.sh"));
     if let Some(profile) = profile {
         let file = dir.join("profile.json");
