@@ -13,6 +13,8 @@
 //!   first syscall after loading the filter.
 //! - A syscall made through x32's numbers is killed even under a profile that
 //!   allows everything else.
+//! - runc answers ENOSYS to a syscall numbered above every syscall a profile
+//!   names, where the step's filter kills it.
 //!
 //! The book's real-world chapter shows these runs
 //! (`docs/transcripts/real-world/runc-*.txt`), and the tests keep them true.
@@ -340,4 +342,56 @@ fn the_bundle_script_replaces_only_a_bundle() {
         predicate::str::contains("Usage")
             .or(predicate::str::contains("scripts/container.sh [--profile")),
     );
+}
+
+/// runc adds one answer of its own to a profile whose default action is not
+/// allow or log: a syscall numbered above every syscall the profile names gets
+/// ENOSYS, so that a program can fall back from one newer than the profile.
+/// Here `container.toml` without its `clone3` rule (and with the `readlink`
+/// filter-probe makes at start-up): the step's filter kills `clone3`, which
+/// has a higher number than any syscall left, and runc answers it ENOSYS.
+#[test]
+fn runc_answers_enosys_above_the_highest_syscall_a_profile_names() {
+    if !runc_works() {
+        return;
+    }
+    let clone3 = "[[rule]]\nsyscall = \"clone3\"\naction = \"errno ENOSYS\"\n";
+    let policy = container_policy();
+    assert!(policy.contains(clone3));
+    let policy = policy.replace(clone3, "")
+        + "\n# filter-probe reads its own path.\n[[rule]]\nsyscall = \"readlink\"\naction = \"allow\"\n";
+    let parsed = Policy::parse("no-clone3.toml", &policy).unwrap();
+    let highest = parsed
+        .rules
+        .iter()
+        .filter_map(|rule| libseccomp::ScmpSyscall::from_name(&rule.syscall).ok())
+        .map(|nr| nr.as_raw_syscall())
+        .max()
+        .unwrap();
+    let clone3_nr = libseccomp::ScmpSyscall::from_name("clone3")
+        .unwrap()
+        .as_raw_syscall();
+    assert!(
+        clone3_nr > highest,
+        "clone3 ({clone3_nr}) is above {highest}"
+    );
+    let filter = parsed.filter().unwrap();
+    let program = common::simulate::filter_program(&filter).unwrap();
+    let killed = common::simulate::run(
+        &program,
+        &common::simulate::SeccompData::native(clone3_nr, [0; 6]),
+    )
+    .unwrap();
+    assert_eq!(killed.action, 0x8000_0000, "the step's filter kills clone3");
+    let output = run_in_container(
+        "enosys",
+        Path::new(FILTER_PROBE),
+        &["none", "clone3"],
+        Some(&oci::json(&filter).unwrap()),
+        b"",
+    );
+    output
+        .assert()
+        .success()
+        .stdout(format!("survived: failed with errno {}\n", libc::ENOSYS));
 }

@@ -14,7 +14,9 @@
 //! program. A `masked_eq` comparison is written as the specification has it:
 //! `value` is the mask and `valueTwo` the value. `architectures` names this
 //! architecture only; a runtime decides what a syscall made through another ABI
-//! gets (runc, like the steps, kills the process for one).
+//! gets (runc 1.1 keeps libseccomp's default, which kills the thread that made
+//! it, where the steps kill the process), and runc answers ENOSYS to a syscall
+//! numbered above every one the profile names (see `common/tests/container.rs`).
 //!
 //! **In.** [`read_profile`] reads such a file into a [`Policy`], with the same
 //! validation as a TOML policy: each name of an entry is a rule, its arguments
