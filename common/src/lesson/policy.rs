@@ -312,6 +312,8 @@ impl Policy {
     /// A text that starts with `{` is a container runtime's JSON profile (OCI,
     /// Docker or Podman), read by [`crate::oci::read_profile`]; any other is TOML.
     pub fn parse(file: &str, text: &str) -> Result<Policy, StepError> {
+        // A byte-order mark, which some editors write, is not part of either.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         if text.trim_start().starts_with('{') {
             return crate::oci::read_profile(file, text).map_err(StepError::from);
         }
@@ -701,7 +703,7 @@ fn one_line(message: &str) -> String {
 
 /// A policy that was refused: which file, which rule, and what is wrong.
 #[derive(Debug, thiserror::Error)]
-#[error("bad policy {file}{}: {problem}", self.place())]
+#[error("{}", self.one_line())]
 pub struct PolicyError {
     /// The file, as given on the command line or [`SHIPPED_POLICY_FILE`].
     pub file: String,
@@ -730,6 +732,22 @@ impl PolicyError {
             entry: None,
             problem,
         }
+    }
+
+    /// `bad policy FILE, PLACE: PROBLEM`, on one line whatever the file holds: a
+    /// newline or another control character in a name is written escaped.
+    fn one_line(&self) -> String {
+        format!("bad policy {}{}: {}", self.file, self.place(), self.problem)
+            .chars()
+            .flat_map(|c| {
+                let escaped: Vec<char> = if c.is_control() {
+                    c.escape_default().collect()
+                } else {
+                    vec![c]
+                };
+                escaped
+            })
+            .collect()
     }
 
     /// `, rule 3 (write, line 12)`, `, line 4`, `, syscalls[3] (write)`, or nothing.

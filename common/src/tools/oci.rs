@@ -289,9 +289,10 @@ pub fn read_profile(file: &str, text: &str) -> Result<Policy, PolicyError> {
     let kernel = kernel_version();
     let mut rules: Vec<Rule> = Vec::new();
     for (index, value) in raw.syscalls.into_iter().enumerate() {
+        // An empty name would read as `syscalls[0] ()`: leave it out.
         let at = |syscall: Option<&str>, problem| PolicyError {
             entry: Some(index),
-            syscall: syscall.map(str::to_owned),
+            syscall: syscall.filter(|name| !name.is_empty()).map(str::to_owned),
             ..whole(problem)
         };
         let entry = EntryFile::deserialize(value)
@@ -523,6 +524,23 @@ mod tests {
             r#"{{ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{{ "names": [{names}], "action": "SCMP_ACT_ALLOW" }}] }}"#
         );
         assert_eq!(read_profile("names.json", &text).unwrap().rules.len(), 1);
+    }
+
+    /// A refusal is one line whatever the profile holds, and a byte-order mark
+    /// does not make a profile TOML.
+    #[test]
+    fn a_refusal_is_one_line() {
+        let text = "\u{feff}{ \"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{ \"names\": [\"wr\\nite\"], \"action\": \"SCMP_ACT_ALLOW\" }] }";
+        let err = crate::policy::Policy::parse("odd.json", text).unwrap_err();
+        let message = err.to_string();
+        assert_eq!(message, "bad policy odd.json, syscalls[0] (wr\\nite): unknown syscall name `wr\\nite`: libseccomp knows no syscall of that name");
+        let text = r#"{ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{ "names": [""], "action": "SCMP_ACT_ALLOW" }] }"#;
+        let err = read_profile("empty.json", text).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("bad policy empty.json, syscalls[0]: "),
+            "{err}"
+        );
     }
 
     #[test]
