@@ -1583,7 +1583,11 @@ action = "trap"
             .recv_timeout(std::time::Duration::from_secs(30))
             .expect("the policy is checked (and refused) within 30 s");
         let err = outcome.expect_err("refused");
-        assert!(err.contains("compares argument 0 too"), "{err}");
+        // On a 32-bit architecture every argument is 32 bits, and the `ne`s
+        // take too many comparisons before any range is compared.
+        if cfg!(target_pointer_width = "64") {
+            assert!(err.contains("compares argument 0 too"), "{err}");
+        }
     }
 
     /// A condition that holds for every value, or for none, is a mistake: the
