@@ -24,7 +24,7 @@
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -32,6 +32,7 @@ use clap::Parser;
 use common::filter::{
     allow_list_filter, bpf_instructions, load_instructions, resolve, Filter, TUTORIAL_ALLOW_LIST,
 };
+use common::harness::bench::{self, Summary};
 use common::policy::Policy;
 use common::StepError;
 use libseccomp::{ScmpAction, ScmpArch, ScmpFilterContext, ScmpSyscall, ScmpVersion};
@@ -706,65 +707,14 @@ impl Progress {
     }
 }
 
-/// The median and quartiles of one case's samples for one syscall.
-#[derive(Debug, Clone, Copy)]
-struct Summary {
-    median: f64,
-    q1: f64,
-    q3: f64,
-}
-
-impl Summary {
-    fn of(samples: &[f64]) -> Summary {
-        let mut sorted = samples.to_vec();
-        sorted.sort_unstable_by(f64::total_cmp);
-        let at = |p: f64| {
-            // Linear interpolation between the two nearest ranks.
-            let rank = p * (sorted.len() - 1) as f64;
-            let (low, high) = (rank.floor() as usize, rank.ceil() as usize);
-            sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)
-        };
-        Summary {
-            median: at(0.5),
-            q1: at(0.25),
-            q3: at(0.75),
-        }
-    }
-}
-
 /// What the results were measured on, as `key: value` lines.
 fn machine() -> Vec<(&'static str, String)> {
-    let read = |path| std::fs::read_to_string(path).unwrap_or_default();
-    let cpuinfo = read("/proc/cpuinfo");
-    let cpu = cpuinfo
-        .lines()
-        .find_map(|line| {
-            line.strip_prefix("model name")
-                .and_then(|rest| rest.split_once(':'))
-        })
-        .map_or_else(
-            || "unknown".to_owned(),
-            |(_, model)| model.trim().to_owned(),
-        );
-    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
     let libseccomp =
         ScmpVersion::current().map_or_else(|_| "unknown".to_owned(), |v| v.to_string());
-    let mut lines = vec![
-        ("cpus", cpus.to_string()),
-        ("cpu", cpu),
-        (
-            "kernel",
-            format!(
-                "Linux {} {}",
-                read("/proc/sys/kernel/osrelease").trim(),
-                std::env::consts::ARCH
-            ),
-        ),
-        ("libc", common::tour::c_library()),
-        ("libseccomp", libseccomp),
-        ("date", today()),
-    ];
-    let outer = read("/proc/self/status")
+    let mut lines = bench::machine();
+    lines.extend([("libseccomp", libseccomp), ("date", bench::today())]);
+    let outer = std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
         .lines()
         .find_map(|line| line.strip_prefix("Seccomp_filters:"))
         .and_then(|n| n.trim().parse::<u32>().ok())
@@ -773,24 +723,6 @@ fn machine() -> Vec<(&'static str, String)> {
         lines.push(("note", format!("this process already runs under {outer} seccomp filter(s), which every case pays for too")));
     }
     lines
-}
-
-/// Today's date (UTC) as YYYY-MM-DD.
-fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-    let z = (secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// The table printed on stdout, as Markdown, so it can go into a page as it is.
@@ -867,10 +799,7 @@ fn csv(
     plan: Plan,
     machine: &[(&str, String)],
 ) -> String {
-    let mut out = String::new();
-    for (key, value) in machine {
-        let _ = writeln!(out, "# {key}: {value}");
-    }
+    let mut out = bench::csv_comments(machine);
     let _ = writeln!(out, "# rounds: {}", plan.rounds);
     let _ = writeln!(
         out,
@@ -904,18 +833,6 @@ fn csv_field(text: &str) -> String {
     } else {
         text.to_owned()
     }
-}
-
-/// Cargo's target directory, found from where Cargo put this executable
-/// (`TARGET/PROFILE/deps/overhead-HASH`), or `target` when it is not there.
-fn target_dir() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| {
-            let deps = exe.parent()?;
-            (deps.file_name()? == "deps").then(|| deps.parent()?.parent().map(Path::to_path_buf))?
-        })
-        .unwrap_or_else(|| PathBuf::from("target"))
 }
 
 fn main() -> ExitCode {
@@ -959,7 +876,9 @@ fn main() -> ExitCode {
     );
     print!("{}", table(&cases, &summaries));
 
-    let path = cli.csv.unwrap_or_else(|| target_dir().join("overhead.csv"));
+    let path = cli
+        .csv
+        .unwrap_or_else(|| bench::target_dir().join("overhead.csv"));
     if let Err(err) = std::fs::write(&path, csv(&cases, &summaries, plan, &machine)) {
         eprintln!("overhead: error: cannot write {}: {err}", path.display());
         return ExitCode::FAILURE;

@@ -23,11 +23,12 @@
 
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write as _};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use clap::Parser;
+use common::harness::bench::{self, Summary};
 
 /// The step binary cargo built next to this bench.
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -132,7 +133,7 @@ fn check(command: &[String]) -> Result<u64, String> {
             return Err(format!("--learn did not report on `{shown}`:\n{stderr}"));
         }
     }
-    let counts = target_dir().join("learn-strace-c.txt");
+    let counts = bench::target_dir().join("learn-strace-c.txt");
     Command::new("strace")
         .args(["-f", "-c", "-o"])
         .arg(&counts)
@@ -164,32 +165,6 @@ fn time(way: Way, command: &[String]) -> Result<f64, String> {
         return Err(format!("{} ended with {status}", way.name()));
     }
     Ok(elapsed.as_secs_f64() * 1000.0)
-}
-
-/// The median and quartiles of one way's times.
-#[derive(Debug, Clone, Copy)]
-struct Summary {
-    median: f64,
-    q1: f64,
-    q3: f64,
-}
-
-impl Summary {
-    fn of(samples: &[f64]) -> Summary {
-        let mut sorted = samples.to_vec();
-        sorted.sort_unstable_by(f64::total_cmp);
-        let at = |p: f64| {
-            // Linear interpolation between the two nearest ranks.
-            let rank = p * (sorted.len() - 1) as f64;
-            let (low, high) = (rank.floor() as usize, rank.ceil() as usize);
-            sorted[low] + (sorted[high] - sorted[low]) * (rank - low as f64)
-        };
-        Summary {
-            median: at(0.5),
-            q1: at(0.25),
-            q3: at(0.75),
-        }
-    }
 }
 
 /// Runs every way once per round, in an order that rotates from round to
@@ -229,60 +204,20 @@ fn measure(command: &[String], rounds: u32) -> Result<[Vec<f64>; 3], String> {
 
 /// What the results were measured on, as `key: value` pairs.
 fn machine(command: &[String], syscalls: u64) -> Vec<(&'static str, String)> {
-    let read = |path| std::fs::read_to_string(path).unwrap_or_default();
-    let cpu = read("/proc/cpuinfo")
-        .lines()
-        .find_map(|line| line.strip_prefix("model name")?.split_once(':'))
-        .map_or_else(
-            || "unknown".to_owned(),
-            |(_, model)| model.trim().to_owned(),
-        );
-    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
-    let first_line = |program: &str, args: &[&str]| {
-        Command::new(program)
-            .args(args)
-            .output()
-            .ok()
-            .and_then(|out| String::from_utf8(out.stdout).ok())
-            .and_then(|text| text.lines().next().map(str::to_owned))
-            .unwrap_or_else(|| "unknown".to_owned())
-    };
-    vec![
+    let strace = Command::new("strace")
+        .arg("-V")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| text.lines().next()?.rsplit(' ').next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned());
+    let mut lines = vec![
         ("command", command.join(" ")),
         ("syscalls", syscalls.to_string()),
-        ("cpus", cpus.to_string()),
-        ("cpu", cpu),
-        (
-            "kernel",
-            format!(
-                "Linux {} {}",
-                read("/proc/sys/kernel/osrelease").trim(),
-                std::env::consts::ARCH
-            ),
-        ),
-        ("libc", common::tour::c_library()),
-        (
-            "strace",
-            first_line("strace", &["-V"])
-                .rsplit(' ')
-                .next()
-                .unwrap_or("unknown")
-                .to_owned(),
-        ),
-        ("date", first_line("date", &["-u", "+%F"])),
-    ]
-}
-
-/// Cargo's target directory, found from where Cargo put this executable
-/// (`TARGET/PROFILE/deps/learn-HASH`), or `target` when it is not there.
-fn target_dir() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| {
-            let deps = exe.parent()?;
-            (deps.file_name()? == "deps").then(|| deps.parent()?.parent().map(Path::to_path_buf))?
-        })
-        .unwrap_or_else(|| PathBuf::from("target"))
+    ];
+    lines.extend(bench::machine());
+    lines.extend([("strace", strace), ("date", bench::today())]);
+    lines
 }
 
 fn main() -> ExitCode {
@@ -340,10 +275,7 @@ fn main() -> ExitCode {
     let learn_to_strace = ratio(2, 1);
     println!("\n--learn takes {learn_to_strace:.2}× the time strace -f takes.");
 
-    let mut csv = String::new();
-    for (key, value) in &machine {
-        let _ = writeln!(csv, "# {key}: {value}");
-    }
+    let mut csv = bench::csv_comments(&machine);
     let _ = writeln!(csv, "# rounds: {rounds}");
     let _ = writeln!(csv, "# learn to strace: {learn_to_strace:.2}");
     csv.push_str("way,ms,q1_ms,q3_ms,ratio_to_bare\n");
@@ -360,7 +292,7 @@ fn main() -> ExitCode {
     }
     let path = cli
         .csv
-        .unwrap_or_else(|| target_dir().join("learn-speed.csv"));
+        .unwrap_or_else(|| bench::target_dir().join("learn-speed.csv"));
     if let Err(err) = std::fs::write(&path, csv) {
         eprintln!("learn: error: cannot write {}: {err}", path.display());
         return ExitCode::FAILURE;

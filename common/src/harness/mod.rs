@@ -1,7 +1,8 @@
-//! What the tour and the tests use: the runner, which runs a step as a shell
-//! would and sees how its forked child ended; the tests' shared assertions; and
-//! the tour's transcripts.
+//! What the tour, the tests and the benches use: the runner, which runs a step
+//! as a shell would and sees how its forked child ended; the tests' shared
+//! assertions; the tour's transcripts; and what the benches share.
 
+pub mod bench;
 pub mod runner;
 pub mod testing;
 pub mod tour;
