@@ -31,7 +31,7 @@ use assert_cmd::Command;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::Policy;
-use common::testing::TUTORIAL_INPUT;
+use common::testing::{assert_every_rule_says_why, policy_without_rule, TUTORIAL_INPUT};
 use libseccomp::ScmpAction;
 use predicates::prelude::*;
 
@@ -214,11 +214,7 @@ fn without_clone_the_program_dies_by_sigsys_at_the_fork() {
     if !runc_works() {
         return;
     }
-    let clone = "[[rule]]\nsyscall = \"clone\"\n";
-    let policy = container_policy();
-    let start = policy.find(clone).expect("container.toml has a clone rule");
-    let end = start + policy[start..].find("\n\n").unwrap();
-    let without_clone = format!("{}{}", &policy[..start], &policy[end..]);
+    let without_clone = policy_without_rule(&container_policy(), "clone");
     let profile = profile_of("no-fork.toml", &without_clone);
     let output = run_in_container(
         "no-fork",
@@ -282,17 +278,7 @@ fn an_x32_syscall_is_killed_under_a_profile_that_allows_the_rest() {
 fn every_rule_of_the_container_policy_says_who_needs_it() {
     let text = container_policy();
     Policy::parse("container.toml", &text).unwrap_or_else(|err| panic!("{err}"));
-    let lines: Vec<&str> = text.lines().collect();
-    for (index, line) in lines.iter().enumerate() {
-        if line.starts_with("[[rule]]") {
-            let above = lines[..index].last().map(|l| l.trim_start());
-            assert!(
-                above.is_some_and(|l| l.starts_with('#') && l.len() > 2),
-                "the rule on line {} has no comment above it",
-                index + 1
-            );
-        }
-    }
+    assert_every_rule_says_why(&text);
 }
 
 /// `scripts/container.sh` replaces a bundle it made, and refuses any other
@@ -355,10 +341,7 @@ fn runc_answers_enosys_above_the_highest_syscall_a_profile_names() {
     if !runc_works() {
         return;
     }
-    let clone3 = "[[rule]]\nsyscall = \"clone3\"\naction = \"errno ENOSYS\"\n";
-    let policy = container_policy();
-    assert!(policy.contains(clone3));
-    let policy = policy.replace(clone3, "")
+    let policy = policy_without_rule(&container_policy(), "clone3")
         + "\n# filter-probe reads its own path.\n[[rule]]\nsyscall = \"readlink\"\naction = \"allow\"\n";
     let parsed = Policy::parse("no-clone3.toml", &policy).unwrap();
     let highest = parsed

@@ -984,17 +984,7 @@ mod tests {
     /// Every rule of the shipped policy carries a comment saying why it is there.
     #[test]
     fn every_shipped_rule_says_why() {
-        let lines: Vec<&str> = SHIPPED_POLICY.lines().collect();
-        for (index, line) in lines.iter().enumerate() {
-            if line.trim_start().starts_with("[[rule]]") {
-                let above = lines[..index].last().map(|l| l.trim_start());
-                assert!(
-                    above.is_some_and(|l| l.starts_with('#') && l.len() > 2),
-                    "the rule on line {} has no comment above it",
-                    index + 1
-                );
-            }
-        }
+        crate::testing::assert_every_rule_says_why(SHIPPED_POLICY);
     }
 
     #[test]
