@@ -20,7 +20,7 @@ use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::{Action, Policy};
 use common::simulate::{self, SeccompData};
-use common::testing::{sample_size, Rng};
+use common::testing::{installed_file, sample_size, Rng};
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 use serde_json::Value;
 use support::{calls_to_try, generate};
@@ -237,14 +237,7 @@ fn generated_policies_round_trip() {
 /// and step 4 the lower half, as the kernel reads it). Without the file, says
 /// so and passes, unless `TUTORIAL_REQUIRE_ALL` is set.
 fn assert_reads_as_a_runtime_reads(path: &str, package: &str) -> Option<Policy> {
-    let Ok(json) = std::fs::read_to_string(path) else {
-        assert!(
-            std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
-            "{path} is missing (package {package})"
-        );
-        eprintln!("skipped: {path} is missing; install {package}");
-        return None;
-    };
+    let json = installed_file(path, package)?;
     let policy = Policy::parse(path, &json).unwrap_or_else(|err| panic!("{err}"));
     let stepped = simulate::filter_program(&policy.filter().unwrap()).unwrap();
     let runtime = simulate::filter_program(&runtime_filter(&json)).unwrap();
@@ -354,12 +347,7 @@ fn the_book_lists_what_the_default_profiles_allow_beyond_step_4() {
             "beyond-step-4-docker.txt",
         ),
     ] {
-        let Ok(json) = std::fs::read_to_string(path) else {
-            assert!(
-                std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
-                "{path} is missing (package {package})"
-            );
-            eprintln!("skipped: {path} is missing; install {package}");
+        let Some(json) = installed_file(path, package) else {
             continue;
         };
         let computed = allowed_beyond_step_4(&Policy::parse(path, &json).unwrap());

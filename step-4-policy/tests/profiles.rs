@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::assert::OutputAssertExt;
 use common::runner::Ending;
 use common::testing::{
-    assert_profile_allows, printed_filter, run, shipped_policy_without_clone, simulated_action,
-    OUTPUT_TO_THE_END, TUTORIAL_INPUT,
+    assert_profile_allows, installed_file, printed_filter, run, shipped_policy_without_clone,
+    simulated_action, OUTPUT_TO_THE_END, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -75,12 +75,7 @@ fn an_exported_profile_is_a_policy_step_4_runs_under() {
 /// CAP_SYS_ADMIN) is loaded as a runtime loads it, and said on stderr.
 #[test]
 fn podman_s_default_profile_runs_the_program_to_the_end() {
-    if !Path::new(PODMAN_PROFILE).exists() {
-        assert!(
-            std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
-            "{PODMAN_PROFILE} is missing (package golang-github-containers-common)"
-        );
-        eprintln!("skipped: {PODMAN_PROFILE} is missing; install golang-github-containers-common");
+    if installed_file(PODMAN_PROFILE, "golang-github-containers-common").is_none() {
         return;
     }
     let ran = run(STEP, &["--policy", PODMAN_PROFILE], TUTORIAL_INPUT);
@@ -127,12 +122,7 @@ fn podman_s_default_profile_runs_the_program_to_the_end() {
 #[test]
 fn docker_s_default_profile_runs_the_program_to_the_end() {
     for profile in [DOCKER_PROFILE, DOCKER_OLD_PROFILE] {
-        if !Path::new(profile).exists() {
-            assert!(
-                std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
-                "{profile} is missing (package golang-github-docker-docker-dev)"
-            );
-            eprintln!("skipped: {profile} is missing; install golang-github-docker-docker-dev");
+        if installed_file(profile, "golang-github-docker-docker-dev").is_none() {
             return;
         }
         let ran = run(STEP, &["--policy", profile], TUTORIAL_INPUT);

@@ -630,6 +630,31 @@ pub fn printed_filter(binary: impl AsRef<Path>, args: &[&str]) -> String {
     filter
 }
 
+/// Says on stderr that a test skips, and why: something it needs is missing
+/// here. Where `TUTORIAL_REQUIRE_ALL` is set (CI sets it), nothing may be
+/// missing, and the test fails instead.
+#[track_caller]
+pub fn skip(why: &str) {
+    assert!(
+        std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
+        "cannot skip (TUTORIAL_REQUIRE_ALL is set): {why}"
+    );
+    eprintln!("skipped: {why}");
+}
+
+/// The text of the file at `path`, which Debian's `package` installs; `None`,
+/// after [`skip`], when it is missing.
+#[track_caller]
+pub fn installed_file(path: &str, package: &str) -> Option<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(_) => {
+            skip(&format!("{path} is missing; install {package}"));
+            None
+        }
+    }
+}
+
 /// Policy `text` without its (first) rule for `syscall`: what a learner gets
 /// after deleting that rule from a copy of the file. The rule ends at the next
 /// blank line.
