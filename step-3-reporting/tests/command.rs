@@ -525,12 +525,12 @@ fn a_terminated_supervisor_ends_every_process_of_the_command() {
     }
 }
 
-/// SIGKILL cannot be caught: the supervisor killed by it takes the command's
-/// own process with it, by the death signal, which stays across `execve`.
-#[test]
-fn a_killed_supervisor_takes_the_command_s_process_with_it() {
+/// Runs `--learn -- COMMAND`, kills the supervisor with SIGKILL once a process
+/// of the command sleeps, and returns the run once every process has ended,
+/// the supervisor killed.
+fn kill_the_supervisor_once_asleep(command: &[&str]) -> StepRun {
     let (run, ()) = drive_step(
-        Command::new(STEP).args(["--learn", "--", "sleep", "30"]),
+        Command::new(STEP).args(["--learn", "--"]).args(command),
         |step| {
             let group = step.pid();
             sleeping_process(group)?;
@@ -540,6 +540,14 @@ fn a_killed_supervisor_takes_the_command_s_process_with_it() {
     )
     .unwrap_or_else(|err| panic!("{err}"));
     assert_eq!(run.ending(), Ending::Signaled(libc::SIGKILL));
+    run
+}
+
+/// SIGKILL cannot be caught: the supervisor killed by it takes the command's
+/// own process with it, by the death signal, which stays across `execve`.
+#[test]
+fn a_killed_supervisor_takes_the_command_s_process_with_it() {
+    let run = kill_the_supervisor_once_asleep(&["sleep", "30"]);
     assert_eq!(run.forked, [Ending::Signaled(libc::SIGKILL)]);
     assert_eq!(run.stderr_text(), "");
 }
@@ -550,17 +558,7 @@ fn a_killed_supervisor_takes_the_command_s_process_with_it() {
 /// never comes. The book says so.
 #[test]
 fn a_killed_supervisor_leaves_the_command_s_children_to_end_by_themselves() {
-    let (run, ()) = drive_step(
-        Command::new(STEP).args(["--learn", "--", "sh", "-c", "sleep 1; echo after"]),
-        |step| {
-            let group = step.pid();
-            sleeping_process(group)?;
-            send_signal(group, Signal::SIGKILL)?;
-            every_process_ended(group)
-        },
-    )
-    .unwrap_or_else(|err| panic!("{err}"));
-    assert_eq!(run.ending(), Ending::Signaled(libc::SIGKILL));
+    let run = kill_the_supervisor_once_asleep(&["sh", "-c", "sleep 1; echo after"]);
     assert_eq!(run.stdout_text(), "");
     let mut endings = run.forked.clone();
     endings.sort_by_key(|ending| ending.shell_status());
