@@ -148,6 +148,12 @@ fn run_in_container(
     output
 }
 
+/// Runs the tutorial program, `step-1-baseline`, with the tutorial's input in a
+/// container under `profile`.
+fn run_tutorial(name: &str, profile: &str) -> Output {
+    run_in_container(name, &step_1_baseline(), &[], Some(profile), TUTORIAL_INPUT)
+}
+
 /// The program's lines up to the fork, then the parent's last line.
 const TO_THE_END: &str = "Type stuff here: You typed: hello seccomp\n\
                           And now we fork, which should do quite opposite...\n\
@@ -178,13 +184,7 @@ fn the_program_runs_to_the_end_under_the_container_policy() {
         return;
     }
     let profile = profile_of("container.toml", &container_policy());
-    let output = run_in_container(
-        "to-the-end",
-        &step_1_baseline(),
-        &[],
-        Some(&profile),
-        TUTORIAL_INPUT,
-    );
+    let output = run_tutorial("to-the-end", &profile);
     let printed = String::from_utf8_lossy(&output.stdout).into_owned();
     // The forked child's last line comes only if it printed before PID 1
     // exited, which killed it.
@@ -212,13 +212,7 @@ fn without_clone_the_program_dies_by_sigsys_at_the_fork() {
     }
     let without_clone = policy_without_rule(&container_policy(), "clone");
     let profile = profile_of("no-fork.toml", &without_clone);
-    let output = run_in_container(
-        "no-fork",
-        &step_1_baseline(),
-        &[],
-        Some(&profile),
-        TUTORIAL_INPUT,
-    );
+    let output = run_tutorial("no-fork", &profile);
     output
         .clone()
         .assert()
@@ -235,13 +229,7 @@ fn under_step_2_s_profile_the_program_cannot_even_start() {
     }
     let filter = allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST).unwrap();
     let profile = oci::json(&filter).unwrap();
-    let output = run_in_container(
-        "step-2",
-        &step_1_baseline(),
-        &[],
-        Some(&profile),
-        TUTORIAL_INPUT,
-    );
+    let output = run_tutorial("step-2", &profile);
     output
         .clone()
         .assert()
