@@ -12,8 +12,9 @@
 //! (`/usr/share` is compared where there is one).
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::run_step;
@@ -21,6 +22,14 @@ use common::testing::syscall_numbers;
 use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
+
+/// A path for one strace log that no other run uses: the tests run side by side.
+fn new_log_path() -> PathBuf {
+    static LOGS: AtomicUsize = AtomicUsize::new(0);
+    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let n = LOGS.fetch_add(1, Ordering::Relaxed);
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("strace-{}-{n}.log", std::process::id()))
+}
 
 /// The syscalls of an `strace -f -n -o FILE` log, by the number the kernel
 /// saw (`-n` writes it before the name, `PID [ NR] NAME(...`, also on a
@@ -70,8 +79,7 @@ fn names(numbers: &BTreeSet<i64>) -> Vec<String> {
 /// exactly what strace saw minus the allow list and `also_allow`.
 #[track_caller]
 fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) {
-    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace.log");
-    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let log = new_log_path();
     let traced = run_step(
         Command::new("strace")
             .args(["-f", "-n", "-qq", "-e", "trace=all", "-o"])
@@ -83,6 +91,7 @@ fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) {
         panic!("cannot run strace (scripts/install-strace.sh installs it): {err}")
     });
     let strace_log = std::fs::read_to_string(&log).unwrap();
+    std::fs::remove_file(&log).unwrap();
     let seen = strace_syscalls(&strace_log);
 
     let mut args = vec!["--learn"];
@@ -168,8 +177,7 @@ fn ls_of_usr_share() {
 /// allocated that would need `brk` or `mmap`. (strace traces the step itself.)
 #[test]
 fn the_command_s_process_makes_one_write_between_its_filter_and_execve() {
-    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join("strace-step.log");
-    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let log = new_log_path();
     let run = run_step(
         Command::new("strace")
             .args(["-f", "-qq", "-o"])
@@ -184,7 +192,11 @@ fn the_command_s_process_makes_one_write_between_its_filter_and_execve() {
         "{}",
         run.stderr_text()
     );
-    let log = std::fs::read_to_string(&log).unwrap();
+    let log = {
+        let text = std::fs::read_to_string(&log).unwrap();
+        std::fs::remove_file(&log).unwrap();
+        text
+    };
     let calls: Vec<(&str, &str)> = log
         .lines()
         .filter_map(|line| {

@@ -8,6 +8,11 @@
 //! tour shows them, and the tests assert them: a child killed by SIGSYS after it
 //! printed its last line would otherwise go unnoticed.
 //!
+//! Each run collects only its own processes: those of the process group the step
+//! starts in (`waitid(P_PGID)`). So runs may go on side by side on several
+//! threads, as libtest runs tests, and a child started some other way (by
+//! `assert_cmd`, say) is never taken by a run that is collecting orphans.
+//!
 //! A step's stdout is normally a pipe the runner reads; [`run_step_with`] can
 //! give it a hostile one instead ([`StdoutTo`]): closed, `/dev/full`, or a pipe
 //! whose reader is gone, so the tests can check how each step's error paths end.
@@ -37,7 +42,7 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::resource::{setrlimit, Resource};
 use nix::sys::signal::{killpg, Signal};
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
 /// How one process ended.
@@ -169,17 +174,12 @@ pub enum StdoutTo {
 /// hangs gets there.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// One run at a time per process: collecting orphans means waiting for *any*
-/// child, which must not take a child that another thread is waiting for.
-static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
-
 /// Runs `command` with `stdin` as its standard input, captures its stdout and
 /// stderr, and waits for it and for every process it forked.
 ///
-/// Every child process of the calling process must be started through this
-/// function, [`run_step_with`] or [`drive_step`]: while they collect orphans they wait for any
-/// child at all. A run that takes longer than [`RUN_TIMEOUT`] is killed, and is
-/// an error of kind `TimedOut`.
+/// Runs may go on at once on several threads: each collects the processes of its
+/// own process group only. A run that takes longer than [`RUN_TIMEOUT`] is
+/// killed, and is an error of kind `TimedOut`.
 pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
     run_step_with(command, stdin, StdoutTo::Captured)
 }
@@ -198,14 +198,12 @@ fn run_within(
     stdout: StdoutTo,
     timeout: Duration,
 ) -> io::Result<StepRun> {
-    let _one_run = ONE_RUN_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     // Setting it again is harmless, and cheaper to read than remembering it was set.
     nix::sys::prctl::set_child_subreaper(true)?;
     prepare(command, stdout)?;
     let mut child = command.spawn()?;
-    let watchdog = watchdog(child.id(), timeout);
+    let group = Pid::from_raw(child.id() as i32);
+    let watchdog = watchdog(group, timeout);
 
     // Feed stdin from another thread so a step that reads little (or nothing) and
     // a large input cannot block each other. A step that stops reading closes the
@@ -221,7 +219,7 @@ fn run_within(
     let output = child.wait_with_output();
     // Collected even when the run failed, so that no process of this run is
     // taken for one the next run forked.
-    let forked = collect_orphans();
+    let forked = collect_orphans(group);
     let timed_out = watchdog();
     let fed = feeder.join().expect("the stdin feeder does not panic");
     if timed_out {
@@ -285,11 +283,11 @@ fn prepare(command: &mut Command, stdout: StdoutTo) -> io::Result<()> {
 /// The group keeps its number until its last process is reaped, and the watchdog
 /// is stopped right after that. A kill in between finds no group (`ESRCH`): the
 /// kernel hands a number out again only after cycling through all the others.
-fn watchdog(group: u32, timeout: Duration) -> impl FnOnce() -> bool {
+fn watchdog(group: Pid, timeout: Duration) -> impl FnOnce() -> bool {
     let (stop, stopped) = mpsc::channel::<()>();
     let thread = thread::spawn(move || match stopped.recv_timeout(timeout) {
         Err(RecvTimeoutError::Timeout) => {
-            let _ = killpg(Pid::from_raw(group as i32), Signal::SIGKILL);
+            let _ = killpg(group, Signal::SIGKILL);
             true
         }
         _ => false,
@@ -315,11 +313,14 @@ fn stdout_stdio(stdout: StdoutTo) -> io::Result<Stdio> {
     })
 }
 
-/// Waits for every orphan handed to this subreaper and returns their endings.
-fn collect_orphans() -> io::Result<Vec<Ending>> {
+/// Waits for every orphan of the run whose processes are in process group
+/// `group` (handed to this subreaper once their parent ended) and returns their
+/// endings. Children of other groups, another run's or a child that is no run's
+/// at all, are left to whoever waits for them.
+fn collect_orphans(group: Pid) -> io::Result<Vec<Ending>> {
     let mut endings = Vec::new();
     loop {
-        match waitpid(None, Some(WaitPidFlag::__WALL)) {
+        match waitid(Id::PGid(group), WaitPidFlag::WEXITED | WaitPidFlag::__WALL) {
             Ok(status) => endings.extend(Ending::from_wait_status(status).map(|(_, e)| e)),
             Err(Errno::EINTR) => continue,
             Err(Errno::ECHILD) => return Ok(endings),
@@ -468,14 +469,11 @@ pub fn drive_step<T>(
     command: &mut Command,
     drive: impl FnOnce(&mut Driven) -> io::Result<T>,
 ) -> io::Result<(StepRun, T)> {
-    let _one_run = ONE_RUN_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
     nix::sys::prctl::set_child_subreaper(true)?;
     prepare(command, StdoutTo::Captured)?;
     let mut child = command.spawn()?;
     let group = Pid::from_raw(child.id() as i32);
-    let watchdog = watchdog(child.id(), RUN_TIMEOUT);
+    let watchdog = watchdog(group, RUN_TIMEOUT);
     let (stdout, stdout_reader) = Stream::read_from(child.stdout.take().expect("stdout is piped"));
     let (stderr, stderr_reader) = Stream::read_from(child.stderr.take().expect("stderr is piped"));
     let mut driven = Driven {
@@ -494,7 +492,7 @@ pub fn drive_step<T>(
     let status = child.wait();
     let read = [stdout_reader, stderr_reader]
         .map(|reader| reader.join().expect("a stream reader does not panic"));
-    let forked = collect_orphans();
+    let forked = collect_orphans(group);
     let timed_out = watchdog();
     let (stdout, stderr) = (stdout.bytes(), stderr.bytes());
     let driven_result = driven_result.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -723,8 +721,13 @@ mod tests {
     /// included, and is an error; nothing of it is left to wait for.
     #[test]
     fn a_run_that_does_not_end_is_killed_at_its_timeout() {
+        // The shell writes its process number, which is its group's, to a file:
+        // the run's output is lost with the error.
+        let pid_file = std::env::temp_dir().join(format!("runner-timeout-{}", std::process::id()));
         let err = run_within(
-            Command::new("sh").args(["-c", "sleep 1000 & exec sleep 1000"]),
+            Command::new("sh")
+                .args(["-c", "echo $$ >\"$0\"; sleep 1000 & exec sleep 1000"])
+                .arg(&pid_file),
             b"",
             StdoutTo::Captured,
             Duration::from_secs(1),
@@ -735,10 +738,50 @@ mod tests {
             err.to_string(),
             "sh did not end within 1 s, so its processes were killed"
         );
-        let _one_run = ONE_RUN_AT_A_TIME.lock();
+        let group = std::fs::read_to_string(&pid_file).unwrap();
+        std::fs::remove_file(&pid_file).unwrap();
+        assert_nothing_left_in(Pid::from_raw(group.trim().parse().unwrap()));
+    }
+
+    /// No process of the run's group `group` lives, and none is left to wait for.
+    fn assert_nothing_left_in(group: Pid) {
+        assert_eq!(proc::live_in_group(group), []);
         assert_eq!(
-            waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)),
+            waitid(
+                Id::PGid(group),
+                WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::__WALL
+            ),
             Err(Errno::ECHILD)
+        );
+    }
+
+    /// Runs on two threads at once each collect their own orphans, and a child
+    /// started some other way, ended before the runs and not yet waited for, is
+    /// left to the code that started it: a run takes only its own processes.
+    #[test]
+    fn runs_side_by_side_collect_only_their_own_processes() {
+        let mut outsider = Command::new("sh").args(["-c", "exit 5"]).spawn().unwrap();
+        // Until it has ended, a run that takes any child could not take it.
+        wait_until(
+            "the outsider ends",
+            || (proc::state(Pid::from_raw(outsider.id() as i32)) == Some('Z')).then_some(()),
+            || proc::describe(&[Pid::from_raw(outsider.id() as i32)]),
+        )
+        .unwrap();
+        let orphan_ending = |code: i32| {
+            thread::spawn(move || {
+                let script = format!("(sleep 0.2; exit {code}) & exit 0");
+                run_step(Command::new("sh").args(["-c", &script]), b"")
+                    .unwrap()
+                    .forked
+            })
+        };
+        let (three, four) = (orphan_ending(3), orphan_ending(4));
+        assert_eq!(three.join().unwrap(), [Ending::Exited(3)]);
+        assert_eq!(four.join().unwrap(), [Ending::Exited(4)]);
+        assert_eq!(
+            Ending::from_status(outsider.wait().unwrap()),
+            Ending::Exited(5)
         );
     }
 
@@ -770,12 +813,7 @@ mod tests {
         )
         .expect_err("the drive failed");
         assert!(err.to_string().starts_with("the drive gives up\n"), "{err}");
-        assert_eq!(proc::live_in_group(group.unwrap()), []);
-        let _one_run = ONE_RUN_AT_A_TIME.lock();
-        assert_eq!(
-            waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)),
-            Err(Errno::ECHILD)
-        );
+        assert_nothing_left_in(group.unwrap());
     }
 
     /// `/proc` shows a stopped process as stopped, and the syscall a blocked one waits in.
