@@ -22,8 +22,9 @@
 #
 # The chroot, the kernels and the crates are cached in $CHECK_ARCHES_CACHE
 # (default /var/cache/seccomp-tutorial/arches), so a second run only builds and
-# tests. CHECK_ARCHES_ONLY=NAME runs only the test binaries whose name holds NAME
-# (`simulate`, `step4`). Needs root (debootstrap, chroot) and the network to Debian's and the
+# tests. CHECK_ARCHES_ONLY=NAME runs only the test binaries whose package or
+# name holds NAME (`step-4-policy`; `common/tests`, common's integration tests;
+# `common/common`, its unit tests). Needs root (debootstrap, chroot) and the network to Debian's and the
 # crate registry the first time. A run's logs are in $CACHE/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -193,7 +194,7 @@ build_arch() {
         return 1
     }
     # Each test binary, with the directory cargo runs it in (its package's);
-    # with CHECK_ARCHES_ONLY=NAME, only the binaries whose name holds NAME.
+    # with CHECK_ARCHES_ONLY=NAME, only the binaries whose PACKAGE/NAME holds NAME.
     python3 - "$logs/build-$arch.json" "${CHECK_ARCHES_ONLY:-}" >"$root/build/tests-$arch.list" <<'EOF'
 import json, os, sys
 only = sys.argv[2]
@@ -202,8 +203,10 @@ for line in open(sys.argv[1]):
         continue
     message = json.loads(line)
     if message.get("reason") == "compiler-artifact" and message.get("profile", {}).get("test") \
-            and message.get("executable") and only in os.path.basename(message["executable"]):
-        print(message["executable"], os.path.dirname(message["manifest_path"]))
+            and message.get("executable"):
+        package = os.path.dirname(message["manifest_path"])
+        if only in os.path.basename(package) + "/" + message["target"]["name"]:
+            print(message["executable"], package)
 EOF
 }
 

@@ -13,7 +13,7 @@
 //! golang-github-docker-docker-dev), are read and compared with a runtime's
 //! reading the same way.
 
-mod support;
+use crate::support;
 
 use common::bpf::Instruction;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};

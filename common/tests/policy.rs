@@ -16,7 +16,7 @@
 //! The policies come from `common::testing::Rng` with a fixed seed, which a
 //! failure prints (set `POLICY_SEED` to try another).
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 
