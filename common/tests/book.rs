@@ -585,3 +585,24 @@ fn the_error_module_depends_on_no_other() {
         .collect();
     assert!(code.is_empty(), "{}: {code:?}", path.display());
 }
+
+/// The workshop guide's command for a room without a network is the one
+/// `scripts/check-offline.sh` runs in CI, in both languages: what the guide
+/// tells a teacher is what is proven to build offline.
+#[test]
+fn the_workshop_guide_vendors_the_crates_as_check_offline_does() {
+    let script = fs::read_to_string(workspace().join("scripts/check-offline.sh")).unwrap();
+    let command = script
+        .lines()
+        .find_map(|line| line.strip_prefix("vendor='")?.strip_suffix('\''))
+        .expect("check-offline.sh sets vendor='COMMAND'");
+    for language in ["en", "zh"] {
+        let guide =
+            fs::read_to_string(workspace().join(format!("docs/{language}/src/workshop.md")))
+                .unwrap();
+        assert!(
+            guide.lines().any(|line| line == command),
+            "docs/{language}/src/workshop.md does not show `{command}`"
+        );
+    }
+}
