@@ -71,7 +71,7 @@ fn assert_survived(run: &StepRun) {
 /// Asserts that the filter killed the probe before it could print anything.
 #[track_caller]
 fn assert_killed(run: &StepRun) {
-    assert_killed_by_sigsys(run);
+    assert_killed_by_sigsys(&run.output());
     assert_eq!(run.stdout_text(), "", "it died at the syscall");
 }
 

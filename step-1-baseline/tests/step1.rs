@@ -1,13 +1,29 @@
 //! What step 1 shows: without a filter the program runs to the end; and the
 //! program's input handling, which every step shares (the bad-input and
 //! hostile-stdout cases run against every step).
+//!
+//! The tests run the step as Rust's CLI tests run a binary: assert_cmd's
+//! `Command` starts it with a line on stdin, and `.assert()` with predicates
+//! checks its output and its exit status. How the process it forked ended is
+//! what assert_cmd cannot see (the parent does not wait for it):
+//! `common::runner` runs the step as a child subreaper, collects that process
+//! too, and its output goes through the same `.assert()`.
 
 use assert_cmd::assert::OutputAssertExt;
-use common::runner::Ending;
-use common::testing::{assert_help_mentions, run, Reach, TUTORIAL_INPUT};
+use assert_cmd::Command;
+use common::runner::{Ending, RUN_TIMEOUT};
+use common::testing::{no_core_dumps, run, Reach, TUTORIAL_INPUT};
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-1-baseline");
+
+/// Step 1's binary as a CLI test starts it (core dumps off, as for every step).
+fn step_1() -> Command {
+    no_core_dumps();
+    let mut command = Command::cargo_bin("step-1-baseline").unwrap();
+    command.timeout(RUN_TIMEOUT);
+    command
+}
 
 /// What the program prints after the echoed line when it runs to the end.
 const AFTER_ECHO: &str = "And now we fork, which should do quite opposite...\n\
@@ -34,6 +50,20 @@ fn assert_runs_to_the_end(stdin: &[u8], echoed: &str) {
 /// pipe, not a terminal), and the last line is printed twice, once per process.
 #[test]
 fn runs_to_the_end_and_both_processes_print_the_last_line() {
+    step_1()
+        .write_stdin(TUTORIAL_INPUT)
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(format!(
+            "Type stuff here: You typed: hello seccomp\n{AFTER_ECHO}"
+        ));
+}
+
+/// The forked process ends as its parent does, with status 0: the runner's
+/// addition to the same assertions.
+#[test]
+fn the_forked_process_exits_0_too() {
     assert_runs_to_the_end(TUTORIAL_INPUT, "hello seccomp");
 }
 
@@ -52,8 +82,17 @@ fn adds_a_newline_when_the_input_has_none() {
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
 common::hostile_stdio_tests!(STEP, Reach::TheEnd);
 
-/// `--help` says what the step is.
+/// `--help` says what the step is, and the program does not run: no prompt,
+/// although a line waits on stdin.
 #[test]
 fn help_says_what_the_step_is() {
-    assert_help_mentions(STEP, &["no filter"]);
+    step_1()
+        .arg("--help")
+        .write_stdin(TUTORIAL_INPUT)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("no filter")
+                .and(predicate::str::contains(common::program::PROMPT).not()),
+        );
 }

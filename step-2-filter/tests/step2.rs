@@ -1,38 +1,69 @@
 //! What step 2 shows: a strict allow list kills the program at its first other syscall.
+//!
+//! The tests run the step as Rust's CLI tests run a binary: assert_cmd's
+//! `Command` starts it with the tutorial's line on stdin, and `.assert()` with
+//! predicates checks its output and how it ended. What assert_cmd cannot tell,
+//! which signal killed it and whether it forked a process, `common::runner`
+//! adds: it runs the step as a child subreaper and collects what it forked.
 
 use assert_cmd::assert::OutputAssertExt;
+use assert_cmd::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::Ending;
+use common::runner::RUN_TIMEOUT;
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_killed_by_sigsys, assert_pfc_names, assert_profile_allows, foreign_syscall_name,
-    printed_filter, run, simulated_action, stdout_lines, Reach, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_killed_by_sigsys,
+    assert_pfc_names, assert_profile_allows, foreign_syscall_name, no_core_dumps, printed_filter,
+    run, simulated_action, Reach, TUTORIAL_INPUT,
 };
 use libseccomp::ScmpSyscall;
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-2-filter");
 
-/// The program gets through its writes and its read, and SIGSYS kills it at the
-/// sleep, before the fork: two lines, no child, no message of its own.
+// ANCHOR: killed
+/// Step 2's binary as a CLI test starts it, core dumps off (the filter kills it).
+fn step_2() -> Command {
+    no_core_dumps();
+    let mut command = Command::cargo_bin("step-2-filter").unwrap();
+    command.timeout(RUN_TIMEOUT);
+    command
+}
+
+/// What the program prints before the sleep: the prompt with the echoed line,
+/// and the fork message.
+const TWO_LINES: &str = "Type stuff here: You typed: hello seccomp\n\
+                         And now we fork, which should do quite opposite...\n";
+
+/// The program gets through its writes and its read, and a signal kills it at
+/// the sleep, before the fork: two lines, and no message of its own.
 #[test]
-fn is_killed_by_sigsys_at_the_sleep_after_two_lines() {
+fn is_killed_at_the_sleep_after_two_lines() {
+    step_2()
+        .write_stdin(TUTORIAL_INPUT)
+        .assert()
+        .interrupted()
+        .stdout(TWO_LINES)
+        .stderr("");
+}
+
+/// The signal is SIGSYS, the filter's kill action, and the step forked no
+/// process: what only the runner tells, on top of the same assertions.
+#[test]
+fn the_signal_is_sigsys_and_nothing_was_forked() {
     let run = run(STEP, &[], TUTORIAL_INPUT);
-    assert_eq!(
-        stdout_lines(&run),
-        [
-            "Type stuff here: You typed: hello seccomp",
-            "And now we fork, which should do quite opposite...",
-        ]
-    );
-    assert_killed_by_sigsys(&run);
-    assert_eq!(run.stderr_text(), "");
+    run.output()
+        .assert()
+        .interrupted()
+        .stdout(TWO_LINES)
+        .stderr("");
+    assert_killed_by_sigsys(&run.output());
     assert!(
         run.forked.is_empty(),
         "it died before fork: {:?}",
         run.forked
     );
 }
+// ANCHOR_END: killed
 
 /// When the filter cannot be loaded, step 2 says so and never runs the program.
 #[test]
@@ -40,17 +71,21 @@ fn fails_closed_when_no_filter_can_be_loaded() {
     assert_fails_closed(STEP);
 }
 
-/// `--help` says what the step teaches, and the program does not run.
+/// `--help` says what the step teaches and its options, and the program does
+/// not run: no prompt, although a line waits on stdin.
 #[test]
 fn help_says_what_the_step_teaches() {
-    assert_help_mentions(
-        STEP,
-        &[
-            "strict allow list",
-            "--print-filter[=<FORMAT>]",
-            "--simulate <CALL>",
-        ],
-    );
+    step_2()
+        .arg("--help")
+        .write_stdin(TUTORIAL_INPUT)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("strict allow list")
+                .and(predicate::str::contains("--print-filter[=<FORMAT>]"))
+                .and(predicate::str::contains("--simulate <CALL>"))
+                .and(predicate::str::contains(common::program::PROMPT).not()),
+        );
 }
 
 /// `--print-filter` shows the filter without running the program: the pseudo
@@ -105,10 +140,12 @@ fn the_book_shows_the_profile_step_2_prints() {
 /// An unknown format is a usage error.
 #[test]
 fn print_filter_refuses_an_unknown_format() {
-    let run = run(STEP, &["--print-filter=xml"], b"");
-    assert_eq!(run.ending(), Ending::Exited(2));
-    assert_eq!(run.stdout_text(), "");
-    assert!(run.stderr_text().contains("'xml'"), "{}", run.stderr_text());
+    step_2()
+        .arg("--print-filter=xml")
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("'xml'"));
 }
 
 /// `--simulate` runs one syscall through step 2's filter, without running the
@@ -130,13 +167,13 @@ fn simulate_shows_the_path_of_a_syscall_and_the_action() {
         "KILL_PROCESS"
     );
     let getpid = ScmpSyscall::from_name("getpid").unwrap().as_raw_syscall();
-    let by_name = run(STEP, &["--simulate", "getpid()"], b"");
-    run(STEP, &["--simulate", &format!("{getpid:#x}")], b"")
-        .output()
+    let by_name = step_2().args(["--simulate", "getpid()"]).assert().success();
+    step_2()
+        .args(["--simulate", &format!("{getpid:#x}")])
         .assert()
         .success()
         .stderr("")
-        .stdout(by_name.stdout_text());
+        .stdout(by_name.get_output().stdout.clone());
 }
 
 /// A CALL that cannot be read is a usage error: exit status 2, one line on
@@ -161,8 +198,9 @@ fn simulate_refuses_a_call_it_cannot_read_in_one_line() {
         ),
         (foreign, format!("`{foreign}` is not a syscall on ")),
     ] {
-        run(STEP, &["--simulate", call], TUTORIAL_INPUT)
-            .output()
+        step_2()
+            .args(["--simulate", call])
+            .write_stdin(TUTORIAL_INPUT)
             .assert()
             .code(2)
             .stdout("")
@@ -173,8 +211,8 @@ fn simulate_refuses_a_call_it_cannot_read_in_one_line() {
             .stderr(predicate::function(|err: &str| err.lines().count() == 1));
     }
     // With --print-filter it is clap's usage error.
-    run(STEP, &["--simulate", "write", "--print-filter"], b"")
-        .output()
+    step_2()
+        .args(["--simulate", "write", "--print-filter"])
         .assert()
         .code(2)
         .stdout("")

@@ -689,8 +689,14 @@ fn learn_under_learn_fails_closed_inside() {
 /// `--help` shows the command after `--` and says how the step exits with it.
 #[test]
 fn help_shows_the_command_after_the_options() {
-    common::testing::assert_help_mentions(
-        STEP,
-        &["-- <CMD>...", "127 when it is not found", "NO_NEW_PRIVS"],
-    );
+    assert_cmd::Command::cargo_bin("step-3-reporting")
+        .unwrap()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("-- <CMD>...")
+                .and(predicate::str::contains("127 when it is not found"))
+                .and(predicate::str::contains("NO_NEW_PRIVS")),
+        );
 }

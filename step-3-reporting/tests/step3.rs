@@ -1,45 +1,51 @@
 //! What step 3 shows: a trapping filter and a SIGSYS reporter name the missing syscall.
+//!
+//! As in step 1's tests, assert_cmd's `Command` runs the step and `.assert()`
+//! checks what it printed and how it ended; `common::runner` runs it where the
+//! forked process's end matters too.
 
 use assert_cmd::assert::OutputAssertExt;
+use assert_cmd::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::Ending;
+use common::runner::{Ending, RUN_TIMEOUT};
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_pfc_names, assert_profile_allows, assert_run_matches_book, foreign_syscall_name,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
+    assert_profile_allows, assert_run_matches_book, foreign_syscall_name, no_core_dumps,
     printed_filter, report_line_for, reported_syscalls, run, run_stopped_and_continued,
-    simulated_action, stdout_lines, Reach, Signal, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    simulated_action, Reach, Signal, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
 
+/// Step 3's binary as a CLI test starts it, core dumps off.
+fn step_3() -> Command {
+    no_core_dumps();
+    let mut command = Command::cargo_bin("step-3-reporting").unwrap();
+    command.timeout(RUN_TIMEOUT);
+    command
+}
+
 /// After the same two lines as step 2, the reporter names the sleep syscall with
 /// this architecture's number (computed through libseccomp, not written down)
-/// and the process exits with status 1 instead of dying by a signal.
+/// and the process exits with status 1 instead of dying by a signal, before it
+/// forks (which the runner sees).
 #[test]
 fn reports_the_sleep_syscall_and_exits_1() {
+    let two_lines = "Type stuff here: You typed: hello seccomp\n\
+                     And now we fork, which should do quite opposite...\n";
+    let reports: Vec<String> = SLEEP_SYSCALLS
+        .iter()
+        .map(|name| format!("{two_lines}{}\n", report_line_for(name)))
+        .collect();
     let run = run(STEP, &[], TUTORIAL_INPUT);
-    let lines = stdout_lines(&run);
-    assert_eq!(
-        lines[..2],
-        [
-            "Type stuff here: You typed: hello seccomp",
-            "And now we fork, which should do quite opposite...",
-        ]
-    );
-    let expected: Vec<String> = SLEEP_SYSCALLS.iter().map(|s| report_line_for(s)).collect();
-    assert_eq!(lines.len(), 3, "{lines:?}");
-    assert!(
-        expected.contains(&lines[2]),
-        "{:?} is none of {expected:?}",
-        lines[2]
-    );
-    assert_eq!(
-        run.ending(),
-        Ending::Exited(1),
-        "stderr: {}",
-        run.stderr_text()
-    );
+    run.output()
+        .assert()
+        .code(1)
+        .stderr("")
+        .stdout(predicate::function(|out: &str| {
+            reports.iter().any(|r| r == out)
+        }));
     assert!(
         run.forked.is_empty(),
         "it stopped before fork: {:?}",
@@ -53,19 +59,23 @@ fn fails_closed_when_no_filter_can_be_loaded() {
     assert_fails_closed(STEP);
 }
 
-/// `--help` says what the step teaches and its options.
+/// `--help` says what the step teaches and its options, and the program does
+/// not run: no prompt, although a line waits on stdin.
 #[test]
 fn help_says_what_the_step_teaches() {
-    assert_help_mentions(
-        STEP,
-        &[
-            "reporter",
-            "--allow <NAME>",
-            "--learn",
-            "--print-filter[=<FORMAT>]",
-            "--simulate <CALL>",
-        ],
-    );
+    step_3()
+        .arg("--help")
+        .write_stdin(TUTORIAL_INPUT)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("reporter")
+                .and(predicate::str::contains("--allow <NAME>"))
+                .and(predicate::str::contains("--learn"))
+                .and(predicate::str::contains("--print-filter[=<FORMAT>]"))
+                .and(predicate::str::contains("--simulate <CALL>"))
+                .and(predicate::str::contains(common::program::PROMPT).not()),
+        );
 }
 
 /// A name libseccomp does not know on any architecture is refused before anything
@@ -79,16 +89,16 @@ fn an_unknown_name_is_refused_before_anything_runs() {
         &["--learn", "--allow", "no_such_syscall"],
         &["--print-filter", "--allow", "no_such_syscall"],
     ] {
-        let run = run(STEP, args, TUTORIAL_INPUT);
-        assert_eq!(run.ending(), Ending::Exited(2), "{args:?}");
-        assert_eq!(run.stdout_text(), "", "{args:?}");
-        assert_eq!(
-            run.stderr_text(),
-            "step-3-reporting: error: unknown syscall name `no_such_syscall`: \
-             libseccomp knows no syscall of that name\n",
-            "{args:?}"
-        );
-        assert!(run.forked.is_empty(), "{args:?}");
+        step_3()
+            .args(args)
+            .write_stdin(TUTORIAL_INPUT)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(
+                "step-3-reporting: error: unknown syscall name `no_such_syscall`: \
+                 libseccomp knows no syscall of that name\n",
+            );
     }
 }
 
@@ -96,15 +106,15 @@ fn an_unknown_name_is_refused_before_anything_runs() {
 #[test]
 fn an_empty_name_is_refused_before_anything_runs() {
     for list in ["clone,", ",clone", "clone,,munmap"] {
-        let run = run(STEP, &["--allow", list], TUTORIAL_INPUT);
-        assert_eq!(run.ending(), Ending::Exited(2), "{list}");
-        assert_eq!(run.stdout_text(), "", "{list}");
-        assert!(
-            run.stderr_text()
-                .contains("a syscall name cannot be empty (is there a comma too many?)"),
-            "{list}: {}",
-            run.stderr_text()
-        );
+        step_3()
+            .args(["--allow", list])
+            .write_stdin(TUTORIAL_INPUT)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(
+                "a syscall name cannot be empty (is there a comma too many?)",
+            ));
     }
 }
 
@@ -113,18 +123,21 @@ fn an_empty_name_is_refused_before_anything_runs() {
 #[test]
 fn a_name_of_another_architecture_is_accepted_with_a_warning() {
     let foreign = foreign_syscall_name();
-    let run = run(STEP, &["--allow", foreign], TUTORIAL_INPUT);
-    let stderr = run.stderr_text();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.starts_with(&format!(
+    let sleep_reports: Vec<String> = SLEEP_SYSCALLS.iter().map(|s| report_line_for(s)).collect();
+    step_3()
+        .args(["--allow", foreign])
+        .write_stdin(TUTORIAL_INPUT)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(format!(
             "step-3-reporting: warning: `{foreign}` is not a syscall on "
-        )),
-        "{stderr}"
-    );
-    assert_eq!(run.ending(), Ending::Exited(1));
-    let reported = reported_syscalls(&run);
-    assert!(SLEEP_SYSCALLS.contains(&&*reported[0]), "{reported:?}");
+        )))
+        .stderr(predicate::str::contains("\n").count(1))
+        .stdout(predicate::function(|out: &str| {
+            out.lines()
+                .last()
+                .is_some_and(|last| sleep_reports.iter().any(|r| r == last))
+        }));
 }
 
 /// `--allow` lets the named syscall through: allowing the first one reported
@@ -197,8 +210,8 @@ fn print_filter_shows_the_trapping_filter_without_running_the_program() {
 fn print_filter_writes_the_trapping_filter_as_an_oci_profile() {
     let allowed = [TUTORIAL_ALLOW_LIST, &["clone"]].concat();
     assert_profile_allows(STEP, &["--allow", "clone"], "SCMP_ACT_TRAP", &allowed);
-    run(STEP, &["--learn", "--print-filter=oci"], b"")
-        .output()
+    step_3()
+        .args(["--learn", "--print-filter=oci"])
         .assert()
         .code(2)
         .stdout("")
@@ -243,18 +256,14 @@ fn simulate_follows_allow_and_learn() {
 /// that cannot be read: status 2, one line, nothing run.
 #[test]
 fn simulate_refuses_bad_names_before_anything_runs() {
-    run(
-        STEP,
-        &["--allow", "clone,clock_nanoslep", "--simulate", "clone"],
-        b"",
-    )
-    .output()
-    .assert()
-    .code(2)
-    .stdout("")
-    .stderr(predicate::str::contains("`clock_nanoslep`"));
-    run(STEP, &["--learn", "--simulate", "clock_nanoslep(0)"], b"")
-        .output()
+    step_3()
+        .args(["--allow", "clone,clock_nanoslep", "--simulate", "clone"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("`clock_nanoslep`"));
+    step_3()
+        .args(["--learn", "--simulate", "clock_nanoslep(0)"])
         .assert()
         .code(2)
         .stdout("")

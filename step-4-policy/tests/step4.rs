@@ -2,39 +2,48 @@
 //! the policy is a file that `--policy` replaces without a rebuild, and a bad one
 //! is refused before anything runs. (What the policy holds against is proven in
 //! `common/tests/security.rs`.)
+//!
+//! As in step 1's tests, assert_cmd's `Command` runs the step and `.assert()`
+//! checks what it printed and how it ended; `common::runner` runs it where the
+//! forked process's end matters too.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use assert_cmd::assert::OutputAssertExt;
+use assert_cmd::Command as CliCommand;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::policy::SHIPPED_POLICY;
-use common::runner::{run_step, Ending};
+use common::runner::{run_step, Ending, RUN_TIMEOUT};
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_pfc_names, printed_filter, run, run_stopped_and_continued, shipped_policy_without_clone,
-    simulated_action, Reach, Signal, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS,
-    TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names, no_core_dumps,
+    printed_filter, run, run_stopped_and_continued, shipped_policy_without_clone, simulated_action,
+    Reach, Signal, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 
+/// Step 4's binary as a CLI test starts it, core dumps off.
+fn step_4() -> CliCommand {
+    no_core_dumps();
+    let mut command = CliCommand::cargo_bin("step-4-policy").unwrap();
+    command.timeout(RUN_TIMEOUT);
+    command
+}
+
 /// Exactly step 1's output, and both the step and the child it forked exit 0:
-/// neither is killed on its way out.
+/// neither is killed on its way out (the forked process's end is the runner's
+/// addition).
 #[test]
 fn runs_to_the_end_like_step_1() {
     let run = run(STEP, &[], TUTORIAL_INPUT);
-    assert_eq!(
-        run.stdout_text(),
-        "Type stuff here: You typed: hello seccomp\n\
-         And now we fork, which should do quite opposite...\n\
-         You should not see this, because I am dead\n\
-         You should not see this, because I am dead\n"
-    );
-    assert_eq!(run.stderr_text(), "");
-    assert_eq!(run.ending(), Ending::Exited(0));
+    run.output()
+        .assert()
+        .success()
+        .stderr("")
+        .stdout(OUTPUT_TO_THE_END);
     assert_eq!(run.forked, [Ending::Exited(0)]);
 }
 
@@ -71,18 +80,22 @@ fn fails_closed_when_no_filter_can_be_loaded() {
     assert_fails_closed(STEP);
 }
 
-/// `--help` says what the step teaches.
+/// `--help` says what the step teaches and its options, and the program does
+/// not run: no prompt, although a line waits on stdin.
 #[test]
 fn help_says_what_the_step_teaches() {
-    assert_help_mentions(
-        STEP,
-        &[
-            "finished policy",
-            "--policy <FILE>",
-            "--print-filter[=<FORMAT>]",
-            "--simulate <CALL>",
-        ],
-    );
+    step_4()
+        .arg("--help")
+        .write_stdin(TUTORIAL_INPUT)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("finished policy")
+                .and(predicate::str::contains("--policy <FILE>"))
+                .and(predicate::str::contains("--print-filter[=<FORMAT>]"))
+                .and(predicate::str::contains("--simulate <CALL>"))
+                .and(predicate::str::contains(common::program::PROMPT).not()),
+        );
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
@@ -333,8 +346,10 @@ fn rules_that_can_match_one_call_are_refused_naming_both() {
     ];
     for (file, text, problem) in cases {
         fs::write(dir.join(file), text).unwrap();
-        run_with_policy(&dir, file, TUTORIAL_INPUT)
-            .output()
+        step_4()
+            .current_dir(&dir)
+            .args(["--policy", file])
+            .write_stdin(TUTORIAL_INPUT)
             .assert()
             .code(2)
             .stdout("")
@@ -366,13 +381,13 @@ fn an_ne_rule_on_a_descriptor_holds_against_the_upper_half() {
     assert_ne!(not_3, SHIPPED_POLICY);
     fs::write(dir.join(file), &not_3).unwrap();
     let simulate = |call: &str| {
-        let mut command = Command::new(STEP);
-        command
+        let assert = step_4()
             .current_dir(&dir)
-            .args(["--policy", file, "--simulate", call]);
-        let run = run_step(&mut command, b"").unwrap();
-        run.output().assert().success();
-        run.stdout_text().lines().last().unwrap().to_owned()
+            .args(["--policy", file, "--simulate", call])
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        stdout.lines().last().unwrap().to_owned()
     };
     assert_eq!(simulate("write(0x100000003, 0, 1)"), "action: KILL_PROCESS");
     assert_eq!(simulate("write(3, 0, 1)"), "action: KILL_PROCESS");
@@ -406,14 +421,14 @@ fn simulate_follows_policy() {
     );
     assert_eq!(simulated_action(STEP, &policy, "write(4)"), "KILL_PROCESS");
     let typo = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/typo.toml");
-    run(STEP, &["--policy", typo, "--simulate", "write(1)"], b"")
-        .output()
+    step_4()
+        .args(["--policy", typo, "--simulate", "write(1)"])
         .assert()
         .code(2)
         .stdout("")
         .stderr(predicate::str::contains("`wirte`"));
-    run(STEP, &["--simulate", "write(1, 2"], b"")
-        .output()
+    step_4()
+        .args(["--simulate", "write(1, 2"])
         .assert()
         .code(2)
         .stdout("")

@@ -217,18 +217,28 @@ fn compare_with_book(file: &str, stored: &str, actual: &str, save_command: &str)
     }
 }
 
-/// Asserts that the step's own process was killed by SIGSYS, the filter's kill
-/// action. assert_cmd's `failure()` or `interrupted()` cannot tell SIGSYS from any
-/// other death, so the signal number is checked.
+/// Asserts that the process whose `output` this is (a step's own) was killed by
+/// SIGSYS, the filter's kill action. assert_cmd's `interrupted()` cannot tell
+/// SIGSYS from any other death, so the signal number is checked.
 #[track_caller]
-pub fn assert_killed_by_sigsys(run: &StepRun) {
+pub fn assert_killed_by_sigsys(output: &std::process::Output) {
     assert_eq!(
-        run.status.signal(),
+        output.status.signal(),
         Some(libc::SIGSYS),
         "expected death by SIGSYS, got {}; stderr: {}",
-        run.ending(),
-        run.stderr_text()
+        Ending::from_status(output.status),
+        String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Turns core dumps off for the test process, and so for every process it
+/// starts from then on (a limit is inherited): a step killed by SIGSYS would
+/// otherwise leave a core file, or fill a system's crash collector. The runner
+/// does this for each step it runs; a test that starts a step with assert_cmd's
+/// `Command` calls this first.
+pub fn no_core_dumps() {
+    nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_CORE, 0, 0)
+        .expect("lowering a limit is always allowed");
 }
 
 /// The report line step 3 prints for syscall `name` on this machine's
@@ -596,22 +606,6 @@ pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
             listing.contains(" jge #0x40000000 jt ") && listing.contains("; x32 syscall numbers"),
             "{listing}"
         );
-    }
-}
-
-/// Asserts that `--help` of the step at `binary` exits 0, without running the
-/// program, and mentions each of `phrases` (what the step teaches, its options).
-#[track_caller]
-pub fn assert_help_mentions(binary: impl AsRef<Path>, phrases: &[&str]) {
-    let run = run(binary, &["--help"], TUTORIAL_INPUT);
-    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
-    let help = run.stdout_text();
-    assert!(
-        !help.contains(crate::program::PROMPT),
-        "the program ran:\n{help}"
-    );
-    for phrase in phrases {
-        assert!(help.contains(phrase), "{phrase}: {help}");
     }
 }
 
