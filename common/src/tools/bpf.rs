@@ -178,8 +178,7 @@ impl Instruction {
             0xb1 => "seccomp has no packet header loads",
             0x94 | 0x9c => "seccomp has no mod",
             0x0e => "the kernel has no ret x",
-            code if code & CLASS == ALU && self.classic_text(0).is_some() => return None,
-            code if code & CLASS == JMP && self.classic_text(0).is_some() => return None,
+            code if is_alu_or_jump(code) => return None,
             _ => return Some("no such opcode".to_owned()),
         };
         let text = self
@@ -301,6 +300,19 @@ pub(crate) mod operation {
     pub const JGE: u16 = 0x30;
     /// Jump if `A & operand != 0`.
     pub const JSET: u16 = 0x40;
+}
+
+/// Whether `code` is one of classic BPF's ALU operations or conditional jumps,
+/// those [`Instruction::classic_text`] names with [`alu_name`] or [`jump_name`]:
+/// asked for every jump of a program each time the simulator checks it, so it
+/// makes no text.
+fn is_alu_or_jump(code: u16) -> bool {
+    code <= 0xff
+        && match code & CLASS {
+            ALU => alu_name(code).is_some(),
+            JMP => jump_name(code).is_some(),
+            _ => false,
+        }
 }
 
 fn alu_name(code: u16) -> Option<&'static str> {

@@ -149,13 +149,15 @@ pub fn check(program: &[Instruction]) -> Result<(), Refused> {
         }
         // Jumps only go forward, and must land inside the program: so every
         // program ends, after at most one pass over it.
-        let targets = match insn.code {
-            opcode::JA => vec![insn.k as usize],
-            code if code & CLASS == JMP => vec![usize::from(insn.jt), usize::from(insn.jf)],
-            _ => Vec::new(),
+        // (Offsets in an array, not a Vec: every run checks its program again.)
+        let offsets = match insn.code {
+            opcode::JA => [Some(insn.k as usize), None],
+            code if code & CLASS == JMP => [Some(usize::from(insn.jt)), Some(usize::from(insn.jf))],
+            _ => [None, None],
         };
-        if let Some(target) = targets
+        if let Some(target) = offsets
             .into_iter()
+            .flatten()
             .map(|offset| index + 1 + offset)
             .find(|&target| target >= len)
         {
