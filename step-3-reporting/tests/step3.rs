@@ -11,8 +11,8 @@ use common::runner::{Ending, RUN_TIMEOUT};
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
     assert_profile_allows, assert_run_matches_book, foreign_syscall_name, no_core_dumps,
-    printed_filter, report_line_for, reported_syscalls, run, run_stopped_and_continued,
-    simulated_action, Reach, Signal, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    printed_filter, report_line_for, reported_syscalls, run, runs_stopped_and_continued,
+    simulated_action, Reach, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -160,8 +160,7 @@ fn allow_moves_the_report_past_the_allowed_syscall() {
 fn a_stop_during_the_sleep_is_reported_as_restart_syscall() {
     let sleep = reported_syscalls(&run(STEP, &[], TUTORIAL_INPUT)).remove(0);
     assert!(SLEEP_SYSCALLS.contains(&&*sleep), "{sleep}");
-    for signal in [Signal::SIGTSTP, Signal::SIGSTOP] {
-        let run = run_stopped_and_continued(STEP, &["--allow", &sleep], StopAt::Sleep, signal);
+    for (signal, run) in runs_stopped_and_continued(STEP, &["--allow", &sleep], StopAt::Sleep) {
         assert_eq!(
             run.stdout_text(),
             format!(

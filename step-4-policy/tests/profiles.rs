@@ -44,8 +44,7 @@ fn written(dir: &Path, file: &str, text: &str) -> String {
 }
 
 /// The shipped policy exported, then given back with `--policy`: the program
-/// runs to the end, as under the built-in policy; exported from a copy without
-/// the `clone` rule, it is killed at the fork.
+/// runs to the end, as under the built-in policy.
 #[test]
 fn an_exported_profile_is_a_policy_step_4_runs_under() {
     let dir = scratch("profile-round-trip");
@@ -57,6 +56,13 @@ fn an_exported_profile_is_a_policy_step_4_runs_under() {
         .success()
         .stdout(OUTPUT_TO_THE_END)
         .stderr("");
+}
+
+/// Exported from a copy of the shipped policy without the `clone` rule, the
+/// profile given back with `--policy` kills the program at the fork.
+#[test]
+fn an_exported_profile_without_clone_kills_at_the_fork() {
+    let dir = scratch("profile-round-trip-no-fork");
     let toml = written(&dir, "no-fork.toml", &shipped_policy_without_clone());
     let exported = printed_filter(STEP, &["--policy", &toml, "--print-filter=oci"]);
     let json = written(&dir, "no-fork.json", &exported);
@@ -116,23 +122,32 @@ fn podman_s_default_profile_runs_the_program_to_the_end() {
     }
 }
 
-/// Docker's default profile (which dockerd has compiled in; Debian ships it as
-/// a file in golang-github-docker-docker-dev), in its current form and its older
-/// one, is a policy the program runs to the end under, without a word.
+/// Docker's default profile `profile` (which dockerd has compiled in; Debian
+/// ships it as a file in golang-github-docker-docker-dev) is a policy the
+/// program runs to the end under, without a word.
+fn assert_the_program_runs_to_the_end_under_docker_s(profile: &str) {
+    if installed_file(profile, "golang-github-docker-docker-dev").is_none() {
+        return;
+    }
+    let ran = run(STEP, &["--policy", profile], TUTORIAL_INPUT);
+    assert_eq!(ran.forked, [Ending::Exited(0)], "{profile}");
+    ran.output()
+        .assert()
+        .success()
+        .stdout(OUTPUT_TO_THE_END)
+        .stderr("");
+}
+
+/// Docker's default profile in its current form.
 #[test]
 fn docker_s_default_profile_runs_the_program_to_the_end() {
-    for profile in [DOCKER_PROFILE, DOCKER_OLD_PROFILE] {
-        if installed_file(profile, "golang-github-docker-docker-dev").is_none() {
-            return;
-        }
-        let ran = run(STEP, &["--policy", profile], TUTORIAL_INPUT);
-        assert_eq!(ran.forked, [Ending::Exited(0)], "{profile}");
-        ran.output()
-            .assert()
-            .success()
-            .stdout(OUTPUT_TO_THE_END)
-            .stderr("");
-    }
+    assert_the_program_runs_to_the_end_under_docker_s(DOCKER_PROFILE);
+}
+
+/// Docker's default profile in its older form (one `name` an entry).
+#[test]
+fn docker_s_older_default_profile_runs_the_program_to_the_end() {
+    assert_the_program_runs_to_the_end_under_docker_s(DOCKER_OLD_PROFILE);
 }
 
 /// `includes` and `excludes` select entries for a process with no

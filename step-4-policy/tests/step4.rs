@@ -18,8 +18,8 @@ use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending, RUN_TIMEOUT};
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names, no_core_dumps,
-    printed_filter, run, run_stopped_and_continued, shipped_policy_without_clone, simulated_action,
-    Reach, Signal, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    printed_filter, run, runs_stopped_and_continued, shipped_policy_without_clone,
+    simulated_action, Reach, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -50,8 +50,7 @@ fn runs_to_the_end_like_step_1() {
 /// Stopped (Ctrl-Z sends SIGTSTP; or SIGSTOP) and continued (`fg`: SIGCONT) at
 /// `at`, step 4 still runs to the end, exactly as when nobody stops it.
 fn assert_runs_to_the_end_when_stopped_at(at: StopAt) {
-    for signal in [Signal::SIGTSTP, Signal::SIGSTOP] {
-        let run = run_stopped_and_continued(STEP, &[], at, signal);
+    for (signal, run) in runs_stopped_and_continued(STEP, &[], at) {
         let context = format!("stopped by {signal} at {at:?}: {}", run.stderr_text());
         assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END, "{context}");
         assert_eq!(run.stderr_text(), "", "{context}");

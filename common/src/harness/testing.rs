@@ -757,7 +757,7 @@ pub fn foreign_syscall_name() -> &'static str {
         .expect("one of them belongs to another architecture")
 }
 
-/// Where [`run_stopped_and_continued`] stops the tutorial program.
+/// Where [`runs_stopped_and_continued`] stops the tutorial program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopAt {
     /// While it waits for its input line, blocked in `read`.
@@ -784,24 +784,43 @@ pub fn sleep_syscall_numbers() -> Vec<i64> {
     syscall_numbers(SLEEP_SYSCALLS)
 }
 
+/// Runs the step at `binary` with `args` and the tutorial's input twice, side
+/// by side, and stops the program's process at `at` with each signal that stops
+/// a process, SIGTSTP (as Ctrl-Z sends it) and SIGSTOP, then continues it with
+/// SIGCONT, as `fg` does; returns each signal with its whole run.
+#[track_caller]
+pub fn runs_stopped_and_continued(
+    binary: impl AsRef<Path>,
+    args: &[&str],
+    at: StopAt,
+) -> [(Signal, StepRun); 2] {
+    let binary = binary.as_ref();
+    std::thread::scope(|scope| {
+        [Signal::SIGTSTP, Signal::SIGSTOP]
+            .map(|signal| {
+                let run = scope.spawn(move || run_stopped_and_continued(binary, args, at, signal));
+                (signal, run)
+            })
+            .map(|(signal, run)| {
+                let run = run
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (signal, run)
+            })
+    })
+}
+
 /// Runs the step at `binary` with `args` and the tutorial's input, and stops the
-/// program's process with `signal` (SIGSTOP, or SIGTSTP as Ctrl-Z sends it) at
-/// `at`, then continues it with SIGCONT, as `fg` does; returns the whole run.
+/// program's process with `signal` at `at`, then continues it with SIGCONT;
+/// returns the whole run.
 ///
 /// The program's process is the one of the run's processes that is blocked in
 /// the syscall of `at`: the step's own, or with `--learn` the supervisor's child.
 /// The drive checks, through `/proc`, that it is there, that the signal stopped
 /// it, and only then continues it, so a run that passes really was stopped there.
-#[track_caller]
-pub fn run_stopped_and_continued(
-    binary: impl AsRef<Path>,
-    args: &[&str],
-    at: StopAt,
-    signal: Signal,
-) -> StepRun {
+fn run_stopped_and_continued(binary: &Path, args: &[&str], at: StopAt, signal: Signal) -> StepRun {
     use crate::runner::{drive_step, proc, send_signal, wait_until};
 
-    let binary = binary.as_ref();
     let in_syscall: Vec<i64> = match at {
         StopAt::Read => syscall_numbers(&["read"]),
         StopAt::Sleep => sleep_syscall_numbers(),
