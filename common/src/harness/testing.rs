@@ -5,7 +5,8 @@
 //! No test loads a filter in the test process itself: libtest runs each test on a
 //! thread of one process, the filter would apply to that thread, and the first
 //! syscall it made outside the allow list would kill the whole process, every
-//! other test with it (the tutorial's filters kill the process, not the thread).
+//! other test with it (a kill action ends the process, not the thread, and step
+//! 3's reporter ends the process with `_exit`).
 //!
 //! Every step also gets the same bad-input and hostile-stdout cases, one test
 //! each, from [`hostile_stdio_tests!`](crate::hostile_stdio_tests); what each step
