@@ -2,6 +2,10 @@
 //! something it includes or shows has drifted from the sources. Whether mdBook
 //! builds it without a warning is checked by `scripts/build-book.sh`; what each
 //! step prints is checked by each step's `tests/transcript.rs`.
+//!
+//! The book also says each idea with one word, the one its glossary chooses, in
+//! both languages and in the code and its messages; and its links to other sites
+//! are well-formed addresses (CI has no network to follow them).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -604,5 +608,519 @@ fn the_workshop_guide_vendors_the_crates_as_check_offline_does() {
             guide.lines().any(|line| line == command),
             "docs/{language}/src/workshop.md does not show `{command}`"
         );
+    }
+}
+
+/// Each book's glossary ends its definitions with a table of the words the book
+/// does not use: its heading, and what separates several words in a cell.
+const REJECTED_WORDS: [(&str, &str, &str); 2] = [
+    ("en", "## Words this book does not use", ", "),
+    ("zh", "## 本书不用的说法", "、"),
+];
+
+/// One row of that table: the words other texts use, and the book's word.
+struct Rejected {
+    words: Vec<String>,
+    chosen: String,
+}
+
+/// A book's glossary, cut in two: its text without the table of the words the
+/// book does not use, and that table's rows. The table is the one place where
+/// the choice of each word is kept; the tests below read it from there.
+struct Glossary {
+    path: PathBuf,
+    text: String,
+    rejected: Vec<Rejected>,
+}
+
+/// Reads the glossary of the book in `language`.
+fn glossary(language: &str) -> Glossary {
+    let &(_, heading, separator) = REJECTED_WORDS
+        .iter()
+        .find(|(lang, _, _)| *lang == language)
+        .expect("each book has a glossary");
+    let path = workspace().join(format!("docs/{language}/src/glossary.md"));
+    let whole = fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    let start = whole
+        .find(&format!("{heading}\n"))
+        .unwrap_or_else(|| panic!("{} has no `{heading}`", path.display()));
+    let end = whole[start + heading.len()..]
+        .find("\n## ")
+        .map_or(whole.len(), |end| start + heading.len() + end + 1);
+    let table: Vec<&str> = whole[start..end]
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .collect();
+    assert!(
+        table.len() > 2 && table[1].trim_matches(|c| "|-".contains(c)).is_empty(),
+        "{}: `{heading}` holds no table with a header",
+        path.display()
+    );
+    let rejected = table[2..]
+        .iter()
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            let [words, chosen] = cells[..] else {
+                panic!(
+                    "{}: a row of `{heading}` has other cells than 2: {line}",
+                    path.display()
+                );
+            };
+            Rejected {
+                words: words.split(separator).map(str::to_owned).collect(),
+                chosen: chosen.to_owned(),
+            }
+        })
+        .collect();
+    Glossary {
+        path,
+        text: format!("{}{}", &whole[..start], &whole[end..]),
+        rejected,
+    }
+}
+
+/// Whether `c` is a Chinese character (not punctuation).
+fn ideograph(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{9fff}')
+}
+
+/// A line of Markdown prose as a reader reads it, for the search of words: inline
+/// code, link targets, autolinks and HTML comments blanked out, and so are the
+/// English words the Chinese text glosses in full-width brackets, such as
+/// `导览（tour）`: what is left is the book's own words.
+fn words_of(line: &str) -> String {
+    let mut out = String::new();
+    // Inline code: every other piece between backticks.
+    for (i, piece) in line.split('`').enumerate() {
+        out.push_str(if i % 2 == 0 { piece } else { " " });
+    }
+    for (open, close) in [("](", ")"), ("<http", ">"), ("<!--", "-->")] {
+        while let Some(start) = out.find(open) {
+            let from = start + open.len();
+            let end = out[from..]
+                .find(close)
+                .map_or(out.len(), |end| from + end + close.len());
+            out.replace_range(start..end, " ");
+        }
+    }
+    let mut rest = out.as_str();
+    let mut kept = String::new();
+    while let Some(start) = rest.find('（') {
+        let Some(len) = rest[start..].find('）') else {
+            break;
+        };
+        let gloss = &rest[start..start + len];
+        kept.push_str(&rest[..start]);
+        if gloss.chars().any(ideograph) {
+            kept.push_str(gloss);
+        }
+        rest = &rest[start + len..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
+/// The lines of a Markdown file with their numbers, outside fenced code, as
+/// [`words_of`] leaves them.
+fn prose_lines(text: &str) -> Vec<(usize, String)> {
+    let mut in_code = false;
+    let mut lines = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        } else if !in_code {
+            lines.push((number + 1, words_of(line)));
+        }
+    }
+    lines
+}
+
+/// The text lines of an SVG drawing, without its tags.
+fn drawing_lines(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .map(|(number, line)| {
+            let mut words = String::new();
+            let mut in_tag = false;
+            for c in line.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => words.push(c),
+                    _ => {}
+                }
+            }
+            (number + 1, words)
+        })
+        .collect()
+}
+
+/// Each rejected word `line` holds, with the word to use instead. A rejected word
+/// inside an occurrence of the book's own word is not one (`默认配置` in
+/// `默认配置文件`). Letters are compared regardless of case.
+fn rejected_in<'a>(line: &str, rejected: &'a [Rejected]) -> Vec<(&'a str, &'a str)> {
+    let line = line.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for row in rejected {
+        let chosen = row.chosen.to_ascii_lowercase();
+        let covered: Vec<(usize, usize)> = line
+            .match_indices(&chosen)
+            .map(|(at, _)| (at, at + chosen.len()))
+            .collect();
+        for word in &row.words {
+            let lower = word.to_ascii_lowercase();
+            for (at, _) in line.match_indices(&lower) {
+                if !covered
+                    .iter()
+                    .any(|&(start, end)| start <= at && at + lower.len() <= end)
+                {
+                    found.push((word.as_str(), row.chosen.as_str()));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The files whose words the tests below read: a name (relative to the
+/// workspace) and its lines as a reader reads them.
+type Lines = Vec<(String, Vec<(usize, String)>)>;
+
+/// A book's chapters (its glossary without the table of rejected words) and the
+/// text of the drawings made for it (`docs/images/*-LANG.svg`).
+fn book_lines(language: &str) -> Lines {
+    let glossary = glossary(language);
+    let mut files: Lines = chapters(language)
+        .into_iter()
+        .map(|(name, text)| {
+            let text = if name == "glossary.md" {
+                glossary.text.clone()
+            } else {
+                text
+            };
+            (format!("docs/{language}/src/{name}"), prose_lines(&text))
+        })
+        .collect();
+    let images = workspace().join("docs/images");
+    let mut drawings: Vec<PathBuf> = fs::read_dir(&images)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            path.file_name().is_some_and(|name| {
+                name.to_string_lossy()
+                    .ends_with(&format!("-{language}.svg"))
+            })
+        })
+        .collect();
+    drawings.sort();
+    assert!(!drawings.is_empty(), "no drawing for the {language} book");
+    for path in drawings {
+        let name = format!(
+            "docs/images/{}",
+            path.file_name().unwrap().to_string_lossy()
+        );
+        files.push((name, drawing_lines(&fs::read_to_string(&path).unwrap())));
+    }
+    files
+}
+
+/// The README, and every source file of the workspace outside `docs/` (Rust,
+/// scripts, manifests, policies, CI): the code, its comments and its messages.
+fn code_lines() -> Lines {
+    let root = workspace();
+    let mut files = vec![(
+        "README.md".to_owned(),
+        prose_lines(&fs::read_to_string(root.join("README.md")).unwrap()),
+    )];
+    let mut folders = vec![root.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let relative = path
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if path.is_dir() {
+                if !["target", "docs", "vendor", ".git", ".cargo"].contains(&name.as_str()) {
+                    folders.push(path);
+                }
+            } else if ["rs", "sh", "toml", "py"]
+                .iter()
+                .any(|ext| name.ends_with(&format!(".{ext}")))
+                || relative == ".ci/run"
+            {
+                let text = fs::read_to_string(&path).unwrap();
+                let lines = text
+                    .lines()
+                    .enumerate()
+                    .map(|(number, line)| (number + 1, line.to_owned()))
+                    .collect();
+                files.push((relative, lines));
+            }
+        }
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(
+        files
+            .iter()
+            .any(|(name, _)| name == "common/src/lesson/filter.rs"),
+        "the sources were not found"
+    );
+    files
+}
+
+/// Asserts that `files` hold none of the glossary's rejected words, naming the
+/// file, the line and the word to use for each; that each of the glossary's own
+/// words is defined in bold in the glossary and used in `files`, so that the
+/// table cannot pass by naming words nobody writes.
+fn assert_one_word_for_each_idea(language: &str, files: &Lines) {
+    let glossary = glossary(language);
+    assert!(
+        glossary.rejected.len() >= 5,
+        "{}: the table of rejected words has only {} rows",
+        glossary.path.display(),
+        glossary.rejected.len()
+    );
+    let mut misused = Vec::new();
+    for (name, lines) in files {
+        for (number, line) in lines {
+            for (word, chosen) in rejected_in(line, &glossary.rejected) {
+                misused.push(format!("{name}:{number}: `{word}`: write `{chosen}`"));
+            }
+        }
+    }
+    assert!(
+        misused.is_empty(),
+        "the {language} glossary ({}) rejects these words:\n{}",
+        glossary.path.display(),
+        misused.join("\n")
+    );
+    let glossary_name = format!("docs/{language}/src/glossary.md");
+    for row in &glossary.rejected {
+        assert!(
+            glossary.text.contains(&format!("**{}**", row.chosen)),
+            "{}: `{}` is the book's word, but the glossary defines no **{}**",
+            glossary.path.display(),
+            row.chosen,
+            row.chosen
+        );
+        let chosen = row.chosen.to_ascii_lowercase();
+        assert!(
+            files.iter().any(|(name, lines)| *name != glossary_name
+                && lines
+                    .iter()
+                    .any(|(_, line)| line.to_ascii_lowercase().contains(&chosen))),
+            "{}: `{}` is the book's word, but nothing outside the glossary uses it",
+            glossary.path.display(),
+            row.chosen
+        );
+    }
+}
+
+/// The Chinese book uses one word for each idea (fail closed, blocking a signal,
+/// supervisor, user notification, tracer, x32 guard, ...): the one its glossary
+/// chooses. The glossary's table lists the other words, and each is refused in
+/// every chapter and drawing of the book, outside code, link targets and the
+/// English words glossed in brackets.
+#[test]
+fn the_chinese_book_uses_one_word_for_each_idea() {
+    assert_one_word_for_each_idea("zh", &book_lines("zh"));
+}
+
+/// The English book, the README and the sources (code, comments and messages)
+/// use the words the English glossary chooses, not the ones its table rejects.
+#[test]
+fn the_english_book_and_the_code_use_one_word_for_each_idea() {
+    let mut files = book_lines("en");
+    files.extend(code_lines());
+    assert_one_word_for_each_idea("en", &files);
+}
+
+/// The search the two tests above rely on finds every rejected word in plain
+/// prose, and only there: not in code, a link target or an English gloss in
+/// brackets, nor inside the book's own word.
+#[test]
+fn the_search_for_rejected_words_finds_them_in_prose_only() {
+    for language in LANGUAGES {
+        let glossary = glossary(language);
+        for row in &glossary.rejected {
+            assert!(
+                rejected_in(&words_of(&row.chosen), &glossary.rejected).is_empty(),
+                "{language}: the book's word `{}` holds a rejected word",
+                row.chosen
+            );
+            for word in &row.words {
+                let found = |line: &str| rejected_in(&words_of(line), &glossary.rejected);
+                assert!(
+                    found(&format!("x {word} x"))
+                        .iter()
+                        .any(|&(w, chosen)| w == word && chosen == row.chosen),
+                    "{language}: `{word}` is not found in prose"
+                );
+                for hidden in [
+                    format!("x `{word}` x"),
+                    format!("[x](https://example.org/{word}) x"),
+                    format!("x <!-- {word} --> x"),
+                ] {
+                    assert!(found(&hidden).is_empty(), "{language}: found in {hidden}");
+                }
+                let gloss = format!("词（{word}）");
+                assert_eq!(
+                    found(&gloss).is_empty(),
+                    !word.chars().any(ideograph),
+                    "{language}: {gloss}"
+                );
+            }
+        }
+    }
+}
+
+/// Both glossaries define the same terms in the same order, the Chinese one with
+/// the English term next to each, and list the same sources.
+#[test]
+fn both_glossaries_define_the_same_terms() {
+    let terms = |language: &str| -> Vec<String> {
+        glossary(language)
+            .text
+            .lines()
+            .filter_map(|line| line.strip_prefix("**"))
+            .map(|entry| {
+                let (term, rest) = entry.split_once("**").expect("a term in bold");
+                let english = match rest.strip_prefix('（') {
+                    Some(gloss) => gloss[..gloss.find('）').unwrap()].to_owned(),
+                    None => term.to_owned(),
+                };
+                // `pseudo filter code (PFC)` and `pseudo filter code，PFC` alike.
+                english
+                    .split([',', '，', '('])
+                    .next()
+                    .unwrap()
+                    .trim()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let (en, zh) = (terms("en"), terms("zh"));
+    assert!(
+        en.len() >= 20,
+        "the English glossary defines {} terms",
+        en.len()
+    );
+    assert_eq!(en, zh, "the glossaries define other terms");
+    let urls = |language: &str| -> BTreeSet<String> { external_links(&glossary(language).text) };
+    assert_eq!(urls("en"), urls("zh"), "the glossaries cite other sources");
+}
+
+/// The outside sources every book links in its introduction and its glossary.
+const SOURCES: [&str; 5] = [
+    "https://www.kernel.org/doc/html/latest/userspace-api/seccomp_filter.html",
+    "https://man7.org/linux/man-pages/man2/seccomp.2.html",
+    "https://github.com/seccomp/libseccomp",
+    "https://outflux.net/teach-seccomp/",
+    "https://github.com/0x0916/notes/blob/master/code/c/seccomp-example/seccomp.md",
+];
+
+/// The targets of a Markdown text's links to other sites: inline links and
+/// autolinks (`<https://...>`), outside fenced code.
+fn external_links(text: &str) -> BTreeSet<String> {
+    let prose = prose(text);
+    let mut links: BTreeSet<String> = link_targets(&prose)
+        .into_iter()
+        .filter(|target| target.contains("://"))
+        .collect();
+    for piece in prose.split("<http").skip(1) {
+        let end = piece.find('>').unwrap_or(piece.len());
+        links.insert(format!("http{}", &piece[..end]));
+    }
+    links
+}
+
+/// Whether `url` is a well-formed web address: `http` or `https`, a host name of
+/// letters, digits, dots and dashes with a dot in it (or `localhost`, which the
+/// README's `mdbook serve` uses), and then only characters an address may hold
+/// unescaped. (CI has no network: what is behind an address
+/// is not checked.)
+fn well_formed(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let (host, path) = rest.split_at(rest.find(['/', '#', '?']).unwrap_or(rest.len()));
+    let host = host.split(':').next().unwrap();
+    !host.is_empty()
+        && (host.contains('.') || host == "localhost")
+        && !host.starts_with(['.', '-'])
+        && !host.ends_with(['.', '-'])
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c))
+        && !path.ends_with(['.', ',', ';', ':'])
+}
+
+/// Every link to another site, in both books and the README, is a well-formed
+/// address, and each book links the outside sources it follows (the kernel's
+/// documentation, seccomp(2), libseccomp, the original tutorial and the Chinese
+/// post) in its introduction and its glossary.
+#[test]
+fn links_to_other_sites_are_well_formed_and_name_the_sources() {
+    let mut count = 0;
+    let mut texts: Vec<(String, String)> = LANGUAGES
+        .iter()
+        .flat_map(|language| {
+            chapters(language)
+                .into_iter()
+                .map(move |(name, text)| (format!("docs/{language}/src/{name}"), text))
+        })
+        .collect();
+    texts.push((
+        "README.md".to_owned(),
+        fs::read_to_string(workspace().join("README.md")).unwrap(),
+    ));
+    for (name, text) in &texts {
+        for url in external_links(text) {
+            count += 1;
+            assert!(
+                well_formed(&url),
+                "{name} links to `{url}`, which is no web address"
+            );
+        }
+    }
+    assert!(
+        count >= 20,
+        "only {count} links to other sites were checked"
+    );
+    for language in LANGUAGES {
+        for chapter in ["introduction.md", "glossary.md"] {
+            let path = workspace().join(format!("docs/{language}/src/{chapter}"));
+            let links = external_links(&fs::read_to_string(&path).unwrap());
+            for source in SOURCES {
+                assert!(
+                    links.contains(source),
+                    "{} does not link {source}",
+                    path.display()
+                );
+            }
+        }
+    }
+    for (url, good) in [
+        ("https://outflux.net/teach-seccomp/", true),
+        ("https://example.org/a_(b)#c", true),
+        ("http://localhost:3000", true),
+        ("https://example/", false),
+        ("https://example.org/a b", false),
+        ("https://example.org/。", false),
+        ("https://example.org/page.", false),
+        ("ftp://example.org/", false),
+        ("https:/example.org/", false),
+    ] {
+        assert_eq!(well_formed(url), good, "{url}");
     }
 }

@@ -353,3 +353,33 @@ fn the_forked_child_is_under_the_same_filter() {
     assert_eq!(run.forked, [Ending::Exited(0)]);
     assert_eq!(run.stdout_text(), "x\nsurvived: returned 2\n");
 }
+
+/// A filter applies to the thread that loads it, not to the threads that already
+/// run: the steps load theirs without TSYNC. Once the main thread has loaded step
+/// 2's filter, `getpid` made there kills the process, while a thread started
+/// before makes the same call and returns; so does it under step 3's, which would
+/// have trapped the call into the reporter. (What a kill action ends is another
+/// matter: `KILL_PROCESS` takes every thread, which is why no test loads a filter
+/// in the test process.)
+#[test]
+fn a_filter_leaves_the_threads_that_already_run_unfiltered() {
+    assert_killed(&probe("step-2", "getpid", &[]));
+    let reported = probe("step-3", "getpid", &[]);
+    assert_eq!(reported.ending(), Ending::Exited(1));
+    assert!(
+        reported
+            .stdout_text()
+            .starts_with("Looks like you also need syscall: getpid("),
+        "{:?}",
+        reported.stdout_text()
+    );
+    for filter in ["none", "step-2", "step-3"] {
+        let run = probe(filter, "getpid", &["--in-thread"]);
+        assert_survived(&run);
+        assert!(
+            run.stdout_text().starts_with("survived: returned "),
+            "{filter}: {:?}",
+            run.stdout_text()
+        );
+    }
+}

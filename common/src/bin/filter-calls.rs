@@ -1,10 +1,10 @@
 //! Loads BPF programs as seccomp filters and reports what the kernel answered,
 //! for the differential test of the simulator (`common/tests/simulate.rs`).
 //!
-//! The test never loads a filter itself (libtest runs tests on threads, and a
-//! filter applies to the whole thread group): it writes the programs and the
-//! syscalls to this binary's stdin, in the machine's byte order, and reads the
-//! answers from its stdout.
+//! The test never loads a filter itself (a filter cannot be removed, and one that
+//! kills takes the whole process, every test libtest runs in it with it): it
+//! writes the programs and the syscalls to this binary's stdin, in the machine's
+//! byte order, and reads the answers from its stdout.
 //!
 //! - `filter-calls calls` reads a 64-bit *magic* value, one program (a 32-bit
 //!   count, then 8-byte instructions) and the syscalls to make (a 32-bit count,

@@ -2,10 +2,11 @@
 //! sandboxed program should not be able to make, and says whether it survived.
 //!
 //! The security tests (`common/tests/security.rs`) run this binary, never load a
-//! filter themselves: libtest runs tests on threads, and a filter applies to the
-//! whole thread group. The filters are the ones the steps ship: step 2's
-//! [`TUTORIAL_ALLOW_LIST`] with the kill action, step 3's with the trap action and
-//! its SIGSYS reporter, and step 4's shipped policy (or, with `--policy`, another).
+//! filter themselves: libtest runs tests on threads of one process, and a filter
+//! that kills the process would take them all. The filters are the ones the
+//! steps ship: step 2's [`TUTORIAL_ALLOW_LIST`] with the kill action, step 3's
+//! with the trap action and its SIGSYS reporter, and step 4's shipped policy (or,
+//! with `--policy`, another).
 //!
 //! Everything a probe needs (numbers, paths, the descriptor it writes to) is
 //! prepared before the filter is loaded. After it, the probe makes its syscall,
@@ -49,6 +50,13 @@ struct Cli {
     /// filter, and make the syscall in the child; the parent exits 0 at once.
     #[arg(long)]
     in_child: bool,
+    /// Make the syscall in a second thread, started before the filter is loaded,
+    /// once the main thread has loaded it: a filter applies to the thread that
+    /// loads it, not to the threads that already run (the steps load theirs
+    /// without TSYNC). The main thread tells the thread with a `write` to a pipe,
+    /// which the tutorial's allow list allows and step 4's policy does not.
+    #[arg(long, conflicts_with = "in_child")]
+    in_thread: bool,
     /// For `step-4`: the policy in this file instead of the shipped one.
     #[arg(long, value_name = "FILE")]
     policy: Option<std::path::PathBuf>,
@@ -104,6 +112,7 @@ enum Probe {
 }
 
 /// What a probe prepared before the filter.
+#[derive(Clone)]
 struct Prepared {
     getpid_x32: i64,
     umask_i386: i64,
@@ -120,6 +129,17 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FILTER_FAILED);
         }
     };
+    // Started before the filter is loaded, so that it runs when the filter comes.
+    let mut thread = None;
+    if cli.in_thread {
+        match start_probe_thread(cli.probe, cli.flags, prepared.clone()) {
+            Ok(go) => thread = Some(go),
+            Err(err) => {
+                eprintln!("filter-probe: error: cannot start the probe's thread: {err}");
+                return ExitCode::from(EXIT_FILTER_FAILED);
+            }
+        }
+    }
     let filter = match cli.filter {
         FilterChoice::None => None,
         FilterChoice::Step2 => Some(allow_list_filter(
@@ -141,11 +161,60 @@ fn main() -> ExitCode {
         }
     }
     // From here on: no allocation, no panic.
+    if let Some(go) = thread {
+        // The thread makes the syscall, writes its line and ends the process;
+        // this thread waits in `read` on a pipe no one writes to.
+        let _ = write_all(go.start, b"!");
+        let mut byte = [0u8; 1];
+        // SAFETY: reads into a buffer of this thread's stack.
+        unsafe { libc::read(go.never, byte.as_mut_ptr().cast(), 1) };
+        exit(0);
+    }
     // SAFETY: the process has one thread; the child only makes raw syscalls.
     if cli.in_child && unsafe { libc::fork() } != 0 {
         exit(0);
     }
-    let result = make(cli.probe, cli.flags, &prepared);
+    report(make(cli.probe, cli.flags, &prepared))
+}
+
+/// The pipes through which the main thread, once it has loaded the filter, lets
+/// the probe's thread go (`start`), and on which it then waits (`never`).
+struct Go {
+    start: i32,
+    never: i32,
+}
+
+/// Starts the thread that makes the probe's syscall (once a byte arrives on the
+/// `start` pipe), writes its line and ends the process.
+fn start_probe_thread(probe: Probe, flags: u64, prepared: Prepared) -> Result<Go, String> {
+    let pipe = || {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for the two descriptors.
+        match unsafe { libc::pipe(fds.as_mut_ptr()) } {
+            0 => Ok(fds),
+            _ => Err(format!("pipe: {}", std::io::Error::last_os_error())),
+        }
+    };
+    let [start_read, start] = pipe()?;
+    // Its write end stays open and unused, so that a read of `never` waits.
+    let [never, _] = pipe()?;
+    std::thread::Builder::new()
+        .name("probe".into())
+        .spawn(move || {
+            let mut byte = [0u8; 1];
+            // SAFETY: reads into a buffer of this thread's stack.
+            if unsafe { libc::read(start_read, byte.as_mut_ptr().cast(), 1) } != 1 {
+                exit(i32::from(EXIT_FILTER_FAILED));
+            }
+            report(make(probe, flags, &prepared))
+        })
+        .map_err(|err| format!("spawning: {err}"))?;
+    Ok(Go { start, never })
+}
+
+/// Writes what the probe's syscall did, `survived: ...`, and ends the process with
+/// status 0.
+fn report(result: Result<u64, i32>) -> ! {
     let mut line = StackLine::new();
     match result {
         Ok(value) => {

@@ -2,8 +2,11 @@
 //!
 //! Each step's tests run the step's binary as a child process with [`run`], feed it
 //! a line, and assert what it printed and how it, and the child it forked, ended.
-//! No test loads a filter in the test process itself: libtest runs tests on
-//! threads, and a filter applies to the whole thread group it is loaded in.
+//! No test loads a filter in the test process itself: libtest runs each test on a
+//! thread of one process, the filter would apply to that thread, and the first
+//! syscall it made outside the allow list would kill the whole process, every
+//! other test with it (a kill action ends the process, not the thread, and step
+//! 3's reporter ends the process with `_exit`).
 //!
 //! Every step also gets the same bad-input and hostile-stdout cases, one test
 //! each, from [`hostile_stdio_tests!`](crate::hostile_stdio_tests); what each step

@@ -155,8 +155,13 @@ pub fn resolve(name: &str) -> Result<ScmpSyscall, StepError> {
 }
 
 // ANCHOR: load
-/// Sets NO_NEW_PRIVS and loads `filter` into the kernel for this process and every
-/// process it forks from now on.
+/// Sets NO_NEW_PRIVS and loads `filter` into the kernel for the calling thread and
+/// every thread and process it creates from now on.
+///
+/// Other threads that already run are not filtered: libseccomp asks the kernel to
+/// synchronise them (`SECCOMP_FILTER_FLAG_TSYNC`) only when the filter's `CtlTsync`
+/// attribute is set, and the steps leave it unset, because they load their filter
+/// while the program has only its main thread.
 ///
 /// NO_NEW_PRIVS promises the kernel that this process will never gain privileges
 /// through `execve` (set-user-ID binaries); only with that promise may a process
