@@ -730,13 +730,13 @@ mod tests {
                 .arg(&pid_file),
             b"",
             StdoutTo::Captured,
-            Duration::from_secs(1),
+            Duration::from_millis(500),
         )
         .expect_err("the run cannot end by itself");
         assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
         assert_eq!(
             err.to_string(),
-            "sh did not end within 1 s, so its processes were killed"
+            "sh did not end within 0.5 s, so its processes were killed"
         );
         let group = std::fs::read_to_string(&pid_file).unwrap();
         std::fs::remove_file(&pid_file).unwrap();
