@@ -104,6 +104,68 @@ fn includes_name_files_and_anchors_that_exist() {
     assert!(count > 0, "the book includes nothing");
 }
 
+/// Whether `line` is an anchor marker (`ANCHOR: name` or `ANCHOR_END: name`), as
+/// mdBook finds them: anywhere in the line.
+fn is_anchor_marker(line: &str) -> bool {
+    ["ANCHOR: ", "ANCHOR_END: "]
+        .iter()
+        .any(|marker| !anchors(line, marker).is_empty())
+}
+
+/// The lines an include shows. mdBook drops the marker lines only from an anchored
+/// include (`PATH:ANCHOR`: the lines between the anchor's markers, without the
+/// markers of any anchor inside); a whole file (`PATH`) is shown as it is, markers
+/// and all.
+fn shown_lines<'a>(source: &'a str, anchor: Option<&str>) -> Vec<&'a str> {
+    let Some(anchor) = anchor else {
+        return source.lines().collect();
+    };
+    source
+        .lines()
+        .skip_while(|line| !anchors(line, "ANCHOR: ").contains(anchor))
+        .skip(1)
+        .take_while(|line| !anchors(line, "ANCHOR_END: ").contains(anchor))
+        .filter(|line| !is_anchor_marker(line))
+        .collect()
+}
+
+/// No include shows an `ANCHOR` marker line: a file with anchors is included by an
+/// anchor, never whole.
+#[test]
+fn no_include_shows_anchor_markers() {
+    let mut count = 0;
+    for language in LANGUAGES {
+        let src = workspace().join("docs").join(language).join("src");
+        for (chapter, text) in chapters(language) {
+            for (path, anchor) in includes(&text) {
+                let source = fs::read_to_string(src.join(&path)).unwrap();
+                let shown = shown_lines(&source, anchor.as_deref());
+                assert!(
+                    !shown.is_empty(),
+                    "{language}/{chapter}: {path} shows nothing"
+                );
+                if let Some(marker) = shown.iter().find(|line| is_anchor_marker(line)) {
+                    panic!(
+                        "{language}/{chapter} includes {path} whole, which shows its marker \
+                         `{}`: include it by an anchor",
+                        marker.trim()
+                    );
+                }
+                count += 1;
+            }
+        }
+    }
+    assert!(count > 0, "the book includes nothing");
+    // The markers of an anchor inside another are not shown either; a whole file's are.
+    let source =
+        "a\n# ANCHOR: all\nb\n// ANCHOR: part\nc\n// ANCHOR_END: part\n# ANCHOR_END: all\n";
+    assert_eq!(shown_lines(source, Some("all")), ["b", "c"]);
+    assert_eq!(shown_lines(source, Some("part")), ["c"]);
+    assert!(shown_lines(source, None)
+        .iter()
+        .any(|l| is_anchor_marker(l)));
+}
+
 /// The diffs between steps that the book shows are those of the sources.
 #[test]
 fn step_diffs_are_up_to_date() {
