@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Draws the overhead bench's results as an SVG bar chart.
+"""Draws the overhead bench's results as an SVG bar chart, in English and Chinese.
 
 `cargo bench -p common --bench overhead` writes its results to
-target/overhead.csv; this script turns that file into docs/images/overhead.svg,
-the plot in the book's chapter on what a filter costs. It needs nothing but
-Python's standard library: the SVG is written by hand.
+target/overhead.csv; this script turns that file into docs/images/overhead-en.svg
+and overhead-zh.svg, the plot in the book's chapter on what a filter costs, with
+its texts in each book's language. It needs nothing but Python's standard
+library: the SVG is written by hand. common/tests/overhead_docs.rs checks that
+the SVGs in docs/images are what it draws from docs/images/overhead.csv.
+
+The plot is as wide as the book's text (750 px), so that a browser shows it at
+its own size and its smallest text, the ratio labels, at 12 px.
 
 For every case there are three bars, one per measured syscall, as long as the
 median ns per call; a whisker spans the quartiles over the rounds, the label
@@ -26,14 +31,40 @@ COLOURS = {"getppid": "#8c8c8c", "read": "#2b6cb0", "write": "#dd6b20"}
 # The rows the tutorial's steps are about; drawn in bold.
 TUTORIAL_ROWS = {"no filter", "allow-all", "step 2", "step 4"}
 
-WIDTH = 900
-LEFT = 300  # where the bars start; the case names end just before
-RIGHT = 80  # room for the last ratio label
-TOP = 112  # title, subtitle and legend
-BAR = 10
+WIDTH = 750  # mdBook's text width: the plot is shown at its own size
+LEFT = 215  # where the bars start; the case names end just before
+RIGHT = 50  # room for the last ratio label
+TOP = 130  # title, two lines about the run, and the legend
+BAR = 12
 BAR_GAP = 2
 GROUP_GAP = 12
 AXIS = 46
+
+# The plot's texts in each book's language; the case names are the bench's own, as
+# in both books' tables.
+LABELS = {
+    "en": {
+        "font": "DejaVu Sans, Verdana, sans-serif",
+        "title": "What a seccomp filter costs per syscall",
+        "cpus": "{} CPUs",
+        "separator": ", ",
+        "rounds": "ns per call, median of {} rounds (whiskers: quartiles); "
+        "labels: ratio to no filter",
+        "baseline": "the same syscall without a filter",
+        "axis": "ns per call",
+    },
+    "zh": {
+        # Digits, Latin letters and × as in English; the Chinese characters from a CJK font.
+        "font": "DejaVu Sans, Verdana, Noto Sans CJK SC, Source Han Sans SC, "
+        "WenQuanYi Micro Hei, PingFang SC, Microsoft YaHei, sans-serif",
+        "title": "seccomp 过滤器让每次系统调用多花多少时间",
+        "cpus": "{} 个 CPU",
+        "separator": "，",
+        "rounds": "每次调用的纳秒数，{} 轮的中位数（须线：四分位数）；标注：与 no filter 的比值",
+        "baseline": "同一系统调用不加过滤器时的开销",
+        "axis": "每次调用的纳秒数",
+    },
+}
 
 
 def default_csv():
@@ -67,7 +98,8 @@ def nice_step(span, ticks=6):
     return 10 * power
 
 
-def plot(meta, rows):
+def plot(meta, rows, language):
+    text = LABELS[language]
     cases = list(dict.fromkeys(row["case"] for row in rows))
     syscalls = list(dict.fromkeys(row["syscall"] for row in rows))
     by_key = {(row["case"], row["syscall"]): row for row in rows}
@@ -87,50 +119,47 @@ def plot(meta, rows):
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans, Verdana, sans-serif" '
-        'font-size="12">',
+        f'viewBox="0 0 {WIDTH} {height}" font-family="{text["font"]}" font-size="12">',
         f'<rect width="{WIDTH}" height="{height}" fill="white"/>',
-        '<text x="20" y="28" font-size="17" font-weight="bold">'
-        "What a seccomp filter costs per syscall</text>",
+        f'<text x="10" y="26" font-size="17" font-weight="bold">{escape(text["title"])}</text>',
     ]
-    about = ", ".join(
-        value
-        for value in (
-            meta.get("cpus") and f'{meta["cpus"]} CPUs',
-            meta.get("cpu"),
-            meta.get("kernel"),
-            meta.get("libc"),
-            meta.get("libseccomp") and f'libseccomp {meta["libseccomp"]}',
-            meta.get("date"),
-        )
-        if value
+    # The machine on one line, its software and the date on the next.
+    machine = (
+        meta.get("cpus") and text["cpus"].format(meta["cpus"]),
+        meta.get("cpu"),
+        meta.get("kernel"),
     )
-    out.append(f'<text x="20" y="48" fill="#444">{escape(about)}</text>')
-    out.append(
-        f'<text x="20" y="66" fill="#444">ns per call, median of {escape(meta.get("rounds", "?"))} '
-        "rounds (whiskers: quartiles); labels: ratio to no filter</text>"
+    software = (
+        meta.get("libc"),
+        meta.get("libseccomp") and f'libseccomp {meta["libseccomp"]}',
+        meta.get("date"),
     )
+    for line_y, values in ((48, machine), (65, software)):
+        about = text["separator"].join(value for value in values if value)
+        out.append(f'<text x="10" y="{line_y}" fill="#444">{escape(about)}</text>')
+    rounds = text["rounds"].format(meta.get("rounds", "?"))
+    out.append(f'<text x="10" y="82" fill="#444">{escape(rounds)}</text>')
 
     # Legend.
-    legend_x = 20
+    legend_x = 10
     for name in syscalls:
         colour = COLOURS.get(name, "#555")
         out.append(
-            f'<rect x="{legend_x}" y="80" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{legend_x + 17}" y="90.5">{escape(name)}</text>'
+            f'<rect x="{legend_x}" y="98" width="12" height="12" fill="{colour}"/>'
+            f'<text x="{legend_x + 17}" y="108.5">{escape(name)}</text>'
         )
         legend_x += 30 + 8 * len(name)
     out.append(
-        f'<line x1="{legend_x}" y1="86" x2="{legend_x + 22}" y2="86" stroke="#555" '
-        f'stroke-dasharray="4 3"/><text x="{legend_x + 28}" y="90.5">the same syscall '
-        "without a filter</text>"
+        f'<line x1="{legend_x}" y1="104" x2="{legend_x + 22}" y2="104" stroke="#555" '
+        f'stroke-dasharray="4 3"/><text x="{legend_x + 28}" y="108.5">'
+        f'{escape(text["baseline"])}</text>'
     )
 
     # A light band behind every other case, under everything else.
     for index in range(1, len(cases), 2):
         band_y = TOP + index * (group + GROUP_GAP) - GROUP_GAP / 2
         out.append(
-            f'<rect x="10" y="{band_y}" width="{WIDTH - 20}" '
+            f'<rect x="0" y="{band_y}" width="{WIDTH}" '
             f'height="{group + GROUP_GAP}" fill="#f4f4f4"/>'
         )
 
@@ -146,7 +175,7 @@ def plot(meta, rows):
         tick += step
     out.append(
         f'<text x="{LEFT + plot_width / 2}" y="{bottom + 34}" text-anchor="middle" '
-        'fill="#444">ns per call</text>'
+        f'fill="#444">{escape(text["axis"])}</text>'
     )
 
     # The cost of each syscall without a filter, across every group.
@@ -180,7 +209,7 @@ def plot(meta, rows):
                     'stroke="#222"/>'
                     f'<line x1="{x(q3):.1f}" y1="{mid - 3}" x2="{x(q3):.1f}" y2="{mid + 3}" '
                     'stroke="#222"/>'
-                    f'<text x="{x(q3) + 5:.1f}" y="{mid + 3.5}" font-size="10" fill="#333" '
+                    f'<text x="{x(q3) + 4:.1f}" y="{mid + 4.5}" fill="#333" '
                     'stroke="white" stroke-width="3" paint-order="stroke">'
                     f'{float(row["ratio"]):.2f}×</text>'
                 )
@@ -196,16 +225,17 @@ def plot(meta, rows):
 
 def main():
     parser = argparse.ArgumentParser(
-        description="Draw the overhead bench's CSV (cargo bench -p common --bench overhead) as SVG."
+        description="Draw the overhead bench's CSV (cargo bench -p common --bench overhead) "
+        "as SVG, in English and Chinese: OUT/overhead-en.svg and OUT/overhead-zh.svg."
     )
     parser.add_argument(
         "csv", nargs="?", default=default_csv(), help="the bench's CSV [default: %(default)s]"
     )
     parser.add_argument(
-        "svg",
-        nargs="?",
-        default=os.path.join(ROOT, "docs", "images", "overhead.svg"),
-        help="the SVG to write [default: %(default)s]",
+        "--out",
+        metavar="DIR",
+        default=os.path.join(ROOT, "docs", "images"),
+        help="the folder to write the SVGs to [default: %(default)s]",
     )
     args = parser.parse_args()
     try:
@@ -213,11 +243,12 @@ def main():
     except OSError as err:
         sys.exit(f"plot-overhead: error: cannot read {args.csv}: {err.strerror} "
                  "(run `cargo bench -p common --bench overhead` first)")
-    svg = plot(meta, rows)
-    os.makedirs(os.path.dirname(os.path.abspath(args.svg)), exist_ok=True)
-    with open(args.svg, "w", encoding="utf-8") as file:
-        file.write(svg)
-    print(f"plot-overhead: wrote {args.svg}")
+    os.makedirs(args.out, exist_ok=True)
+    for language in LABELS:
+        path = os.path.join(args.out, f"overhead-{language}.svg")
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(plot(meta, rows, language))
+        print(f"plot-overhead: wrote {path}")
 
 
 if __name__ == "__main__":

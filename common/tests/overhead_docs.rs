@@ -1,13 +1,18 @@
 //! The chapter on what a filter costs shows the results of one run of the overhead
-//! bench three times: as a table in English, as a table in Chinese, and as the plot.
-//! The run itself is kept next to the plot (`docs/images/overhead.csv`, the bench's
-//! CSV as it wrote it). These tests fail when a table or the plot no longer shows
-//! that run, for instance after a new run replaced the CSV but not the tables.
+//! bench in each book twice: as two tables (ns per call, and the ratio to no filter),
+//! and as the plot, drawn in each book's language. The run itself is kept next to the
+//! plots (`docs/images/overhead.csv`, the bench's CSV as it wrote it). These tests
+//! fail when a table or a plot no longer shows that run, for instance after a new run
+//! replaced the CSV but not the tables, or when a plot is not what
+//! `scripts/plot-overhead.py` draws from it.
 //!
 //! The numbers themselves are not checked: they belong to the machine that measured
 //! them, and performance is measured by the bench, never asserted by a test.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::testing::skip;
 
 /// The top of the repository.
 fn root() -> PathBuf {
@@ -74,22 +79,40 @@ fn parse_row(line: &str) -> Row {
     }
 }
 
-/// The cells of the table row for `case` in a chapter.
-fn table_row<'a>(chapter: &'a str, case: &str) -> Vec<&'a str> {
-    let rows: Vec<Vec<&str>> = chapter
+/// The rows of a chapter's tables that have `width` cells, as cells: the headers
+/// and the rows of data, not the lines under the headers.
+fn table_rows(chapter: &str, width: usize) -> Vec<Vec<&str>> {
+    chapter
         .lines()
-        .filter(|line| line.starts_with('|'))
+        .filter(|line| line.starts_with('|') && !line.starts_with("| -") && !line.starts_with("|-"))
         .map(|line| {
             line.trim_matches('|')
                 .split('|')
                 .map(str::trim)
                 .collect::<Vec<_>>()
         })
-        .filter(|cells| cells.len() == 9 && cells[0] == case)
+        .filter(|cells| cells.len() == width)
+        .collect()
+}
+
+/// The cells of the row for `case` in the chapter's table with `width` cells a row.
+fn table_row<'a>(chapter: &'a str, width: usize, case: &str) -> Vec<&'a str> {
+    let rows: Vec<Vec<&str>> = table_rows(chapter, width)
+        .into_iter()
+        .filter(|cells| cells[0] == case)
         .collect();
-    assert_eq!(rows.len(), 1, "one table row for case `{case}`");
+    assert_eq!(
+        rows.len(),
+        1,
+        "one row for case `{case}` in the table of {width} columns"
+    );
     rows[0].clone()
 }
+
+/// The columns of the chapter's two tables: case, filters, BPF instructions and ns
+/// per call of each syscall; case and the ratio of each syscall.
+const NS_COLUMNS: usize = 6;
+const RATIO_COLUMNS: usize = 4;
 
 /// Checks that `chapter`'s table shows every row of the published run.
 fn assert_table_shows_the_run(path: &str) {
@@ -97,7 +120,7 @@ fn assert_table_shows_the_run(path: &str) {
     let (meta, rows) = published_run();
     let syscalls = ["getppid", "read", "write"];
     for row in &rows {
-        let cells = table_row(&chapter, &row.case);
+        let cells = table_row(&chapter, NS_COLUMNS, &row.case);
         assert_eq!(cells[1], row.filters, "{path}: filters of `{}`", row.case);
         assert_eq!(
             cells[2], row.bpf_instructions,
@@ -108,8 +131,8 @@ fn assert_table_shows_the_run(path: &str) {
             .iter()
             .position(|&name| name == row.syscall)
             .unwrap_or_else(|| panic!("a measured syscall: {}", row.syscall));
-        let ns: f64 = cells[3 + 2 * column].parse().expect("ns in the table");
-        let ratio: f64 = cells[4 + 2 * column]
+        let ns: f64 = cells[3 + column].parse().expect("ns in the table");
+        let ratio: f64 = table_row(&chapter, RATIO_COLUMNS, &row.case)[1 + column]
             .trim_end_matches('×')
             .parse()
             .expect("a ratio in the table");
@@ -127,6 +150,15 @@ fn assert_table_shows_the_run(path: &str) {
             row.case,
             row.syscall,
             row.ratio
+        );
+    }
+    // Each table has a row per case of the run (and a header), and no other.
+    let cases = rows.len() / syscalls.len();
+    for width in [NS_COLUMNS, RATIO_COLUMNS] {
+        assert_eq!(
+            table_rows(&chapter, width).len(),
+            cases + 1,
+            "{path}: the table of {width} columns has a row per case"
         );
     }
     let date = &meta
@@ -152,36 +184,115 @@ fn the_chinese_chapter_shows_the_published_run() {
     assert_table_shows_the_run("docs/zh/src/overhead.md");
 }
 
-/// The plot was drawn from the published run: it names its machine and date and
-/// every case. (`scripts/plot-overhead.py docs/images/overhead.csv` redraws it.)
+/// The plots were drawn from the published run: they name its machine and date and
+/// every case, and label every bar with its ratio. (`scripts/plot-overhead.py
+/// docs/images/overhead.csv` redraws them.)
 #[test]
-fn the_plot_shows_the_published_run() {
-    let svg = read("docs/images/overhead.svg");
+fn the_plots_show_the_published_run() {
     let (meta, rows) = published_run();
-    for key in ["cpu", "kernel", "date"] {
-        let value = &meta
-            .iter()
-            .find(|(k, _)| k == key)
-            .expect("a machine line")
-            .1;
-        assert!(
-            svg.contains(value.as_str()),
-            "the plot names the run's {key}: {value}"
+    for language in ["en", "zh"] {
+        let svg = read(&format!("docs/images/overhead-{language}.svg"));
+        for key in ["cpu", "kernel", "date"] {
+            let value = &meta
+                .iter()
+                .find(|(k, _)| k == key)
+                .expect("a machine line")
+                .1;
+            assert!(
+                svg.contains(value.as_str()),
+                "the {language} plot names the run's {key}: {value}"
+            );
+        }
+        for row in &rows {
+            assert!(
+                svg.contains(&format!(">{}<", row.case)),
+                "the {language} plot has case `{}`",
+                row.case
+            );
+        }
+        // One bar per case and syscall, in the run's order, labelled with its ratio
+        // as the bench's table prints it.
+        let labels: Vec<&str> = svg
+            .match_indices("×</text>")
+            .map(|(end, _)| svg[..end].rsplit('>').next().unwrap_or_default())
+            .collect();
+        let ratios: Vec<String> = rows.iter().map(|row| format!("{:.2}", row.ratio)).collect();
+        assert_eq!(
+            labels, ratios,
+            "the {language} plot's ratio labels are the run's"
         );
     }
-    for row in &rows {
+}
+
+/// The Chinese book's plot speaks Chinese (its title, axis and legend), the English
+/// book's English, and each chapter shows its own.
+#[test]
+fn each_book_shows_the_plot_in_its_language() {
+    let chinese = |text: &str| text.chars().any(|c| matches!(c, '\u{4e00}'..='\u{9fff}'));
+    let texts = |svg: &str| -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .map(|piece| {
+                piece[piece.find('>').unwrap() + 1..piece.find("</text>").unwrap()].to_owned()
+            })
+            .collect()
+    };
+    let en = read("docs/images/overhead-en.svg");
+    let zh = read("docs/images/overhead-zh.svg");
+    assert!(
+        !texts(&en).iter().any(|text| chinese(text)),
+        "the English plot has Chinese"
+    );
+    for title in [
+        "seccomp 过滤器让每次系统调用多花多少时间",
+        "每次调用的纳秒数",
+    ] {
         assert!(
-            svg.contains(&format!(">{}<", row.case)),
-            "the plot has case `{}`",
-            row.case
+            texts(&zh).iter().any(|text| text == title),
+            "the Chinese plot lacks {title}"
         );
     }
-    // One bar per case and syscall, in the run's order, labelled with its ratio
-    // as the bench's table prints it.
-    let labels: Vec<&str> = svg
-        .match_indices("×</text>")
-        .map(|(end, _)| svg[..end].rsplit('>').next().unwrap_or_default())
-        .collect();
-    let ratios: Vec<String> = rows.iter().map(|row| format!("{:.2}", row.ratio)).collect();
-    assert_eq!(labels, ratios, "the plot's ratio labels are the run's");
+    for language in ["en", "zh"] {
+        let chapter = read(&format!("docs/{language}/src/overhead.md"));
+        assert!(
+            chapter.contains(&format!("(images/overhead-{language}.svg)")),
+            "docs/{language}/src/overhead.md shows overhead-{language}.svg"
+        );
+    }
+}
+
+/// The plots in docs/images are what `scripts/plot-overhead.py` draws from the
+/// published run, byte for byte: neither was edited by hand nor left behind by a
+/// change to the script.
+#[test]
+fn the_plots_are_what_the_script_draws() {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("overhead-plots");
+    std::fs::create_dir_all(&out).unwrap();
+    let script = root().join("scripts/plot-overhead.py");
+    let csv = root().join("docs/images/overhead.csv");
+    let drawn = match Command::new("python3")
+        .arg(&script)
+        .arg(&csv)
+        .arg("--out")
+        .arg(&out)
+        .output()
+    {
+        Ok(drawn) => drawn,
+        Err(err) => return skip(&format!("cannot run python3 ({err}): install Python 3")),
+    };
+    assert!(
+        drawn.status.success(),
+        "{} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&drawn.stderr)
+    );
+    for language in ["en", "zh"] {
+        let name = format!("overhead-{language}.svg");
+        assert!(
+            std::fs::read(out.join(&name)).unwrap()
+                == read(&format!("docs/images/{name}")).as_bytes(),
+            "docs/images/{name} is not what scripts/plot-overhead.py draws from \
+             docs/images/overhead.csv: run `scripts/plot-overhead.py docs/images/overhead.csv`"
+        );
+    }
 }
