@@ -590,26 +590,50 @@ fn first_report(dir: &Path) -> String {
 }
 
 /// The table of what step 3 finds on each architecture, as the discovering
-/// chapter shows it: the first report from each architecture's transcripts
-/// (made there by `scripts/check-arches.sh --save-transcripts`), and the number
-/// libseccomp gives each syscall of the policy's found section there.
-fn architecture_table(header: &str) -> String {
+/// chapter shows it, with `corner` at its top left: a column per architecture, a
+/// row per syscall of the policy's found section, with the number libseccomp gives
+/// it there, in bold where step 3 reports it first in that architecture's
+/// transcripts (made there by `scripts/check-arches.sh --save-transcripts`).
+fn architecture_table(corner: &str) -> String {
     let transcripts = workspace().join("docs/transcripts");
-    let mut rows = vec![("x86_64", ScmpArch::X8664, first_report(&transcripts))];
+    let mut columns = vec![("x86_64", ScmpArch::X8664, first_report(&transcripts))];
     for (name, arch) in OTHER_ARCHITECTURES {
-        rows.push((name, arch, first_report(&transcripts.join(name))));
+        columns.push((name, arch, first_report(&transcripts.join(name))));
     }
-    let mut table = format!("{header}\n|---|---|{}\n", "---|".repeat(FOUND.len()));
-    for (name, arch, first) in rows {
-        let numbers: Vec<String> = FOUND
+    let names: Vec<&str> = columns.iter().map(|(name, _, _)| *name).collect();
+    let mut table = format!(
+        "| {corner} | {} |\n|---|{}\n",
+        names.join(" | "),
+        "---:|".repeat(columns.len())
+    );
+    let mut bold = 0;
+    for syscall in FOUND {
+        let cells: Vec<String> = columns
             .iter()
-            .map(|syscall| {
-                ScmpSyscall::from_name_by_arch(syscall, arch)
-                    .map_or("-".to_owned(), |nr| nr.as_raw_syscall().to_string())
+            .map(|(_, arch, first)| {
+                let number = ScmpSyscall::from_name_by_arch(syscall, *arch)
+                    .map_or("-".to_owned(), |nr| nr.as_raw_syscall().to_string());
+                if *first == format!("{syscall}({number})") {
+                    bold += 1;
+                    format!("**{number}**")
+                } else {
+                    number
+                }
             })
             .collect();
-        table += &format!("| {name} | `{first}` | {} |\n", numbers.join(" | "));
+        table += &format!("| `{syscall}` | {} |\n", cells.join(" | "));
     }
+    // Each architecture's first report names a syscall of the table, with the
+    // number libseccomp gives it there.
+    assert_eq!(
+        bold,
+        columns.len(),
+        "a first report is not a syscall of the table with libseccomp's number: {:?}",
+        columns
+            .iter()
+            .map(|(name, _, first)| format!("{name}: {first}"))
+            .collect::<Vec<_>>()
+    );
     table
 }
 
@@ -618,15 +642,8 @@ fn architecture_table(header: &str) -> String {
 /// the transcripts made on each and libseccomp's numbers, not typed by hand.
 #[test]
 fn the_book_shows_what_step_3_finds_on_each_architecture() {
-    let columns = FOUND.map(|name| format!("`{name}`")).join(" | ");
-    for (language, header) in [
-        (
-            "en",
-            format!("| architecture | step 3 reports first | {columns} |"),
-        ),
-        ("zh", format!("| 架构 | 第 3 步最先报告 | {columns} |")),
-    ] {
-        let table = architecture_table(&header);
+    for (language, corner) in [("en", "syscall"), ("zh", "系统调用")] {
+        let table = architecture_table(corner);
         let chapter = workspace().join(format!("docs/{language}/src/discovering.md"));
         let text = fs::read_to_string(&chapter).unwrap();
         assert!(
