@@ -349,6 +349,36 @@ fn the_readme_shows_the_stored_step_2_transcript() {
     );
 }
 
+/// The README's section on finding syscalls shows the reports of step 3's
+/// `--learn` and of step 4's `--learn` against `lacking.toml` as the book
+/// stores them (`discovering/learn.txt`, `discovering/learn-policy.txt`): the
+/// lines the supervisor wrote on stderr, after the program's output.
+#[test]
+fn the_readme_shows_the_stored_learn_reports() {
+    let root = workspace();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for (file, step) in [
+        ("learn.txt", "step-3-reporting"),
+        ("learn-policy.txt", "step-4-policy"),
+    ] {
+        let path = root.join("docs/transcripts/discovering").join(file);
+        let transcript = std::fs::read_to_string(path).unwrap();
+        let command = transcript.lines().next().unwrap();
+        let report: String = transcript
+            .lines()
+            .skip_while(|line| !line.starts_with(&format!("{step}: ")))
+            .take_while(|line| !line.starts_with("$ echo $?"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(!report.is_empty(), "{file} has no report:\n{transcript}");
+        let shown = format!("```text\n{command} 2>&1 >/dev/null\n{report}```");
+        assert!(
+            readme.contains(&shown),
+            "README.md no longer shows the report of docs/transcripts/discovering/{file}:\n{shown}"
+        );
+    }
+}
+
 /// The README's table of what a `read` costs under the tutorial's filters shows
 /// the run the book publishes (`docs/images/overhead.csv`): a new run that
 /// replaced the CSV and the chapter's tables must not leave the README behind.

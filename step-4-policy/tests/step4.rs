@@ -13,9 +13,9 @@ use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending};
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_help_mentions,
-    assert_pfc_names, learned_syscalls, policy_without_rule, printed_filter, run,
-    run_stopped_and_continued, shipped_policy_without_clone, simulated_action, Reach, Signal,
-    StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_pfc_names, assert_run_matches_book, learned_syscalls, policy_without_rule,
+    printed_filter, run, run_stopped_and_continued, shipped_policy_without_clone, simulated_action,
+    Reach, Signal, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -497,6 +497,12 @@ fn the_rules_learn_prints_append_to_the_policy_and_the_program_runs_to_the_end()
     let stderr = learned.stderr_text();
     assert_eq!(learned.stdout_text(), OUTPUT_TO_THE_END, "{stderr}");
     assert_eq!(learned.ending(), Ending::Exited(0), "{stderr}");
+    // The book's chapter on discovering syscalls shows this run.
+    assert_run_matches_book(
+        "discovering/learn-policy.txt",
+        "printf 'hello seccomp\\n' | step-4-policy --learn --policy lacking.toml",
+        &learned,
+    );
     let mut names = learned_syscalls(&learned);
     names.sort();
     assert_eq!(names, ["clone", "munmap"], "{stderr}");
@@ -616,6 +622,17 @@ fn learn_shows_its_filter_the_policy_s_with_notify_for_the_default() {
     let bpf = printed_filter(STEP, &["--learn", "--print-filter=bpf"]);
     assert_bpf_checks_the_architecture_first(&bpf);
     assert!(bpf.contains("ret USER_NOTIF"), "{bpf}");
+    // A container runtime would need a supervisor for it.
+    run(STEP, &["--learn", "--print-filter=oci"], b"")
+        .output()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "step-4-policy: error: --print-filter=oci: --learn's filter notifies a supervisor, \
+             which a runtime would have to run on a `listenerPath`; export the step's own \
+             filter instead (leave out --learn)\n",
+        );
 }
 
 /// The same policy as a container runtime's JSON profile (`--print-filter=oci`

@@ -177,7 +177,7 @@ fn action_name(action: ScmpAction) -> Result<(String, Option<u32>), StepError> {
         ScmpAction::Trace(message) => ("SCMP_ACT_TRACE", Some(u32::from(message))),
         ScmpAction::Notify => {
             return Err(StepError::NotExportable(
-                "--learn's filter notifies a supervisor, which a runtime would have to run on a `listenerPath`; export step 3's own filter instead (leave out --learn)".to_owned(),
+                "--learn's filter notifies a supervisor, which a runtime would have to run on a `listenerPath`; export the step's own filter instead (leave out --learn)".to_owned(),
             ))
         }
         other => {
