@@ -11,7 +11,9 @@
 //!
 //! `--learn -- CMD` does the same for any command, from its `execve` on: the
 //! supervisor here, the fork, the filter and the hand-over of its listener in
-//! [`crate::command`].
+//! [`crate::command`]. Step 4's `--learn` runs the program the same way under
+//! its policy, with the Notify action for what no rule matches, and reports
+//! what the policy lacks ([`crate::refine`]).
 //!
 //! The design, and why:
 //!
@@ -953,9 +955,9 @@ impl Gaps {
 /// The report: how the processes ended, what may be missing from it ([`Gaps`]),
 /// and each learned syscall as `NAME(NR)` in the order first seen; how to allow
 /// them follows ([`step_3_advice`], [`crate::refine::advice`]). It never claims
-/// more than the supervisor saw:
-/// with a gap, the program made *at least* the syscalls listed. `subject` names
-/// what ran: "the program's process" or "the command's process".
+/// more than the supervisor saw: with a gap, the program made *at least* the
+/// syscalls listed. `subject` names what ran: "the program's process" or "the
+/// command's process".
 pub fn report_text(
     step: &str,
     subject: Subject,

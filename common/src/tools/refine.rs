@@ -606,6 +606,7 @@ mod tests {
         }
         let clones = pinned.calls.iter().filter(|(s, _)| *s == clone).count();
         assert_eq!(clones, MAX_CALLS);
+        assert_eq!(MAX_CALLS, 8, "the book says eight");
         assert_eq!(pinned.crowded, [clone]);
     }
 
