@@ -102,6 +102,14 @@ pub enum StepError {
         /// The API level libseccomp reports for this kernel.
         api_level: u32,
     },
+    /// Step 4's `--learn` cannot learn against this policy.
+    #[error("--learn cannot learn against {file}: {why}")]
+    LearnAgainst {
+        /// The policy's file, as messages name it.
+        file: String,
+        /// Why not.
+        why: String,
+    },
     /// `--learn`'s supervisor could not set up or answer the program's notifications.
     #[error("--learn cannot supervise the program ({doing}): {source}")]
     Supervisor {
@@ -132,6 +140,7 @@ impl StepError {
             StepError::UnknownSyscall { .. }
             | StepError::BadCall { .. }
             | StepError::Policy(_)
+            | StepError::LearnAgainst { .. }
             | StepError::NotExportable(_) => EXIT_USAGE,
             _ => EXIT_FILTER_FAILED,
         }

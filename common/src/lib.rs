@@ -19,12 +19,14 @@
 //!   conditions can both hold.
 //!
 //! **The tools of discovery and inspection** ([`tools`], which also holds how
-//! the steps' command lines offer them: [`tools::Inspect`] on steps 2 and 4,
-//! [`tools::Discover`] on step 3):
+//! the steps' command lines offer them: [`tools::Inspect`] on step 2,
+//! [`tools::Discover`] on step 3, [`tools::Refine`] on step 4):
 //! - [`allow`]: step 3's `--allow`, names added to the allow list at run time;
 //! - [`learn`]: step 3's `--learn`, a supervisor that runs the program once under a
 //!   user-notification filter and names every syscall it needs, and [`command`]:
 //!   the same for any command, `--learn -- CMD`, from its `execve` on;
+//! - [`refine`]: step 4's `--learn`, the same against the step's policy, which
+//!   names what the policy lacks as rules that can be appended to it;
 //! - [`print_filter`]: `--print-filter` of steps 2 to 4, as libseccomp's pseudo
 //!   filter code or as the BPF program disassembled by [`bpf`], and `--simulate`;
 //! - [`simulate`]: a simulator of seccomp's BPF, the kernel's checks when a filter
@@ -51,7 +53,7 @@ pub mod tools;
 
 pub use harness::{runner, testing, tour};
 pub use lesson::{condition, filter, policy, program, reporter};
-pub use tools::{allow, bpf, command, learn, oci, print_filter, simulate};
+pub use tools::{allow, bpf, command, learn, oci, print_filter, refine, simulate};
 
 pub use error::{fail_closed, StepError};
 pub use program::Program;

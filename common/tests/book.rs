@@ -415,6 +415,36 @@ fn the_readme_shows_the_stored_step_2_transcript() {
     );
 }
 
+/// The README's section on finding syscalls shows the reports of step 3's
+/// `--learn` and of step 4's `--learn` against `lacking.toml` as the book
+/// stores them (`discovering/learn.txt`, `discovering/learn-policy.txt`): the
+/// lines the supervisor wrote on stderr, after the program's output.
+#[test]
+fn the_readme_shows_the_stored_learn_reports() {
+    let root = workspace();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for (file, step) in [
+        ("learn.txt", "step-3-reporting"),
+        ("learn-policy.txt", "step-4-policy"),
+    ] {
+        let path = root.join("docs/transcripts/discovering").join(file);
+        let transcript = std::fs::read_to_string(path).unwrap();
+        let command = transcript.lines().next().unwrap();
+        let report: String = transcript
+            .lines()
+            .skip_while(|line| !line.starts_with(&format!("{step}: ")))
+            .take_while(|line| !line.starts_with("$ echo $?"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        assert!(!report.is_empty(), "{file} has no report:\n{transcript}");
+        let shown = format!("```text\n{command} 2>&1 >/dev/null\n{report}```");
+        assert!(
+            readme.contains(&shown),
+            "README.md no longer shows the report of docs/transcripts/discovering/{file}:\n{shown}"
+        );
+    }
+}
+
 /// The README's table of what a `read` costs under the tutorial's filters shows
 /// the run the book publishes (`docs/images/overhead.csv`): a new run that
 /// replaced the CSV and the chapter's tables must not leave the README behind.
@@ -839,7 +869,15 @@ fn drawing_lines(text: &str) -> Vec<(usize, String)> {
 /// inside an occurrence of the book's own word is not one (`默认配置` in
 /// `默认配置文件`). Letters are compared regardless of case.
 fn rejected_in<'a>(line: &str, rejected: &'a [Rejected]) -> Vec<(&'a str, &'a str)> {
+    let original = line;
     let line = line.to_ascii_lowercase();
+    // A name in camel case, `AllowList`, is two words, the book's own: a small
+    // letter followed by a capital inside the match splits it.
+    let camel_case = |at: usize, len: usize| {
+        original.as_bytes()[at..at + len]
+            .windows(2)
+            .any(|pair| pair[0].is_ascii_lowercase() && pair[1].is_ascii_uppercase())
+    };
     let mut found = Vec::new();
     for row in rejected {
         let chosen = row.chosen.to_ascii_lowercase();
@@ -853,6 +891,7 @@ fn rejected_in<'a>(line: &str, rejected: &'a [Rejected]) -> Vec<(&'a str, &'a st
                 if !covered
                     .iter()
                     .any(|&(start, end)| start <= at && at + lower.len() <= end)
+                    && !camel_case(at, lower.len())
                 {
                     found.push((word.as_str(), row.chosen.as_str()));
                 }
@@ -1055,6 +1094,12 @@ fn the_search_for_rejected_words_finds_them_in_prose_only() {
             }
         }
     }
+    // A name in camel case is two words: `AllowList` is the book's `allow list`,
+    // and the same letters with a small `l` are one rejected word.
+    let english = glossary("en");
+    let found = |line: &str| rejected_in(&words_of(line), &english.rejected);
+    assert!(found("x AllowList x").is_empty());
+    assert!(!found(&format!("x Allow{} x", "list")).is_empty());
 }
 
 /// Both glossaries define the same terms in the same order, the Chinese one with

@@ -59,8 +59,8 @@ fn temporary(name: &str, text: &str, mode: u32) -> PathBuf {
 /// `--learn -- /bin/ls /` prints what `ls /` prints and exits 0, and lists
 /// what `ls` needs beyond the allow list, from its `execve` on: `execve` first,
 /// then, among the rest, `openat` and `getdents64`, to open `/` and read its
-/// entries; each once, none of the allow list, then the `--allow` option and
-/// step 4's rules.
+/// entries; each once, none of the allow list, and last the `--allow` option:
+/// no rules for step 4's policy, which is the tutorial program's.
 #[test]
 fn learn_lists_what_ls_needs_from_its_execve_on() {
     let bare = run("/bin/ls", &["/"], b"");
@@ -88,13 +88,9 @@ fn learn_lists_what_ls_needs_from_its_execve_on() {
     assert_eq!(unique.len(), learned.len(), "each once: {learned:?}");
     for name in &learned {
         assert!(!TUTORIAL_ALLOW_LIST.contains(&name.as_str()), "{name}");
-        assert!(
-            stderr.contains(&common::learn::policy_rule(name)),
-            "{stderr}"
-        );
     }
     assert!(
-        stderr.contains(&format!(
+        stderr.ends_with(&format!(
             "\nstep-3-reporting: to allow them in step 3: --allow {}\n",
             learned.join(",")
         )),

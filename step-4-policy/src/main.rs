@@ -14,7 +14,10 @@
 //! does not have is skipped by libseccomp, and a syscall this glibc does not make
 //! is allowed but unused. How the file is read, checked and compiled is in
 //! `common::policy`. A bad policy is refused before anything runs, with one line
-//! naming the file, the rule and the mistake, and exit status 2.
+//! naming the file, the rule and the mistake, and exit status 2. `--learn` runs
+//! the program under a policy with its default action replaced by a user
+//! notification, and prints what the policy lacks as rules to append to it
+//! (`common::refine`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,9 +35,10 @@ const STEP: &str = "step-4-policy";
 /// Loads the policy (step 2's allow list plus every syscall step 3 found,
 /// refined with argument checks: read only from stdin, write only to stdout and
 /// stderr, clone only as a plain fork) with the KillProcess action for anything
-/// else, then runs the step-1 program, which runs to the end. Exits with status 2
-/// when the policy is refused, and with status 3, without running the program,
-/// when the filter cannot be loaded.
+/// else, then runs the step-1 program, which runs to the end. Find what a policy
+/// lacks, as rules to append to it, with --learn. Exits with status 2 when the
+/// policy is refused, and with status 3, without running the program, when the
+/// filter cannot be loaded.
 #[derive(Parser)]
 #[command(version)]
 struct Cli {
@@ -42,7 +46,7 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
     #[command(flatten)]
-    tools: common::tools::Inspect,
+    tools: common::tools::Refine,
 }
 
 // ANCHOR: main
@@ -53,7 +57,8 @@ fn main() -> ExitCode {
     // rest. A bad policy is refused here, before anything runs.
     let filter = Policy::read_or_shipped(cli.policy.as_deref()).and_then(|policy| policy.filter());
     // ANCHOR_END: filter
-    // --print-filter and --simulate show the filter instead of running the program.
+    // --learn runs the program under a supervisor, against the policy; --print-filter
+    // and --simulate show the filter instead of running the program.
     if let Some(status) = cli.tools.run(STEP, &filter) {
         return status;
     }

@@ -17,9 +17,10 @@ use common::filter::TUTORIAL_ALLOW_LIST;
 use common::policy::SHIPPED_POLICY;
 use common::runner::{run_step, Ending, RUN_TIMEOUT};
 use common::testing::{
-    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names, no_core_dumps,
-    printed_filter, run, runs_stopped_and_continued, shipped_policy_without_clone,
-    simulated_action, Reach, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
+    assert_run_matches_book, learned_syscalls, no_core_dumps, policy_without_rule, printed_filter,
+    run, runs_stopped_and_continued, shipped_policy_without_clone, side_by_side, simulated_action,
+    Reach, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -91,6 +92,8 @@ fn help_says_what_the_step_teaches() {
         .stdout(
             predicate::str::contains("finished policy")
                 .and(predicate::str::contains("--policy <FILE>"))
+                .and(predicate::str::contains("--learn"))
+                .and(predicate::str::contains("rules to append to the policy"))
                 .and(predicate::str::contains("--print-filter[=<FORMAT>]"))
                 .and(predicate::str::contains("--simulate <CALL>"))
                 .and(predicate::str::contains(common::program::PROMPT).not()),
@@ -432,4 +435,279 @@ fn simulate_follows_policy() {
         .code(2)
         .stdout("")
         .stderr("step-4-policy: error: --simulate 'write(1, 2': missing ')' after the arguments\n");
+}
+
+/// Runs `step-4-policy --learn` with `args` in `dir`, with the tutorial's input.
+fn learn_in(dir: &Path, args: &[&str]) -> StepRun {
+    run_step(
+        Command::new(STEP)
+            .current_dir(dir)
+            .arg("--learn")
+            .args(args),
+        TUTORIAL_INPUT,
+    )
+    .unwrap()
+}
+
+/// The shipped policy without its `munmap` rule, and with its `clone` rule
+/// narrowed to the flags SIGCHLD alone, which glibc's fork does not match.
+fn lacking_policy() -> String {
+    let without_munmap = policy_without_rule(SHIPPED_POLICY, "munmap");
+    let narrowed = without_munmap.replace(
+        "args = [{ arg = 0, op = \"masked_eq\", mask = 0xFEDFFFFF, value = 17 }]",
+        &format!(
+            "args = [{{ arg = 0, op = \"eq\", value = {} }}]",
+            libc::SIGCHLD
+        ),
+    );
+    assert_ne!(narrowed, without_munmap, "the clone rule is narrowed");
+    narrowed
+}
+
+/// The rules a `--learn` report says to append: the lines after the one that
+/// ends with `append these rules to FILE:`.
+fn rules_to_append<'a>(stderr: &'a str, file: &str) -> &'a str {
+    let line = format!(" append these rules to {file}:\n");
+    let start = stderr
+        .find(&line)
+        .unwrap_or_else(|| panic!("no rules to append:\n{stderr}"));
+    &stderr[start + line.len()..]
+}
+
+/// `--learn` against the shipped policy runs the program to the end, with its
+/// own output and status, and finds nothing the policy lacks. (The supervisor
+/// collects the forked child; the report says how it ended.)
+#[test]
+fn learn_finds_nothing_the_shipped_policy_lacks() {
+    let run = run(STEP, &["--learn"], TUTORIAL_INPUT);
+    assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert_eq!(
+        run.stderr_text(),
+        "step-4-policy: the program's process: exit status 0; the process it forked: \
+         exit status 0\n\
+         step-4-policy: it made no syscall that the policy in step-4-policy/policy.toml \
+         does not allow\n"
+    );
+}
+
+/// The learner's case: a copy of the policy lacks the `munmap` rule, and its
+/// `clone` rule is narrowed to the flags SIGCHLD alone, which glibc's fork
+/// does not match. `--learn` against it runs the program to the end and lists
+/// both; for `munmap` it prints a bare rule, for `clone` one that allows the
+/// flags the fork had only. Appended to the file as printed, they make a
+/// policy step 4 accepts and runs the program to the end under, against which
+/// `--learn` finds nothing more; and the narrowed rule was not widened: a fork
+/// into a new user namespace is still killed.
+#[test]
+fn the_rules_learn_prints_append_to_the_policy_and_the_program_runs_to_the_end() {
+    let dir = policy_dir("policy-learn");
+    let file = "lacking.toml";
+    let narrowed = lacking_policy();
+    fs::write(dir.join(file), &narrowed).unwrap();
+    let (before, learned) = side_by_side(
+        || run_with_policy(&dir, file, TUTORIAL_INPUT),
+        || learn_in(&dir, &["--policy", file]),
+    );
+    assert!(before.ending().is_sigsys(), "{}", before.ending());
+
+    let stderr = learned.stderr_text();
+    assert_eq!(learned.stdout_text(), OUTPUT_TO_THE_END, "{stderr}");
+    assert_eq!(learned.ending(), Ending::Exited(0), "{stderr}");
+    // The book's chapter on discovering syscalls shows this run.
+    assert_run_matches_book(
+        "discovering/learn-policy.txt",
+        "printf 'hello seccomp\\n' | step-4-policy --learn --policy lacking.toml",
+        &learned,
+    );
+    let mut names = learned_syscalls(&learned);
+    names.sort();
+    assert_eq!(names, ["clone", "munmap"], "{stderr}");
+    let rules = rules_to_append(&stderr, file);
+    assert!(
+        rules.contains("\n[[rule]]\nsyscall = \"munmap\"\naction = \"allow\"\n"),
+        "{rules}"
+    );
+    // The clone rule compares the flags, as the narrowed rule does.
+    let clone = "\n[[rule]]\nsyscall = \"clone\"\naction = \"allow\"\nargs = [{ arg = 0, op = \"eq\", value = ";
+    assert_eq!(rules.matches("syscall = \"clone\"").count(), 1, "{rules}");
+    let at = rules.find(clone).unwrap_or_else(|| panic!("{rules}")) + clone.len();
+    let value = rules[at..].split_whitespace().next().unwrap();
+    let flags = u64::from_str_radix(value.trim_start_matches("0x"), 16).unwrap();
+    assert_ne!(flags, libc::SIGCHLD as u64, "{rules}");
+    assert_eq!(flags & 0xFF, libc::SIGCHLD as u64, "{rules}");
+
+    let mut appended = narrowed.clone();
+    appended.push_str(rules);
+    fs::write(dir.join(file), &appended).unwrap();
+    let (after, again) = side_by_side(
+        || run_with_policy(&dir, file, TUTORIAL_INPUT),
+        || learn_in(&dir, &["--policy", file]),
+    );
+    assert_eq!(after.stdout_text(), OUTPUT_TO_THE_END);
+    assert_eq!(after.stderr_text(), "");
+    assert_eq!(after.ending(), Ending::Exited(0));
+    assert_eq!(after.forked, [Ending::Exited(0)]);
+    assert!(
+        again.stderr_text().ends_with(&format!(
+            "\nstep-4-policy: it made no syscall that the policy in {file} does not allow\n"
+        )),
+        "{}",
+        again.stderr_text()
+    );
+
+    let path = dir.join(file);
+    let policy = ["--policy", path.to_str().unwrap()];
+    let call = |flags: u64| format!("clone({flags:#x})");
+    assert_eq!(simulated_action(STEP, &policy, &call(flags)), "ALLOW");
+    assert_eq!(
+        simulated_action(STEP, &policy, &call(libc::SIGCHLD as u64)),
+        "ALLOW"
+    );
+    let namespace = flags | libc::CLONE_NEWUSER as u64;
+    assert_eq!(
+        simulated_action(STEP, &policy, &call(namespace)),
+        "KILL_PROCESS"
+    );
+}
+
+/// A policy `--learn` cannot learn against is refused before anything runs,
+/// with one line and status 2: a bad one, as without `--learn`; one whose
+/// default action lets every call run; one that forbids the calls that hand
+/// the listener to the supervisor.
+#[test]
+fn learn_refuses_a_policy_it_cannot_learn_against_in_one_line() {
+    let dir = policy_dir("policy-learn-refused");
+    let rule = "\n# Never.\n[[rule]]\nsyscall = \"getpid\"\naction = \"kill\"\n";
+    fs::write(
+        dir.join("log.toml"),
+        format!("default_action = \"log\"\n{rule}"),
+    )
+    .unwrap();
+    let no_close = "\n# No closing.\n[[rule]]\nsyscall = \"close\"\naction = \"errno EPERM\"\n";
+    fs::write(
+        dir.join("no-close.toml"),
+        format!("{SHIPPED_POLICY}{no_close}"),
+    )
+    .unwrap();
+    let typo = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/typo.toml");
+    let cases = [
+        (typo, "bad policy "),
+        ("missing.toml", "bad policy missing.toml: cannot read it: "),
+        (
+            "log.toml",
+            "--learn cannot learn against log.toml: its default action, `log`, lets every \
+             syscall that no rule matches run, so it lacks none",
+        ),
+        (
+            "no-close.toml",
+            "--learn cannot learn against no-close.toml: the program's process hands the \
+             listener to the supervisor with close(",
+        ),
+    ];
+    for (file, message) in cases {
+        for extra in [&[][..], &["--print-filter"][..]] {
+            let mut args = vec!["--policy", file];
+            args.extend(extra);
+            learn_in(&dir, &args)
+                .output()
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(predicate::str::starts_with(format!(
+                    "step-4-policy: error: {message}"
+                )))
+                .stderr(predicate::str::contains("\n").count(1));
+        }
+    }
+}
+
+/// `--learn --print-filter` and `--simulate` show the filter `--learn` loads:
+/// the policy's, with USER_NOTIF instead of its default action; what a rule
+/// matches gets the rule's action.
+#[test]
+fn learn_shows_its_filter_the_policy_s_with_notify_for_the_default() {
+    let learn = ["--learn"];
+    assert_eq!(simulated_action(STEP, &learn, "getpid"), "USER_NOTIF");
+    assert_eq!(
+        simulated_action(STEP, &learn, "write(3, 0, 5)"),
+        "USER_NOTIF"
+    );
+    assert_eq!(simulated_action(STEP, &learn, "write(1, 0, 5)"), "ALLOW");
+    assert_eq!(
+        simulated_action(STEP, &learn, "clone3"),
+        format!("ERRNO({})", libc::ENOSYS)
+    );
+    let bpf = printed_filter(STEP, &["--learn", "--print-filter=bpf"]);
+    assert_bpf_checks_the_architecture_first(&bpf);
+    assert!(bpf.contains("ret USER_NOTIF"), "{bpf}");
+    // A container runtime would need a supervisor for it.
+    run(STEP, &["--learn", "--print-filter=oci"], b"")
+        .output()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            "step-4-policy: error: --print-filter=oci: --learn's filter notifies a supervisor, \
+             which a runtime would have to run on a `listenerPath`; export the step's own \
+             filter instead (leave out --learn)\n",
+        );
+}
+
+/// The same policy as a container runtime's JSON profile (`--print-filter=oci`
+/// writes it): `--learn` prints entries to add to its `syscalls`, one a line;
+/// added there, as an editor adds them, they make a profile step 4 accepts
+/// and runs the program to the end under.
+#[test]
+fn the_entries_learn_prints_add_to_a_json_profile_and_the_program_runs_to_the_end() {
+    let dir = policy_dir("policy-learn-json");
+    fs::write(dir.join("lacking.toml"), lacking_policy()).unwrap();
+    let toml = dir.join("lacking.toml");
+    let profile = printed_filter(
+        STEP,
+        &["--policy", toml.to_str().unwrap(), "--print-filter=oci"],
+    );
+    let file = "lacking.json";
+    fs::write(dir.join(file), &profile).unwrap();
+
+    let learned = learn_in(&dir, &["--policy", file]);
+    let stderr = learned.stderr_text();
+    assert_eq!(learned.stdout_text(), OUTPUT_TO_THE_END, "{stderr}");
+    assert_eq!(learned.ending(), Ending::Exited(0), "{stderr}");
+    let line = format!(" add these entries to the syscalls of {file}:\n");
+    let start = stderr.find(&line).unwrap_or_else(|| panic!("{stderr}"));
+    let entries = &stderr[start + line.len()..];
+    let lines: Vec<&str> = entries.lines().collect();
+    assert_eq!(lines.len(), 2, "{entries}");
+    let clone = "{ \"names\": [\"clone\"], \"action\": \"SCMP_ACT_ALLOW\", \"args\": \
+                 [{ \"index\": 0, \"value\": ";
+    assert!(lines[0].starts_with(clone), "{entries}");
+    assert!(lines[0].ends_with(" },"), "{entries}");
+    let munmap = "{ \"names\": [\"munmap\"], \"action\": \"SCMP_ACT_ALLOW\", \"comment\": ";
+    assert!(lines[1].starts_with(munmap), "{entries}");
+
+    // The profile's `syscalls` is its last field: the entries go before its `]`.
+    let end = "\n  ]\n}\n";
+    assert!(profile.ends_with(end), "{profile}");
+    let body = &profile[..profile.len() - end.len()];
+    fs::write(
+        dir.join(file),
+        format!("{body},\n{}{end}", entries.trim_end()),
+    )
+    .unwrap();
+    let (after, again) = side_by_side(
+        || run_with_policy(&dir, file, TUTORIAL_INPUT),
+        || learn_in(&dir, &["--policy", file]),
+    );
+    assert_eq!(after.stdout_text(), OUTPUT_TO_THE_END);
+    assert_eq!(after.stderr_text(), "");
+    assert_eq!(after.ending(), Ending::Exited(0));
+    assert_eq!(after.forked, [Ending::Exited(0)]);
+    assert!(
+        again.stderr_text().ends_with(&format!(
+            "\nstep-4-policy: it made no syscall that the policy in {file} does not allow\n"
+        )),
+        "{}",
+        again.stderr_text()
+    );
 }

@@ -787,6 +787,24 @@ pub fn sleep_syscall_numbers() -> Vec<i64> {
     syscall_numbers(SLEEP_SYSCALLS)
 }
 
+/// Does `one` and `other` side by side, on two threads, and returns what each
+/// returned; a panic in either goes on in the caller. Runs of a step mostly
+/// wait on the program's one-second sleep, so two that do not depend on each
+/// other take a second together instead of two.
+pub fn side_by_side<A: Send, B: Send>(
+    one: impl FnOnce() -> A + Send,
+    other: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    std::thread::scope(|scope| {
+        let one = scope.spawn(one);
+        let other = other();
+        let one = one
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (one, other)
+    })
+}
+
 /// Runs the step at `binary` with `args` and the tutorial's input twice, side
 /// by side, and stops the program's process at `at` with each signal that stops
 /// a process, SIGTSTP (as Ctrl-Z sends it) and SIGSTOP, then continues it with
@@ -798,19 +816,12 @@ pub fn runs_stopped_and_continued(
     at: StopAt,
 ) -> [(Signal, StepRun); 2] {
     let binary = binary.as_ref();
-    std::thread::scope(|scope| {
-        [Signal::SIGTSTP, Signal::SIGSTOP]
-            .map(|signal| {
-                let run = scope.spawn(move || run_stopped_and_continued(binary, args, at, signal));
-                (signal, run)
-            })
-            .map(|(signal, run)| {
-                let run = run
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (signal, run)
-            })
-    })
+    let stopped_by = |signal| (signal, run_stopped_and_continued(binary, args, at, signal));
+    let (tstp, stop) = side_by_side(
+        || stopped_by(Signal::SIGTSTP),
+        || stopped_by(Signal::SIGSTOP),
+    );
+    [tstp, stop]
 }
 
 /// Runs the step at `binary` with `args` and the tutorial's input, and stops the

@@ -60,6 +60,10 @@ pub struct Policy {
     pub default_action: Action,
     /// The rules, in the file's order.
     pub rules: Vec<Rule>,
+    /// The text the policy was read from, TOML or a JSON profile: step 4's
+    /// `--learn` checks the rules it suggests by reading them added to it, as
+    /// the learner adds them ([`Policy::appended`]).
+    pub text: String,
 }
 
 /// One rule: a syscall, an action, and the conditions under which it applies.
@@ -314,10 +318,45 @@ impl Policy {
     pub fn parse(file: &str, text: &str) -> Result<Policy, StepError> {
         // A byte-order mark, which some editors write, is not part of either.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        if text.trim_start().starts_with('{') {
-            return crate::oci::read_profile(file, text).map_err(StepError::from);
+        let policy = if is_json(text) {
+            crate::oci::read_profile(file, text, Warn::Yes)?
+        } else {
+            parse(file, text)?
+        };
+        Ok(Policy {
+            text: text.to_owned(),
+            ..policy
+        })
+    }
+
+    /// Whether the policy is a container runtime's JSON profile, not TOML.
+    pub fn is_json(&self) -> bool {
+        is_json(&self.text)
+    }
+
+    /// The policy with `rules` added to its file, read and validated as a
+    /// whole, as `--policy` would read the file once a learner has added them:
+    /// for TOML, `[[rule]]` tables appended to the text; for a JSON profile,
+    /// entries separated by commas, added at the end of its `syscalls` (read
+    /// without its warnings, which reading it the first time gave).
+    pub fn appended(&self, rules: &str) -> Result<Policy, StepError> {
+        if !self.is_json() {
+            return Policy::parse(&self.file, &format!("{}{rules}", self.text));
         }
-        parse(file, text).map_err(StepError::from)
+        let whole = |problem| StepError::from(PolicyError::whole(&self.file, problem));
+        let json = |err: serde_json::Error| whole(PolicyProblem::Json(err.to_string()));
+        let mut profile: serde_json::Value = serde_json::from_str(&self.text).map_err(json)?;
+        let added: Vec<serde_json::Value> =
+            serde_json::from_str(&format!("[{rules}]")).map_err(json)?;
+        let syscalls = profile
+            .as_object_mut()
+            .map(|fields| fields.entry("syscalls").or_insert(serde_json::json!([])))
+            .and_then(serde_json::Value::as_array_mut)
+            .ok_or_else(|| whole(PolicyProblem::Json("no `syscalls` array".to_owned())))?;
+        syscalls.extend(added);
+        let text = profile.to_string();
+        let policy = crate::oci::read_profile(&self.file, &text, Warn::No)?;
+        Ok(Policy { text, ..policy })
     }
 
     // ANCHOR: compile
@@ -347,7 +386,8 @@ impl Policy {
         }
         // A filter longer than the kernel loads is the policy's fault (exit 2).
         self.check_length(&filter)?;
-        Ok(filter)
+        // The filter keeps its policy, for `--learn` to learn against.
+        Ok(filter.compiled_from(self))
     }
     // ANCHOR_END: compile
 
@@ -362,6 +402,22 @@ impl Policy {
         }
         Ok(())
     }
+}
+
+/// Whether policy `text` is a container runtime's JSON profile: it starts
+/// with `{`, where a TOML policy starts with a key or a comment.
+fn is_json(text: &str) -> bool {
+    text.trim_start().starts_with('{')
+}
+
+/// Whether reading a JSON profile says on stderr what a runtime would drop
+/// from it ([`crate::oci::read_profile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warn {
+    /// Say it: the profile is read for the step.
+    Yes,
+    /// Not again: the profile is read once more, with entries added.
+    No,
 }
 
 /// Parses and validates; the body of [`Policy::parse`]. (A policy is parsed
@@ -466,6 +522,7 @@ pub(crate) fn assemble(
         file: file.to_owned(),
         default_action,
         rules,
+        text: String::new(),
     })
 }
 

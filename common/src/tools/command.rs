@@ -86,7 +86,7 @@ use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions};
 use crate::learn::{
     check_available, die_with, step_3_allow_list, supervise, supervisor_error, take_signals,
-    HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
+    Against, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
 use crate::program::{write_all, StackLine};
 use crate::tools::StepFilter;
@@ -347,7 +347,13 @@ pub fn learn_command(step: &'static str, command: &[OsString], also_allow: &[&st
                 _to_supervisor: to_supervisor,
                 exec_failed: false,
             };
-            supervise(step, Subject::Command, child, also_allow, &mut hand_over)
+            supervise(
+                step,
+                Subject::Command,
+                child,
+                &Against::AllowList(also_allow),
+                &mut hand_over,
+            )
         }
     }
 }

@@ -11,7 +11,9 @@
 //!
 //! `--learn -- CMD` does the same for any command, from its `execve` on: the
 //! supervisor here, the fork, the filter and the hand-over of its listener in
-//! [`crate::command`].
+//! [`crate::command`]. Step 4's `--learn` runs the program the same way under
+//! its policy, with the Notify action for what no rule matches, and reports
+//! what the policy lacks ([`crate::refine`]).
 //!
 //! The design, and why:
 //!
@@ -77,7 +79,9 @@ use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
 
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, load, Filter, TUTORIAL_ALLOW_LIST};
+use crate::policy::Policy;
 use crate::program::{write_all, Program, StackLine};
+use crate::refine::Pinned;
 use crate::runner::Ending;
 
 /// The libseccomp API level from which the notify API works with the CONTINUE
@@ -103,6 +107,36 @@ pub(crate) const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 /// is sound only when no other thread could have held the allocator's lock.
 pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> ExitCode {
     let allow_list = step_3_allow_list(also_allow);
+    learn_under(
+        step,
+        program,
+        &|socket, listener| notify_filter(&allow_list, socket, listener),
+        &Against::AllowList(also_allow),
+    )
+}
+
+/// What the supervisor's report compares the program's syscalls with: what the
+/// filter it runs under was made from.
+pub(crate) enum Against<'a> {
+    /// Step 3's allow list, plus these names given with `--allow`.
+    AllowList(&'a [&'a str]),
+    /// A policy, whose default action the filter replaced (step 4's `--learn`,
+    /// [`crate::refine`]).
+    Policy(&'a Policy),
+}
+
+/// A notify filter made for the two descriptors of the hand-over: the socket,
+/// then the listener ([`notify_filter`], [`crate::refine::notify_filter`]).
+pub(crate) type NotifyFilter<'a> = dyn Fn(RawFd, RawFd) -> Result<Filter, StepError> + 'a;
+
+/// The body of [`learn`], for any notify filter: the program runs under the
+/// filter `notify` makes, and the report compares what it made with `against`.
+pub(crate) fn learn_under(
+    step: &'static str,
+    program: &mut Program,
+    notify: &NotifyFilter,
+    against: &Against,
+) -> ExitCode {
     let (supervisor_end, program_end) = match check_available().and_then(|()| handoff_socket()) {
         Ok(ends) => ends,
         Err(err) => return fail_closed(step, &err),
@@ -118,8 +152,7 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
         Err(errno) => fail_closed(step, &supervisor_error("forking", errno)),
         Ok(ForkResult::Child) => {
             drop(supervisor_end);
-            match die_with(supervisor)
-                .and_then(|()| load_and_hand_over(step, &allow_list, program_end))
+            match die_with(supervisor).and_then(|()| load_and_hand_over(step, notify, program_end))
             {
                 Ok(()) => program.run(),
                 Err(err) => fail_closed(step, &err),
@@ -128,7 +161,7 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
         Ok(ForkResult::Parent { child }) => {
             drop(program_end);
             let mut hand_over = SocketHandOver(Some(supervisor_end));
-            supervise(step, Subject::Program, child, also_allow, &mut hand_over)
+            supervise(step, Subject::Program, child, against, &mut hand_over)
         }
     }
 }
@@ -237,10 +270,16 @@ pub fn notify_filter(
 /// numbers the program's process would use.
 pub fn filter_to_print(also_allow: &[&str]) -> Result<Filter, StepError> {
     let allow_list = step_3_allow_list(also_allow);
+    filter_to_print_under(&|socket, listener| notify_filter(&allow_list, socket, listener))
+}
+
+/// The filter `notify` makes, with the descriptor numbers the program's process
+/// would use, for `--print-filter`.
+pub(crate) fn filter_to_print_under(notify: &NotifyFilter) -> Result<Filter, StepError> {
     let (supervisor_end, program_end) = handoff_socket()?;
     // As in the program's process: the supervisor's end is closed first.
     drop(supervisor_end);
-    notify_filter(&allow_list, program_end.as_raw_fd(), lowest_free_fd()?)
+    notify(program_end.as_raw_fd(), lowest_free_fd()?)
 }
 
 /// The number the next new descriptor of this process gets (the lowest free one),
@@ -267,11 +306,11 @@ fn lowest_free_fd() -> Result<RawFd, StepError> {
 /// end the process (see [`abandon`]).
 fn load_and_hand_over(
     step: &'static str,
-    allow_list: &[&str],
+    notify: &NotifyFilter,
     socket: OwnedFd,
 ) -> Result<(), StepError> {
     let listener = lowest_free_fd()?;
-    let filter = notify_filter(allow_list, socket.as_raw_fd(), listener)?;
+    let filter = notify(socket.as_raw_fd(), listener)?;
     load(&filter)?;
     // The filter is in force, and until the supervisor holds the listener nobody
     // answers a notified syscall: only the allowed ones may be made until then.
@@ -513,6 +552,8 @@ pub(crate) struct Supervision {
     forked_endings: Vec<Ending>,
     /// Notifications withdrawn before they could be received.
     lost: usize,
+    /// The arguments of the calls a policy's rules compare ([`Pinned`]).
+    pinned: Pinned,
 }
 
 /// In the supervisor, after the fork: receives the listener, answers every
@@ -523,7 +564,7 @@ pub(crate) fn supervise(
     step: &str,
     subject: Subject,
     program: Pid,
-    also_allow: &[&str],
+    against: &Against,
     hand_over: &mut dyn HandOver,
 ) -> ExitCode {
     let mut supervision = Supervision {
@@ -533,6 +574,10 @@ pub(crate) fn supervise(
         program_ending: None,
         forked_endings: Vec::new(),
         lost: 0,
+        pinned: match against {
+            Against::AllowList(_) => Pinned::default(),
+            Against::Policy(policy) => Pinned::compared_by(policy),
+        },
     };
     // Without SIGCHLD or the listener, nobody could answer the program: it is
     // stopped rather than left waiting.
@@ -574,7 +619,7 @@ pub(crate) fn supervise(
     // and ran nothing to report on. A stderr that went away (`2>&1 | head`) loses
     // the report, but must not turn the program's status into a panic's.
     if handed_over && hand_over.ran() {
-        let report = supervision.report(step, also_allow, ending);
+        let report = supervision.report(step, against, ending);
         let _ = write_all(libc::STDERR_FILENO, report.as_bytes());
     }
     ExitCode::from(u8::try_from(ending.shell_status()).unwrap_or(u8::MAX))
@@ -796,6 +841,8 @@ impl Supervision {
         if !self.seen.contains(&syscall) {
             self.seen.push(syscall);
         }
+        self.pinned
+            .note(request.data.arch, request.data.syscall, &request.data.args);
         let answer = ScmpNotifResp::new_continue(request.id, ScmpNotifRespFlags::empty());
         if let Err(source) = answer.respond(listener) {
             // A notification that is no longer valid has nobody waiting for it: its
@@ -843,13 +890,14 @@ impl Supervision {
             .collect()
     }
 
-    /// The report printed on stderr once the program has ended.
-    fn report(&self, step: &str, also_allow: &[&str], ending: Ending) -> String {
+    /// The report printed on stderr once the program has ended: what it made
+    /// that `against` lacks, then how to allow it.
+    fn report(&self, step: &str, against: &Against, ending: Ending) -> String {
         let others = self.subject.others(&self.forked_endings);
-        let list = if also_allow.is_empty() {
-            "step 2's allow list"
-        } else {
-            "the allow list (step 2's and --allow)"
+        let list = match against {
+            Against::AllowList([]) => "step 2's allow list".to_owned(),
+            Against::AllowList(_) => "the allow list (step 2's and --allow)".to_owned(),
+            Against::Policy(policy) => format!("the policy in {}", policy.file),
         };
         let gaps = Gaps {
             killed: std::iter::once(&ending)
@@ -858,14 +906,24 @@ impl Supervision {
                 .count(),
             lost: self.lost,
         };
-        report_text(
+        let learned = self.learned();
+        let mut text = report_text(
             step,
             self.subject,
-            &self.learned(),
-            list,
+            &learned,
+            &list,
             &format!("{ending}; {others}"),
             gaps,
-        )
+        );
+        if !learned.is_empty() {
+            text.push_str(&match against {
+                Against::AllowList(_) => step_3_advice(step, self.subject, &learned),
+                Against::Policy(policy) => {
+                    crate::refine::advice(step, policy, &self.seen, &self.pinned)
+                }
+            });
+        }
+        text
     }
 
     /// `true` once the program's process (or the command's) has been collected.
@@ -895,10 +953,11 @@ impl Gaps {
 }
 
 /// The report: how the processes ended, what may be missing from it ([`Gaps`]),
-/// each learned syscall as `NAME(NR)` in the order first seen, then how to allow
-/// them in step 3 and in step 4. It never claims more than the supervisor saw:
-/// with a gap, the program made *at least* the syscalls listed. `subject` names
-/// what ran: "the program's process" or "the command's process".
+/// and each learned syscall as `NAME(NR)` in the order first seen; how to allow
+/// them follows ([`step_3_advice`], [`crate::refine::advice`]). It never claims
+/// more than the supervisor saw: with a gap, the program made *at least* the
+/// syscalls listed. `subject` names what ran: "the program's process" or "the
+/// command's process".
 pub fn report_text(
     step: &str,
     subject: Subject,
@@ -957,25 +1016,26 @@ pub fn report_text(
         text.push_str(&syscall.report_form());
         text.push('\n');
     }
-    let names: Vec<&str> = learned.iter().filter_map(|s| s.name.as_deref()).collect();
-    text.push_str(&format!(
-        "{step}: to allow them in step 3: --allow {}\n",
-        names.join(",")
-    ));
-    text.push_str(&format!(
-        "{step}: to allow them in step 4, add these rules to its policy \
-         (step-4-policy/policy.toml, or a copy run with --policy):\n"
-    ));
-    for name in names {
-        text.push_str(&policy_rule(name));
-    }
     text
 }
 
-/// The rule of step 4's policy file that allows syscall `name`, with the comment
-/// every rule of the policy carries, left for the learner to finish.
-pub fn policy_rule(name: &str) -> String {
-    format!("\n# Found by --learn: say here who needs {name}.\n[[rule]]\nsyscall = \"{name}\"\naction = \"allow\"\n")
+/// How step 3's report says to allow the `learned` syscalls: in step 3 with
+/// `--allow`; for the tutorial program, in step 4 by learning against its
+/// policy ([`crate::refine`]), which tells what that policy lacks of them, as
+/// rules that can be appended to it.
+pub fn step_3_advice(step: &str, subject: Subject, learned: &[Learned]) -> String {
+    let names: Vec<&str> = learned.iter().filter_map(|s| s.name.as_deref()).collect();
+    let mut text = format!(
+        "{step}: to allow them in step 3: --allow {}\n",
+        names.join(",")
+    );
+    if subject == Subject::Program {
+        text.push_str(&format!(
+            "{step}: to find which of them step 4's policy lacks, with rules to append to it: \
+             step-4-policy --learn (with --policy FILE, a copy of it)\n"
+        ));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -992,14 +1052,15 @@ mod tests {
 
     #[test]
     fn the_report_lists_each_syscall_then_how_to_allow_it() {
+        let learned = [learned("clone"), learned("munmap")];
         let text = report_text(
             "step-x",
             Subject::Program,
-            &[learned("clone"), learned("munmap")],
+            &learned,
             "step 2's allow list",
             "exit status 0; it forked no process",
             Gaps::default(),
-        );
+        ) + &step_3_advice("step-x", Subject::Program, &learned);
         let clone = ScmpSyscall::from_name("clone").unwrap().as_raw_syscall();
         let munmap = ScmpSyscall::from_name("munmap").unwrap().as_raw_syscall();
         assert_eq!(
@@ -1010,30 +1071,21 @@ mod tests {
                  clone({clone})\n\
                  munmap({munmap})\n\
                  step-x: to allow them in step 3: --allow clone,munmap\n\
-                 step-x: to allow them in step 4, add these rules to its policy (step-4-policy/policy.toml, or a copy run with --policy):\n\
-                 \n\
-                 # Found by --learn: say here who needs clone.\n\
-                 [[rule]]\n\
-                 syscall = \"clone\"\n\
-                 action = \"allow\"\n\
-                 \n\
-                 # Found by --learn: say here who needs munmap.\n\
-                 [[rule]]\n\
-                 syscall = \"munmap\"\n\
-                 action = \"allow\"\n"
+                 step-x: to find which of them step 4's policy lacks, with rules to append to it: \
+                 step-4-policy --learn (with --policy FILE, a copy of it)\n"
             )
         );
     }
 
+    /// A command's report says how to allow what it made in step 3 only: step
+    /// 4's policy is the tutorial program's.
     #[test]
-    fn the_rules_it_prints_are_a_valid_policy() {
-        let mut text = "default_action = \"kill\"\n".to_owned();
-        for name in ["clone", "munmap", "sigreturn"] {
-            text.push_str(&policy_rule(name));
-        }
-        let policy = crate::policy::Policy::parse("learned.toml", &text).expect("a valid policy");
-        assert_eq!(policy.rules.len(), 3);
-        policy.filter().expect("it compiles to a filter");
+    fn a_command_s_report_ends_with_the_allow_option() {
+        let learned = [learned("execve")];
+        assert_eq!(
+            step_3_advice("s", Subject::Command, &learned),
+            "s: to allow them in step 3: --allow execve\n"
+        );
     }
 
     #[test]

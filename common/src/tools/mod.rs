@@ -2,14 +2,17 @@
 //! kept here so that each step's `main.rs` shows its lesson and one line for its
 //! tools.
 //!
-//! - [`Inspect`], on steps 2 and 4: `--print-filter` and `--simulate`, which show
-//!   the filter the step built, or its answer to one syscall, instead of running
-//!   the program ([`crate::print_filter`]).
+//! - [`Inspect`], on step 2: `--print-filter` and `--simulate`, which show the
+//!   filter the step built, or its answer to one syscall, instead of running the
+//!   program ([`crate::print_filter`]).
 //! - [`Discover`], on step 3: those two, plus `--allow NAME` ([`crate::allow`]),
 //!   names added to the allow list at run time, and `--learn`
 //!   ([`crate::learn`]), which runs the program once under a supervisor and
 //!   names every syscall it needs, or with `-- CMD [ARG...]` any command
 //!   ([`command`]).
+//! - [`Refine`], on step 4: those two, plus `--learn` against the step's policy
+//!   ([`crate::refine`]), which names what the policy lacks, as rules to append
+//!   to it.
 //!
 //! A step builds its filter first, whatever it was asked; then
 //! `cli.tools.run(STEP, &filter)` either does what a tool was asked for and
@@ -17,8 +20,8 @@
 //! runs its program.
 //!
 //! The tools themselves are this folder's modules: [`allow`], [`learn`] with
-//! [`command`], [`print_filter`] with the disassembler [`bpf`], and the simulator
-//! [`simulate`].
+//! [`command`] and [`refine`], [`print_filter`] with the disassembler [`bpf`],
+//! and the simulator [`simulate`].
 
 pub mod allow;
 pub mod bpf;
@@ -26,6 +29,7 @@ pub mod command;
 pub mod learn;
 pub mod oci;
 pub mod print_filter;
+pub mod refine;
 pub mod simulate;
 
 use std::ffi::OsString;
@@ -41,7 +45,7 @@ use crate::Program;
 /// The filter a step built, or why it could not build it.
 pub type StepFilter = Result<Filter, StepError>;
 
-/// The tools of steps 2 and 4: `--print-filter` and `--simulate`.
+/// The tools of step 2: `--print-filter` and `--simulate`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Inspect {
     #[command(flatten)]
@@ -65,10 +69,10 @@ pub struct Discover {
     allow: AllowArg,
     /// Run the program once under a user-notification filter instead: a
     /// supervisor lets every syscall run and lists on stderr, in the order first
-    /// made, those the allow list does not allow, with the rules of step 4's
-    /// policy that would allow them, and exits with the program's own status
-    /// (Linux 5.7 or later, libseccomp 2.5 or later). With --print-filter, print
-    /// that filter
+    /// made, those the allow list does not allow, with the --allow option that
+    /// allows them and how to find what step 4's policy lacks of them, and exits
+    /// with the program's own status (Linux 5.7 or later, libseccomp 2.5 or
+    /// later). With --print-filter, print that filter
     #[arg(long)]
     learn: bool,
     #[command(flatten)]
@@ -124,6 +128,47 @@ impl Discover {
             // The program's buffers are made before the filter, which forbids growing the heap.
             (true, None) => Some(learn::learn(step, &mut Program::new(step), &also_allow)),
             (false, None) => None,
+        }
+    }
+}
+
+/// The tools of step 4: `--learn` against its policy, `--print-filter` and
+/// `--simulate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Refine {
+    /// Run the program once under the policy with its default action replaced
+    /// by a user notification instead: a supervisor lets every syscall that no
+    /// rule matches run and lists them on stderr, in the order first made, with
+    /// rules to append to the policy that allow them (for a syscall the policy
+    /// has rules for, only with the values the call had on the arguments those
+    /// rules compare), and exits with the program's own status (Linux 5.7 or
+    /// later, libseccomp 2.5 or later). With --print-filter, print that filter
+    #[arg(long)]
+    learn: bool,
+    #[command(flatten)]
+    print_filter: PrintFilterArg,
+}
+
+impl Refine {
+    /// Does what `--learn`, `--print-filter` or `--simulate` asks for and
+    /// returns the step's exit status, or returns `None` when none was given:
+    /// then the step runs its program under `filter`, compiled from its policy.
+    ///
+    /// `--learn` learns against that policy ([`refine`]), and forks the
+    /// program's process: in that process this returns what the program
+    /// returns, as the step's `main` does. A refused policy is said in one line,
+    /// with status 2, whatever was asked.
+    pub fn run(&self, step: &'static str, filter: &StepFilter) -> Option<ExitCode> {
+        match (self.learn, self.print_filter.shown(), filter) {
+            (true, Some(shown), Ok(filter)) => Some(print_filter::print(
+                step,
+                shown,
+                &refine::filter_to_print(filter),
+            )),
+            (_, Some(shown), _) => Some(print_filter::print(step, shown, filter)),
+            // The program's buffers are made before the filter, which forbids growing the heap.
+            (true, None, _) => Some(refine::learn_against(step, &mut Program::new(step), filter)),
+            (false, None, _) => None,
         }
     }
 }

@@ -46,7 +46,7 @@ use crate::error::StepError;
 use crate::filter::Filter;
 use crate::policy::{
     assemble, check_rule_count, parse_errno, validate_rule, Action, ConditionFile, OpName, Origin,
-    Policy, PolicyError, PolicyProblem, Rule,
+    Policy, PolicyError, PolicyProblem, Rule, Warn,
 };
 use libseccomp::ScmpAction;
 
@@ -177,7 +177,7 @@ fn action_name(action: ScmpAction) -> Result<(String, Option<u32>), StepError> {
         ScmpAction::Trace(message) => ("SCMP_ACT_TRACE", Some(u32::from(message))),
         ScmpAction::Notify => {
             return Err(StepError::NotExportable(
-                "--learn's filter notifies a supervisor, which a runtime would have to run on a `listenerPath`; export step 3's own filter instead (leave out --learn)".to_owned(),
+                "--learn's filter notifies a supervisor, which a runtime would have to run on a `listenerPath`; export the step's own filter instead (leave out --learn)".to_owned(),
             ))
         }
         other => {
@@ -266,9 +266,10 @@ struct Selector {
     min_kernel: Option<String>,
 }
 
-/// Reads a profile's JSON `text` as a policy; `file` names it in messages.
+/// Reads a profile's JSON `text` as a policy; `file` names it in messages, and
+/// `warn` says whether what a runtime would drop from it is said on stderr.
 #[allow(clippy::result_large_err)]
-pub fn read_profile(file: &str, text: &str) -> Result<Policy, PolicyError> {
+pub fn read_profile(file: &str, text: &str, warn: Warn) -> Result<Policy, PolicyError> {
     let whole = |problem| PolicyError::whole(file, problem);
     let raw: ProfileFile = serde_json::from_str(text).map_err(|err| PolicyError {
         line: Some(err.line()),
@@ -325,7 +326,7 @@ pub fn read_profile(file: &str, text: &str) -> Result<Policy, PolicyError> {
                 .iter()
                 .find(|rule| rule.syscall == name && rule.conditions.is_empty());
             if let Some(earlier) = decided {
-                if earlier.action != action {
+                if earlier.action != action && warn == Warn::Yes {
                     eprintln!(
                         "step-4-policy: warning: {file}, syscalls[{index}] ({name}): {} gives every {name} call the action `{}` already, so libseccomp keeps that and drops this entry's `{action}` for {name}, as a runtime loading this profile does",
                         earlier.origin, earlier.action
@@ -515,7 +516,7 @@ mod tests {
             r#"{{ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{}] }}"#,
             entries.join(",")
         );
-        let err = read_profile("big.json", &text).unwrap_err();
+        let err = read_profile("big.json", &text, Warn::Yes).unwrap_err();
         assert!(matches!(err.problem, PolicyProblem::TooManyRules), "{err}");
         assert_eq!(err.to_string(), "bad policy big.json: it has more than 1024 rules (a name of a JSON profile's entry is a rule), and each takes a libseccomp rule at least");
         // Repeated names without conditions are one rule.
@@ -523,7 +524,13 @@ mod tests {
         let text = format!(
             r#"{{ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{{ "names": [{names}], "action": "SCMP_ACT_ALLOW" }}] }}"#
         );
-        assert_eq!(read_profile("names.json", &text).unwrap().rules.len(), 1);
+        assert_eq!(
+            read_profile("names.json", &text, Warn::Yes)
+                .unwrap()
+                .rules
+                .len(),
+            1
+        );
     }
 
     /// A refusal is one line whatever the profile holds, and a byte-order mark
@@ -535,7 +542,7 @@ mod tests {
         let message = err.to_string();
         assert_eq!(message, "bad policy odd.json, syscalls[0] (wr\\nite): unknown syscall name `wr\\nite`: libseccomp knows no syscall of that name");
         let text = r#"{ "defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{ "names": [""], "action": "SCMP_ACT_ALLOW" }] }"#;
-        let err = read_profile("empty.json", text).unwrap_err();
+        let err = read_profile("empty.json", text, Warn::Yes).unwrap_err();
         assert!(
             err.to_string()
                 .starts_with("bad policy empty.json, syscalls[0]: "),
