@@ -53,12 +53,12 @@ fn shows_each_step_as_a_shell_transcript() {
         .success();
     for expected in [
         "== Step 1: the baseline (step-1-baseline) ==",
-        "$ printf 'hi\\n' | step-1-baseline\ngot hi\nchild\n$ echo $?\n0\n",
-        "$ printf 'hi\\n' | step-2-filter\ngot hi\nBad system call\n$ echo $?\n159\n\
+        "$ printf 'hi\\n' | cargo run -q -p step-1-baseline\ngot hi\nchild\n$ echo $?\n0\n",
+        "$ printf 'hi\\n' | cargo run -q -p step-2-filter\ngot hi\nBad system call\n$ echo $?\n159\n\
          # step-2-filter: killed by SIGSYS (Bad system call), status 159 in a shell\n\
          # it forked no child\n",
         "Looks like you also need syscall: x(1)\n$ echo $?\n1\n",
-        "| step-4-policy\noops\n$ echo $?\n3\n",
+        "| cargo run -q -p step-4-policy\noops\n$ echo $?\n3\n",
     ] {
         assert = assert.stdout(predicate::str::contains(expected));
     }
@@ -112,7 +112,10 @@ fn saves_one_transcript_per_step_and_the_platform() {
         let path = saved.join(transcript_file_name(step.binary));
         let text = fs::read_to_string(&path).unwrap();
         assert!(
-            text.starts_with(&format!("$ printf 'hello seccomp\\n' | {}\n", step.binary)),
+            text.starts_with(&format!(
+                "$ printf 'hello seccomp\\n' | cargo run -q -p {}\n",
+                step.binary
+            )),
             "{text}"
         );
         assert!(

@@ -56,6 +56,11 @@ pub fn stdout_lines(run: &StepRun) -> Vec<String> {
 /// they differ on another platform (another architecture or C library, whose
 /// syscalls differ), there is nothing to compare: it says so on stderr, past the
 /// test harness's capture, with what the step printed here, and passes.
+///
+/// Under `cargo test` it also runs the transcript's command as a learner pastes it
+/// at the top of the repository, `cargo run -q -p STEP` fed with the tutorial's
+/// input ([`crate::tour::command`]), and holds it to the same transcript. Test
+/// binaries run without Cargo (on the other architectures, in a VM) leave that out.
 #[track_caller]
 pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
     use crate::tour;
@@ -69,6 +74,18 @@ pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
     let stored = read_book_transcript(&file, tour::SAVE_COMMAND);
     let actual = tour::transcript(name, TUTORIAL_INPUT, &run(binary, &[], TUTORIAL_INPUT));
     compare_with_book(&file, &stored, &actual, tour::SAVE_COMMAND);
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let pasted = crate::runner::run_step(
+            Command::new(cargo)
+                .args(["run", "-q", "-p", name])
+                .current_dir(workspace),
+            TUTORIAL_INPUT,
+        )
+        .unwrap_or_else(|err| panic!("cannot run cargo run -p {name}: {err}"));
+        let pasted = tour::transcript(name, TUTORIAL_INPUT, &pasted);
+        compare_with_book(&file, &stored, &pasted, tour::SAVE_COMMAND);
+    }
 }
 
 /// The command that remakes the transcripts of the chapter on discovering syscalls.

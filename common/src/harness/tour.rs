@@ -5,7 +5,16 @@
 //! compare the two. A transcript shows the command, everything the step printed
 //! (stdout, then stderr), the shell's `Bad system call` when SIGSYS killed it, and
 //! `$?`; a comment line says how the child the step forked ended, which a shell
-//! would not tell.
+//! would not tell. The command is one a learner can paste at the top of the
+//! repository ([`command`]): `cargo run -q -p STEP`, which (re)builds the step if
+//! need be and then replaces itself with the step's binary, so that the shell sees
+//! the step's own output, signal and exit status, as the tour does.
+//!
+//! The output is read through a pipe to its end, which comes when the last process
+//! that holds the pipe, the step or the child it forked, has exited: a transcript
+//! always shows both processes' lines before `$?`. In a terminal the shell prints
+//! its next prompt as soon as the step's own process has exited, and a child that is
+//! slower prints after it.
 //!
 //! `tour --save DIR` writes one transcript file per step and a [`Platform`] file
 //! saying where they were made: what a step prints depends on the syscalls its C
@@ -58,9 +67,19 @@ pub const STEPS: [Step; 4] = [
 /// The input the tutorial types.
 pub const DEFAULT_INPUT: &str = "hello seccomp";
 
+/// The command that runs the step `binary` fed with `input`, as a learner types it
+/// at the top of the repository: `printf 'hello seccomp\n' | cargo run -q -p
+/// step-1-baseline` (each step's package and binary share its name).
+pub fn command(binary: &str, input: &[u8]) -> String {
+    format!(
+        "printf '{}' | cargo run -q -p {binary}",
+        printf_escape(input)
+    )
+}
+
 /// Renders one run of `binary` fed with `input` as a shell transcript.
 pub fn transcript(binary: &str, input: &[u8], run: &StepRun) -> String {
-    let mut text = format!("$ printf '{}' | {binary}\n", printf_escape(input));
+    let mut text = format!("$ {}\n", command(binary, input));
     for output in [&run.stdout, &run.stderr] {
         if !output.is_empty() {
             text.push_str(&String::from_utf8_lossy(output));
