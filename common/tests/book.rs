@@ -1248,3 +1248,233 @@ fn links_to_other_sites_are_well_formed_and_name_the_sources() {
         assert_eq!(well_formed(url), good, "{url}");
     }
 }
+
+/// One exercise of the workshop guide: its number (`2.2`), whether it is optional,
+/// the minutes it says it takes, and its blocks of commands that
+/// `scripts/check-exercises.sh` runs, by kind (`check`, `solution`, `root`,
+/// `not-done`), in order.
+#[derive(Debug)]
+struct Exercise {
+    number: String,
+    optional: bool,
+    minutes: Option<u32>,
+    blocks: Vec<(String, String)>,
+}
+
+/// The exercises of one language's workshop guide, and its restore block.
+fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
+    let path = workspace()
+        .join("docs")
+        .join(language)
+        .join("src/workshop.md");
+    let text = fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut exercises: Vec<Exercise> = Vec::new();
+    let mut restore = String::new();
+    let mut index = 0;
+    // The lines of a block that starts at `start`, up to the line `end`.
+    let block = |start: usize, end: &str| -> (String, usize) {
+        let stop = (start..lines.len())
+            .find(|&i| lines[i] == end)
+            .unwrap_or_else(|| panic!("{}:{}: a block never ends", path.display(), start));
+        (lines[start..stop].join("\n"), stop)
+    };
+    while index < lines.len() {
+        let line = lines[index];
+        if let Some(heading) = line.strip_prefix("### ") {
+            if let Some(number) = heading
+                .split_whitespace()
+                .find(|word| word.contains('.') && word.starts_with(|c: char| c.is_ascii_digit()))
+            {
+                let number: String = number
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                exercises.push(Exercise {
+                    number,
+                    optional: heading.contains("optional") || heading.contains("选做"),
+                    minutes: None,
+                    blocks: Vec::new(),
+                });
+            }
+        } else if let Some(rest) = line
+            .strip_prefix("*About ")
+            .or_else(|| line.strip_prefix("*大约 "))
+        {
+            let minutes: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let exercise = exercises.last_mut().expect("a duration in an exercise");
+            exercise.minutes = minutes.parse().ok();
+        } else if line == "<!-- restore -->" {
+            let (commands, stop) = block(index + 2, "```");
+            restore = commands;
+            index = stop;
+        } else if let Some(marker) = line.strip_prefix("<!-- ") {
+            let mut words = marker.split_whitespace();
+            let kind = words.next().unwrap_or("").to_owned();
+            let number = words.next().unwrap_or("").trim_end_matches(':').to_owned();
+            let (commands, stop) = if kind == "not-done" {
+                block(index + 1, "-->")
+            } else {
+                assert_eq!(
+                    lines[index + 1],
+                    "```sh",
+                    "{}:{}",
+                    path.display(),
+                    index + 2
+                );
+                block(index + 2, "```")
+            };
+            let exercise = exercises.last_mut().expect("a block in an exercise");
+            assert_eq!(
+                exercise.number,
+                number,
+                "{}:{}: the block of exercise {number} is in exercise {}",
+                path.display(),
+                index + 1,
+                exercise.number
+            );
+            exercise.blocks.push((kind, commands));
+            index = stop;
+        }
+        index += 1;
+    }
+    (exercises, restore)
+}
+
+/// The workshop guide's two languages give the same exercises, each with a check
+/// and a solution (which `scripts/check-exercises.sh` runs) and the time it takes,
+/// with the same commands, and the same commands to put the repository back.
+#[test]
+fn both_workshop_guides_run_the_same_commands() {
+    let (english, restore) = workshop_exercises("en");
+    assert!(english.len() >= 14, "{english:?}");
+    assert!(restore.contains("git checkout") && restore.contains("cargo build"));
+    for exercise in &english {
+        for kind in ["check", "solution"] {
+            assert!(
+                exercise.blocks.iter().any(|(k, _)| k == kind),
+                "exercise {} has no {kind} block",
+                exercise.number
+            );
+        }
+        assert!(
+            exercise.minutes.is_some(),
+            "exercise {} does not say how long it takes",
+            exercise.number
+        );
+    }
+    let (chinese, chinese_restore) = workshop_exercises("zh");
+    assert_eq!(restore, chinese_restore);
+    assert_eq!(english.len(), chinese.len());
+    for (en, zh) in english.iter().zip(&chinese) {
+        assert_eq!(en.number, zh.number);
+        assert_eq!(en.optional, zh.optional, "exercise {}", en.number);
+        assert_eq!(en.minutes, zh.minutes, "exercise {}", en.number);
+        assert_eq!(
+            en.blocks, zh.blocks,
+            "the commands of exercise {}",
+            en.number
+        );
+    }
+}
+
+/// The exercises a piece of the workshop plan names, with the minutes it gives each.
+type Planned = Vec<(String, u32)>;
+
+/// The rows of the workshop plan's table: (start, end) in minutes, and the
+/// exercises the row names.
+fn plan_rows(language: &str) -> Vec<((u32, u32), Planned)> {
+    let path = workspace()
+        .join("docs")
+        .join(language)
+        .join("src/workshop.md");
+    let text = fs::read_to_string(&path).unwrap();
+    let minutes = |time: &str| -> u32 {
+        let (hours, minutes) = time.split_once(':').expect("H:MM");
+        hours.trim().parse::<u32>().unwrap() * 60 + minutes.trim().parse::<u32>().unwrap()
+    };
+    text.lines()
+        .filter(|line| line.starts_with("| ") && line.contains('–'))
+        .filter_map(|line| {
+            let time = line.split('|').nth(1)?.trim();
+            let (start, end) = time.split_once('–')?;
+            let exercises = exercise_minutes(line.split('|').nth(4).unwrap_or(""));
+            Some(((minutes(start), minutes(end)), exercises))
+        })
+        .collect()
+}
+
+/// The exercises a piece of the plan names (`[2.2](#...) (5 min)` or
+/// `[2.2](#...)（5 分钟）`), with their minutes.
+fn exercise_minutes(text: &str) -> Planned {
+    text.split('[')
+        .skip(1)
+        .filter_map(|piece| {
+            let (number, rest) = piece.split_once("](")?;
+            let after = &rest[rest.find(')')? + 1..];
+            let minutes: String = after
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
+            Some((number.to_owned(), minutes.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The workshop plan fits its 90 minutes: its rows follow each other from 0:00 to
+/// 1:30, the exercises of each row take no longer than the row, every exercise
+/// that is not optional has a row and the optional ones are listed after the
+/// table, each with the minutes its own section gives it.
+#[test]
+fn the_workshop_plan_fits_in_90_minutes() {
+    for language in LANGUAGES {
+        let (exercises, _) = workshop_exercises(language);
+        let rows = plan_rows(language);
+        let mut clock = 0;
+        let mut planned = Vec::new();
+        for ((start, end), row) in &rows {
+            assert_eq!(
+                *start, clock,
+                "{language}: the plan's rows must follow each other"
+            );
+            let busy: u32 = row.iter().map(|(_, minutes)| minutes).sum();
+            assert!(
+                busy <= end - start,
+                "{language}: the exercises of {start}–{end} take {busy} minutes"
+            );
+            planned.extend(row.iter().cloned());
+            clock = *end;
+        }
+        assert_eq!(clock, 90, "{language}: the plan ends at {clock} minutes");
+        // The paragraphs after the table, up to the next section.
+        let path = workspace()
+            .join("docs")
+            .join(language)
+            .join("src/workshop.md");
+        let text = fs::read_to_string(&path).unwrap();
+        let after_table: String = text
+            .lines()
+            .skip_while(|line| !line.starts_with("| "))
+            .skip_while(|line| line.starts_with("| "))
+            .take_while(|line| !line.starts_with("## "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let optional = exercise_minutes(&after_table);
+        for exercise in &exercises {
+            let listed = if exercise.optional {
+                &optional
+            } else {
+                &planned
+            };
+            let found = listed.iter().find(|(number, _)| *number == exercise.number);
+            assert_eq!(
+                found.map(|(_, minutes)| *minutes),
+                exercise.minutes,
+                "{language}: exercise {} (optional: {}) is not in the plan with the minutes it says",
+                exercise.number,
+                exercise.optional
+            );
+        }
+    }
+}

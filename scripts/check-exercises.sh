@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# Proves that every exercise of the workshop guide (docs/en/src/workshop.md) has a
+# check that tells done from not done, and that its solution does it:
+#
+#   scripts/check-exercises.sh [N.M...]     (default: every exercise, in order)
+#
+# The guide marks its blocks of commands with HTML comments, which the book does not
+# show: `<!-- check N.M -->` before the check of exercise N.M, `<!-- solution N.M -->`
+# before the commands of its folded solution, `<!-- root N.M -->` before commands that
+# need root, and `<!-- restore -->` before the commands that put the repository back.
+# Hidden in a comment of its own, `<!-- not-done N.M: ...` holds commands that do the
+# exercise wrong, or halfway: a prediction that is off, a copy not yet edited.
+# This script runs those very blocks, so the guide cannot say one thing and the script
+# test another. For each exercise, in a copy of the repository as the guide expects it
+# (every step built, as ./tour.sh leaves it), it
+#
+#   1. runs the check: it must fail (exit status not 0), as the exercise is not done;
+#      then, for each not-done block, that block and the check: the check must fail;
+#   2. runs the solution's commands, then the check in the same shell (exercise 3.2's
+#      check reads the shell variable its solution sets): it must pass, and print
+#      `done` last;
+#   3. as root, where dmesg can read the kernel's log, runs the exercise's root block
+#      after that: it must pass too;
+#   4. runs the guide's restore commands: the copy's tracked files must be as before,
+#      and its binaries rebuilt from them (`cargo build` then finds nothing to do);
+#      the files the exercise made (answer-N.M.txt, policy copies) are then removed.
+#
+# It prints one line per exercise and exits with status 1 naming each exercise whose
+# check does not tell done from not done, or whose solution or restore fails.
+#
+# The copy is made of the files git tracks, as they are in the working tree (changes
+# not yet committed included), in target/check-exercises/repo, where it is a git
+# repository of its own for the guide's `git apply` and `git checkout`. Its target/
+# directory is kept from one run to the next, so only the first run builds the
+# dependencies. The solutions give the syscalls of the platform the book's transcripts
+# were made on (docs/transcripts/platform.txt); elsewhere some of them fail, and the
+# script says so first.
+set -euo pipefail
+top="$(cd "$(dirname "$0")/.." && pwd)"
+guide="$top/docs/en/src/workshop.md"
+work="$top/target/check-exercises"
+copy="$work/repo"
+blocks="$work/blocks"
+
+say() { printf 'check-exercises: %s\n' "$*"; }
+seconds() { date +%s; }
+
+# ---- The guide's blocks ----
+rm -rf "$blocks"
+mkdir -p "$blocks"
+# Writes each marked block to $blocks/KIND-N.M.sh (restore.sh for the restore block)
+# and the exercises, in order, to $blocks/exercises ("N.M title"); exits non-zero, with
+# a message, when a marker is not followed by a ```sh block or sits in another
+# exercise's section.
+awk -v dir="$blocks" '
+    function fail(message) { printf "check-exercises: %s, line %d: %s\n", FILENAME, FNR, message > "/dev/stderr"; bad = 1 }
+    /^### / {
+        section = ""
+        if (match($0, /[0-9]+\.[0-9]+/)) {
+            section = substr($0, RSTART, RLENGTH)
+            title = substr($0, RSTART + RLENGTH)
+            sub(/^[: ]*/, "", title)
+            print section " " title > (dir "/exercises")
+        }
+    }
+    # A hidden block, `<!-- not-done N.M: what it leaves undone`, its commands, then
+    # `-->`: a way of getting the exercise wrong, which its check must not pass.
+    inside_hidden {
+        if ($0 == "-->") { inside_hidden = 0; close(file); next }
+        print > file
+        next
+    }
+    /^<!-- not-done / {
+        split($0, word, " ")
+        id = word[3]
+        sub(/:$/, "", id)
+        if (id != section)
+            fail("the not-done block of exercise " id " is in the section of exercise " section)
+        file = dir "/not-done-" id "-" (++wrong[id]) ".sh"
+        printf "" > file
+        inside_hidden = 1
+        next
+    }
+    /^<!-- / && / -->$/ {
+        split($0, word, " ")
+        if (word[2] == "restore") {
+            pending = "restore"
+        } else if (word[2] == "check" || word[2] == "solution" || word[2] == "root") {
+            if (word[3] != section)
+                fail("the " word[2] " block of exercise " word[3] " is in the section of exercise " section)
+            pending = word[2] "-" word[3]
+        }
+        next
+    }
+    pending != "" && !inside {
+        if ($0 != "```sh") {
+            fail("a marker must be followed by a ```sh block")
+            pending = ""
+            next
+        }
+        inside = 1
+        file = dir "/" pending ".sh"
+        if (file in seen) fail("a second " pending " block")
+        seen[file] = 1
+        printf "" > file
+        next
+    }
+    inside {
+        if ($0 == "```") { inside = 0; pending = ""; close(file); next }
+        print > file
+    }
+    END { exit bad }
+' "$guide"
+[ -s "$blocks/restore.sh" ] || { say "$guide has no restore block"; exit 1; }
+
+exercises=()
+while read -r id title; do
+    for kind in check solution; do
+        [ -s "$blocks/$kind-$id.sh" ] || { say "exercise $id has no $kind block"; exit 1; }
+    done
+    if [ $# -eq 0 ] || [[ " $* " == *" $id "* ]]; then
+        exercises+=("$id")
+    fi
+done <"$blocks/exercises"
+[ ${#exercises[@]} -gt 0 ] || { say "no exercise named $* in the guide"; exit 2; }
+
+# ---- The platform ----
+platform_field() { sed -n "s/^$1: //p" "$top/docs/transcripts/platform.txt"; }
+here="$(uname -m) with glibc $(getconf GNU_LIBC_VERSION 2>/dev/null | sed 's/^glibc //')"
+there="$(platform_field architecture) with $(platform_field 'c library')"
+if [ "$here" != "$there" ]; then
+    say "warning: this is $here; the solutions give the syscalls of $there, so some may fail here"
+fi
+
+# ---- The copy ----
+start=$(seconds)
+mkdir -p "$copy"
+find "$copy" -mindepth 1 -maxdepth 1 ! -name target -exec rm -rf {} +
+# Extracted with the time of extraction (-m), newer than anything in the copy's
+# target/, so Cargo rebuilds the workspace's crates from these sources.
+(cd "$top" && git ls-files -z | tar --null --files-from=- --ignore-failed-read -cf -) |
+    tar -xmf - -C "$copy"
+cd "$copy"
+unset CARGO_TARGET_DIR
+git init -q
+git add -A
+git -c user.name=check-exercises -c user.email=check-exercises@localhost \
+    commit -q -m "The repository as the workshop starts"
+say "building the copy in $copy"
+cargo build -q --workspace --bins
+say "copy ready ($(($(seconds) - start)) s)"
+
+# The shell each block runs in: no profile, strict about nothing (a check's status is
+# its last command's), and `sudo` as a plain call where root has none.
+prelude="$work/prelude.sh"
+cat >"$prelude" <<'PRELUDE'
+if [ "$(id -u)" = 0 ] && ! command -v sudo >/dev/null; then sudo() { "$@"; }; fi
+PRELUDE
+can_read_kernel_log() { [ "$(id -u)" = 0 ] && dmesg >/dev/null 2>&1; }
+
+failures=()
+failed=0
+fail() {
+    say "FAIL exercise $1: $2"
+    failures+=("$1: $2")
+    failed=1
+    if [ -n "${3:-}" ] && [ -s "$3" ]; then
+        sed 's/^/    | /' "$3"
+    fi
+}
+# The shell of one run: the prelude, then the given blocks, sourced in order; for the
+# solution, `set -e`, so that a solution whose command fails is not taken for done.
+run_blocks() {
+    bash --noprofile --norc -c "$1" bash "$prelude" "${@:2}"
+}
+
+for id in "${exercises[@]}"; do
+    title=$(sed -n "s/^$id //p" "$blocks/exercises")
+    begin=$(seconds)
+    failed=0
+    log="$work/$id"
+    check="$blocks/check-$id.sh"
+    solution="$blocks/solution-$id.sh"
+    root="$blocks/root-$id.sh"
+
+    # 1. Not done yet: the check must fail.
+    before=0
+    run_blocks '. "$1"; . "$2"' "$check" >"$log.before" 2>&1 </dev/null || before=$?
+    if [ "$before" = 0 ]; then
+        fail "$id" "its check passes before the exercise is done" "$log.before"
+    fi
+    for wrong in "$blocks/not-done-$id-"*.sh; do
+        [ -e "$wrong" ] || continue
+        rm -f "$log.applied"
+        status=0
+        run_blocks '. "$1"; set -e; . "$2"; set +e; : >"$3"; . "$4"' \
+            "$wrong" "$log.applied" "$check" >"$log.wrong" 2>&1 </dev/null || status=$?
+        if [ ! -e "$log.applied" ]; then
+            fail "$id" "the commands of $(basename "$wrong") fail" "$log.wrong"
+        elif [ "$status" = 0 ]; then
+            fail "$id" "its check passes after $(basename "$wrong"), which does it wrong" "$log.wrong"
+        fi
+        git checkout -q -- . && git clean -fdxq -e /target
+    done
+
+    # 2. Done: the solution, then the check, in one shell.
+    rm -f "$log.applied"
+    after=0
+    run_blocks '. "$1"; set -e; . "$2"; set +e; : >"$3"; . "$4"' \
+        "$solution" "$log.applied" "$check" >"$log.after" 2>&1 </dev/null || after=$?
+    if [ ! -e "$log.applied" ]; then
+        fail "$id" "its solution's commands fail" "$log.after"
+    elif [ "$after" != 0 ]; then
+        fail "$id" "its check fails after its solution (status $after)" "$log.after"
+    elif [ "$(tail -n 1 "$log.after")" != done ]; then
+        fail "$id" "its check passes after its solution but does not print done last" "$log.after"
+    fi
+
+    # 3. What needs root, after the solution, where the kernel's log can be read.
+    if [ -e "$root" ]; then
+        if can_read_kernel_log; then
+            git checkout -q -- . && git clean -fdxq -e /target
+            # The kernel prints at most 10 audit lines in 5 seconds; the checks above
+            # killed steps, each logged: wait for a window of its own.
+            sleep 5
+            status=0
+            run_blocks '. "$1"; set -e; . "$2"; set +e; . "$3"' \
+                "$solution" "$root" >"$log.root" 2>&1 </dev/null || status=$?
+            if [ "$status" != 0 ]; then
+                # Other processes' kills can use up that window: one more try.
+                git checkout -q -- . && git clean -fdxq -e /target
+                sleep 5
+                status=0
+                run_blocks '. "$1"; set -e; . "$2"; set +e; . "$3"' \
+                    "$solution" "$root" >"$log.root" 2>&1 </dev/null || status=$?
+            fi
+            if [ "$status" != 0 ]; then
+                fail "$id" "its root block fails after its solution (status $status)" "$log.root"
+            fi
+        else
+            say "exercise $id: its root block needs root and a readable kernel log; not run"
+        fi
+    fi
+
+    # 4. Back to the start: the guide's restore commands, then nothing left to build.
+    restored=0
+    run_blocks '. "$1"; set -e; . "$2"' "$blocks/restore.sh" >"$log.restore" 2>&1 </dev/null ||
+        restored=$?
+    changed=$(git status --porcelain --untracked-files=no)
+    if [ "$restored" != 0 ]; then
+        fail "$id" "the guide's restore commands fail (status $restored)" "$log.restore"
+    elif [ -n "$changed" ]; then
+        fail "$id" "the guide's restore commands leave changed files: $changed"
+    elif cargo build --workspace --bins --message-format=json 2>/dev/null | grep -q '"fresh":false'; then
+        fail "$id" "the guide's restore commands leave binaries built from the exercise's changes"
+    fi
+    # The learner's own files (answers, policy copies): not the guide's to restore.
+    git checkout -q -- . && git clean -fdxq -e /target
+    if [ "$failed" = 0 ]; then
+        say "exercise $id ($title): fails before, passes after, restored ($(($(seconds) - begin)) s)"
+    fi
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+    say "${#failures[@]} failure(s):"
+    printf '  %s\n' "${failures[@]}"
+    exit 1
+fi
+say "${#exercises[@]} exercises checked in $(($(seconds) - start)) s"
