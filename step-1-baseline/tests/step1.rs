@@ -12,7 +12,9 @@
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::runner::{Ending, RUN_TIMEOUT};
-use common::testing::{no_core_dumps, run, Reach, TUTORIAL_INPUT};
+use common::testing::{
+    no_core_dumps, run, run_in_shell_with_slow_child, skip, Reach, TUTORIAL_INPUT,
+};
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-1-baseline");
@@ -77,6 +79,47 @@ fn reads_only_the_first_line() {
 #[test]
 fn adds_a_newline_when_the_input_has_none() {
     assert_runs_to_the_end(b"no newline", "no newline");
+}
+
+/// In a terminal the shell prints its next prompt as soon as the step's own process
+/// has exited: when the child it forked is the slower (here it is held back until
+/// the prompt), the child's last line comes after the prompt, as the step 1 chapter
+/// of both books shows, below the command that runs the step.
+#[test]
+fn a_slower_child_prints_after_the_shells_prompt() {
+    let run = match run_in_shell_with_slow_child(STEP, TUTORIAL_INPUT) {
+        Ok(run) => run,
+        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {
+            return skip(&format!(
+                "this system does not let a test trace its grandchild: {err}"
+            ));
+        }
+        Err(err) => panic!("{err}"),
+    };
+    assert_eq!(run.forked, [Ending::Exited(0)], "{}", run.stderr_text());
+    let terminal = run.stdout_text();
+    assert_eq!(
+        terminal,
+        format!("Type stuff here: You typed: hello seccomp\n{AFTER_ECHO}").replacen(
+            "dead\nYou",
+            "dead\n$ You",
+            1
+        )
+    );
+    let shown = format!(
+        "```text\n$ {}\n{terminal}```",
+        common::tour::command("step-1-baseline", TUTORIAL_INPUT)
+    );
+    for language in ["en", "zh"] {
+        let chapter = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("../docs/{language}/src/step-1.md"));
+        let text = std::fs::read_to_string(&chapter).unwrap();
+        assert!(
+            text.contains(&shown),
+            "{} does not show what a terminal shows:\n{shown}",
+            chapter.display()
+        );
+    }
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.

@@ -41,6 +41,130 @@ pub fn run(binary: impl AsRef<Path>, args: &[&str], stdin: &[u8]) -> StepRun {
         .unwrap_or_else(|err| panic!("cannot run {}: {err}", binary.display()))
 }
 
+/// What a terminal shows when the child a step forks is slower than the step: the
+/// step at `binary`, fed with `input`, runs as a shell runs a command before it
+/// prints its next prompt (`sh -c 'STEP; printf "$ "'`), and the child it forks is
+/// held at its start, under ptrace, until the shell has printed that `$ `. The run's
+/// stdout is then the terminal's text: the child's line comes after the prompt.
+///
+/// `Err` when this system does not let a process trace its grandchild (Yama's
+/// `ptrace_scope` above 1, or a sandbox that refuses `ptrace`).
+pub fn run_in_shell_with_slow_child(
+    binary: impl AsRef<Path>,
+    input: &[u8],
+) -> std::io::Result<StepRun> {
+    use crate::runner::{drive_step, proc, wait_until};
+
+    let mut shell = Command::new("sh");
+    shell
+        .arg("-c")
+        .arg("\"$0\"; printf '$ '")
+        .arg(binary.as_ref());
+    let (run, ()) = drive_step(&mut shell, |shell| {
+        shell.write_stdin(input)?;
+        // The step sleeps a second before it forks: time to start tracing it.
+        shell.wait_for_stdout(FORK_LINE)?;
+        let sh = shell.pid();
+        let step = wait_until(
+            "the shell's child, the step",
+            || proc::children(sh).first().copied(),
+            || proc::describe(&[sh]),
+        )?;
+        let child = ptrace::follow_fork(step)?;
+        // The step goes on alone: its last line, its exit, then the shell's prompt.
+        ptrace::run_to_exit(step)?;
+        shell.wait_for_stdout("$ ")?;
+        ptrace::detach(child)
+    })?;
+    Ok(run)
+}
+
+/// The few `ptrace` requests [`run_in_shell_with_slow_child`] makes, through libc
+/// (the workspace's nix is built without its ptrace module). Each is made from the
+/// calling thread, the tracer.
+mod ptrace {
+    use std::io;
+
+    use nix::errno::Errno;
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+    use nix::unistd::Pid;
+
+    /// Calls `ptrace(request, pid, 0, data)`.
+    fn request(request: libc::c_uint, pid: Pid, data: usize) -> io::Result<libc::c_long> {
+        // SAFETY: the requests made here read or write no memory of this process
+        // except `PTRACE_GETEVENTMSG`'s, whose `data` points at a `c_ulong`.
+        let result = unsafe {
+            libc::ptrace(
+                request,
+                pid.as_raw(),
+                std::ptr::null_mut::<libc::c_void>(),
+                data as *mut libc::c_void,
+            )
+        };
+        Errno::result(result).map_err(io::Error::from)
+    }
+
+    /// The next stop or end of the tracee `pid`.
+    fn wait(pid: Pid) -> io::Result<WaitStatus> {
+        waitpid(pid, Some(WaitPidFlag::__WALL)).map_err(io::Error::from)
+    }
+
+    /// Traces `parent` until it forks, and returns the child it forked, which
+    /// stays stopped at its start; `parent` stays traced, stopped at its fork.
+    pub fn follow_fork(parent: Pid) -> io::Result<Pid> {
+        request(
+            libc::PTRACE_SEIZE,
+            parent,
+            libc::PTRACE_O_TRACEFORK as usize,
+        )?;
+        loop {
+            match wait(parent)? {
+                WaitStatus::PtraceEvent(_, _, event) if event == libc::PTRACE_EVENT_FORK => break,
+                WaitStatus::Stopped(_, signal) => {
+                    request(libc::PTRACE_CONT, parent, signal as usize)?;
+                }
+                other => {
+                    return Err(io::Error::other(format!(
+                        "process {parent} never forked: {other:?}"
+                    )))
+                }
+            }
+        }
+        let mut child: libc::c_ulong = 0;
+        request(
+            libc::PTRACE_GETEVENTMSG,
+            parent,
+            std::ptr::addr_of_mut!(child) as usize,
+        )?;
+        let child = Pid::from_raw(child as i32);
+        // The child starts traced and stopped: wait until it is.
+        match wait(child)? {
+            WaitStatus::PtraceEvent(..) | WaitStatus::Stopped(..) => Ok(child),
+            other => Err(io::Error::other(format!(
+                "the forked child {child} did not stop at its start: {other:?}"
+            ))),
+        }
+    }
+
+    /// Lets the traced `pid` run, with the signals it gets, until it has ended.
+    pub fn run_to_exit(pid: Pid) -> io::Result<()> {
+        let mut signal = 0;
+        loop {
+            request(libc::PTRACE_CONT, pid, signal)?;
+            match wait(pid)? {
+                WaitStatus::Exited(..) | WaitStatus::Signaled(..) => return Ok(()),
+                WaitStatus::Stopped(_, stopped_by) => signal = stopped_by as usize,
+                _ => signal = 0,
+            }
+        }
+    }
+
+    /// Stops tracing the stopped `pid`, which runs on.
+    pub fn detach(pid: Pid) -> io::Result<()> {
+        request(libc::PTRACE_DETACH, pid, 0).map(drop)
+    }
+}
+
 /// The lines of the run's stdout, without their newlines.
 pub fn stdout_lines(run: &StepRun) -> Vec<String> {
     run.stdout_text().lines().map(str::to_owned).collect()
