@@ -60,6 +60,7 @@ awk -v dir="$blocks" '
             section = substr($0, RSTART, RLENGTH)
             title = substr($0, RSTART + RLENGTH)
             sub(/^[: ]*/, "", title)
+            gsub(/\*/, "", title)
             print section " " title > (dir "/exercises")
         }
     }
