@@ -267,4 +267,4 @@ if [ ${#failures[@]} -gt 0 ]; then
     printf '  %s\n' "${failures[@]}"
     exit 1
 fi
-say "${#exercises[@]} exercises checked in $(($(seconds) - start)) s"
+say "exercises checked: ${#exercises[@]}, in $(($(seconds) - start)) s"
