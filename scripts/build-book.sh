@@ -4,7 +4,7 @@
 # error: mdBook exits 0 after many of them (an include it cannot read, an
 # unclosed HTML tag), and a book that says nothing where code should be is broken.
 # It also checks that each book serves the shared pictures of docs/images. mdBook
-# does not check links: `cargo test -p common --test book` does.
+# does not check links: `cargo test -p common --test tests book::` does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -699,6 +699,83 @@ fn the_error_module_depends_on_no_other() {
     assert!(code.is_empty(), "{}: {code:?}", path.display());
 }
 
+/// The names of the `[[KIND]]` targets (`test`, `bench`) of crate `krate`.
+fn targets(krate: &str, kind: &str) -> Vec<String> {
+    let manifest = fs::read_to_string(workspace().join(krate).join("Cargo.toml")).unwrap();
+    let header = format!("[[{kind}]]");
+    let mut names = Vec::new();
+    let mut inside = false;
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == header;
+        } else if let Some(name) = line
+            .strip_prefix("name = \"")
+            .and_then(|n| n.strip_suffix('"'))
+        {
+            if inside {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names
+}
+
+/// Every `cargo test -p CRATE --test NAME` (or `cargo bench ... --bench NAME`)
+/// that the books, the README and the scripts show names a target of that
+/// crate: a learner who copies one gets the tests it names, not Cargo's "no
+/// test target named".
+#[test]
+fn the_cargo_commands_shown_name_targets_that_exist() {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for language in LANGUAGES {
+        for (name, text) in chapters(language) {
+            texts.push((format!("docs/{language}/src/{name}"), text));
+        }
+    }
+    let mut others = vec![workspace().join("README.md"), workspace().join(".ci/run")];
+    for entry in fs::read_dir(workspace().join("scripts")).unwrap() {
+        others.push(entry.unwrap().path());
+    }
+    for path in others {
+        if let Ok(text) = fs::read_to_string(&path) {
+            texts.push((path.display().to_string(), text));
+        }
+    }
+    let mut checked = 0;
+    for (file, text) in &texts {
+        for line in text.lines() {
+            for kind in ["test", "bench"] {
+                let Some(command) = line
+                    .find(&format!("cargo {kind} "))
+                    .map(|start| &line[start..])
+                else {
+                    continue;
+                };
+                let words: Vec<&str> = command
+                    .split(|c: char| c.is_whitespace() || "`()\"';".contains(c))
+                    .collect();
+                let after = |flag: &str| {
+                    words
+                        .iter()
+                        .position(|&word| word == flag)
+                        .and_then(|at| words.get(at + 1).copied())
+                };
+                let (Some(krate), Some(target)) = (after("-p"), after(&format!("--{kind}"))) else {
+                    continue;
+                };
+                let known = targets(krate, kind);
+                assert!(
+                    known.iter().any(|name| name == target),
+                    "{file}: `{}` names no {kind} target of {krate}, which has {known:?}",
+                    line.trim()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 2, "only {checked} commands with a target found");
+}
+
 /// The workshop guide's command for a room without a network is the one
 /// `scripts/check-offline.sh` runs in CI, in both languages: what the guide
 /// tells a teacher is what is proven to build offline.

@@ -22,10 +22,12 @@
 //! look at where each process is through [`proc`].
 //!
 //! Children run with `RLIMIT_CORE` 0, so a step killed by SIGSYS leaves no core
-//! file behind, and in a process group of their own, which the runner kills when
-//! a run takes longer than [`RUN_TIMEOUT`]: a hung step fails its test instead of
-//! hanging it. Nothing here loads a filter: filters are loaded by the step
-//! binaries, in their own processes.
+//! file behind, with the signals of Ctrl-C, Ctrl-\ and Ctrl-Z at their default
+//! action however the test process inherited them, and in a process group of
+//! their own, which the runner kills when a run takes longer than
+//! [`RUN_TIMEOUT`]: a hung step fails its test instead of hanging it. Nothing
+//! here loads a filter: filters are loaded by the step binaries, in their own
+//! processes.
 
 use std::fmt;
 use std::fs::OpenOptions;
@@ -272,6 +274,31 @@ fn prepare(command: &mut Command, stdout: StdoutTo) -> io::Result<()> {
     // SAFETY: `setrlimit` is async-signal-safe, so it may run between fork and exec.
     unsafe {
         command.pre_exec(|| setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(io::Error::from));
+    }
+    // A step starts with the signals of the terminal's keys as a foreground job
+    // of a terminal gets them: a test run in the background of a script, or
+    // under `nohup`, inherits SIGINT (and SIGQUIT) ignored, and a step keeps
+    // what it inherits, so a test's Ctrl-C would otherwise not reach it.
+    // SAFETY: `signal` is async-signal-safe, so it may run between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            for signal in TERMINAL_KEY_SIGNALS {
+                restore_default(signal)?;
+            }
+            Ok(())
+        });
+    }
+    Ok(())
+}
+
+/// The signals a terminal's keys send: Ctrl-C, Ctrl-\ and Ctrl-Z.
+const TERMINAL_KEY_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGQUIT, libc::SIGTSTP];
+
+/// Gives `signal` its default action (async-signal-safe: one `signal` call).
+fn restore_default(signal: libc::c_int) -> io::Result<()> {
+    // SAFETY: setting a default disposition installs no handler.
+    if unsafe { libc::signal(signal, libc::SIG_DFL) } == libc::SIG_ERR {
+        return Err(io::Error::last_os_error());
     }
     Ok(())
 }
@@ -840,6 +867,48 @@ mod tests {
             assert_eq!(proc::group(pid), Some(pid));
             assert_eq!(proc::live_in_group(pid), [pid]);
             Ok(())
+        })
+        .unwrap();
+    }
+
+    /// A step starts with Ctrl-C's, Ctrl-\'s and Ctrl-Z's signals at their
+    /// default action, as a terminal's foreground job does, even when the
+    /// process that runs it inherited them ignored (a test run in the
+    /// background of a script); a shell cannot undo an ignored signal itself.
+    #[test]
+    fn a_run_starts_with_the_terminal_s_signals_at_their_default() {
+        for (signal, name) in [(libc::SIGINT, "INT"), (libc::SIGQUIT, "QUIT")] {
+            let mut command = Command::new("sh");
+            command.args(["-c", &format!("kill -{name} $$; echo survived")]);
+            // SAFETY: `signal` is async-signal-safe, so it may run between fork and exec.
+            unsafe {
+                command.pre_exec(move || {
+                    libc::signal(signal, libc::SIG_IGN);
+                    Ok(())
+                });
+            }
+            let run = run_step(&mut command, b"").unwrap();
+            assert_eq!(run.ending(), Ending::Signaled(signal), "{name}");
+            assert_eq!(run.stdout_text(), "", "{name}");
+        }
+        let mut command = Command::new("sh");
+        command.args(["-c", "exec cat"]);
+        // SAFETY: as above.
+        unsafe {
+            command.pre_exec(|| {
+                libc::signal(libc::SIGTSTP, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        let (_, ()) = drive_step(&mut command, |step| {
+            let pid = step.pid();
+            send_signal(pid, Signal::SIGTSTP)?;
+            wait_until(
+                "Ctrl-Z's SIGTSTP stops cat",
+                || (proc::state(pid) == Some('T')).then_some(()),
+                || proc::describe(&[pid]),
+            )?;
+            send_signal(pid, Signal::SIGCONT)
         })
         .unwrap();
     }

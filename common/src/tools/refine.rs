@@ -43,7 +43,7 @@ use libseccomp::{ScmpAction, ScmpArch, ScmpSyscall};
 
 use crate::condition::{argument_width, Known, Width};
 use crate::error::{fail_closed, StepError};
-use crate::filter::Filter;
+use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
 use crate::learn::{filter_to_print_under, learn_under, Against};
 use crate::policy::{validate_rule, Action, ConditionFile, OpName, Origin, Policy, PolicyProblem};
 use crate::program::Program;
@@ -153,6 +153,19 @@ pub fn notify_filter(policy: &Policy, socket: RawFd, listener: RawFd) -> Result<
         for comparisons in rule.comparisons() {
             filter.add_rule(ScmpAction::Allow, name, &comparisons)?;
         }
+    }
+    // The policy's filter fits in what the kernel loads, but with the rules
+    // above it may not: the kernel would only say EINVAL.
+    let length = bpf_instructions(&filter)?.len();
+    if length > MAX_INSTRUCTIONS {
+        return Err(StepError::LearnAgainst {
+            file: policy.file.clone(),
+            why: format!(
+                "with the rules that hand the listener over to the supervisor, its filter \
+                 would be {length} BPF instructions, and the kernel loads {MAX_INSTRUCTIONS} \
+                 at most; use fewer rules"
+            ),
+        });
     }
     Ok(filter)
 }
@@ -586,6 +599,60 @@ mod tests {
                 )
             );
         }
+    }
+
+    /// A policy whose filter the kernel would load, but not once the rules of
+    /// the hand-over are added to it, cannot be learned against, and says so in
+    /// one line instead of failing to load the filter.
+    #[test]
+    fn a_policy_too_long_with_the_hand_over_is_refused_in_one_line() {
+        // `kill` of one pid with one signal per rule: a few instructions per
+        // rule, fewer than the hand-over's rules take, and few enough rules.
+        let text = |rules: usize| {
+            let mut text = "default_action = \"kill\"\n".to_owned();
+            for pid in 0..rules {
+                text.push_str(&format!(
+                    "\n# Never pid {pid}.\n[[rule]]\nsyscall = \"kill\"\naction = \"errno EPERM\"\n\
+                     args = [{{ arg = 0, op = \"eq\", value = {} }}, {{ arg = 1, op = \"eq\", value = {} }}]\n",
+                    pid + 100,
+                    pid % 30 + 1
+                ));
+            }
+            text
+        };
+        let accepted = |rules: usize| {
+            Policy::parse("long.toml", &text(rules)).is_ok_and(|policy| policy.filter().is_ok())
+        };
+        let length = |rules: usize| {
+            bpf_instructions(&policy(&text(rules)).filter().unwrap())
+                .unwrap()
+                .len()
+        };
+        // Each rule adds the same instructions: the most rules whose filter the
+        // kernel would load, from two short policies, then checked.
+        let (short, longer) = (length(10), length(20));
+        let mut fits = 10 + (MAX_INSTRUCTIONS - short) * 10 / (longer - short);
+        while !accepted(fits) {
+            fits -= 1;
+        }
+        while accepted(fits + 1) {
+            fits += 1;
+        }
+        let long = policy(&text(fits));
+        let length = bpf_instructions(&long.filter().unwrap()).unwrap().len();
+        assert!(length <= MAX_INSTRUCTIONS, "{length}");
+        let Err(err) = notify_filter(&long, 41, 42) else {
+            panic!("built, though the policy alone is {length} instructions");
+        };
+        assert_eq!(err.exit_status(), crate::error::EXIT_USAGE, "{err}");
+        assert!(
+            err.to_string().starts_with(
+                "--learn cannot learn against test.toml: with the rules that hand the listener \
+                 over to the supervisor, its filter would be "
+            ),
+            "{err}"
+        );
+        assert_eq!(err.to_string().lines().count(), 1, "{err}");
     }
 
     /// The supervisor notes the arguments the policy's rules compare, a 32-bit
