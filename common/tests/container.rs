@@ -31,7 +31,9 @@ use assert_cmd::Command;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::Policy;
-use common::testing::{assert_every_rule_says_why, policy_without_rule, skip, TUTORIAL_INPUT};
+use common::testing::{
+    assert_every_rule_says_why, policy_without_rule, skip, Scratch, TUTORIAL_INPUT,
+};
 use libseccomp::ScmpAction;
 use predicates::prelude::*;
 
@@ -110,11 +112,8 @@ fn run_in_container(
     stdin: &[u8],
 ) -> Output {
     static RUNS: AtomicUsize = AtomicUsize::new(0);
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("container-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    // The test's own scratch bundle, from an earlier run: made anew.
+    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), &format!("container-{name}"));
     let bundle = dir.join("bundle");
-    let _ = std::fs::remove_dir_all(&bundle);
     let mut build = Command::new(workspace().join("scripts/container.sh"));
     if let Some(profile) = profile {
         let file = dir.join("profile.json");
@@ -274,8 +273,7 @@ fn the_bundle_script_replaces_only_a_bundle() {
     if !runc_works() {
         return;
     }
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("container-script");
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "container-script");
     // A bundle made by hand, as runc's own README makes one.
     std::fs::create_dir_all(dir.join("mine/rootfs")).unwrap();
     std::fs::write(dir.join("mine/config.json"), "{}").unwrap();

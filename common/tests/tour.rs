@@ -6,17 +6,21 @@
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::testing::Scratch;
 use predicates::prelude::*;
 
 const TOUR: &str = env!("CARGO_BIN_EXE_tour");
 
+/// A scratch directory of this test binary's, made anew.
+fn scratch(name: &str) -> Scratch {
+    Scratch::new(env!("CARGO_TARGET_TMPDIR"), name)
+}
+
 /// Makes a directory of stand-in steps and returns it.
-fn stand_in_steps(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    fs::create_dir_all(&dir).unwrap();
+fn stand_in_steps(name: &str) -> Scratch {
+    let dir = scratch(name);
     let scripts = [
         (
             "step-1-baseline",
@@ -79,8 +83,7 @@ fn runs_only_the_steps_asked_for() {
 /// A missing step binary is one clear error, not a panic.
 #[test]
 fn says_how_to_build_missing_steps() {
-    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-empty");
-    fs::create_dir_all(&empty).unwrap();
+    let empty = scratch("tour-empty");
     Command::new(TOUR)
         .args(["--bin-dir", empty.to_str().unwrap()])
         .write_stdin("")
@@ -96,8 +99,8 @@ fn saves_one_transcript_per_step_and_the_platform() {
     use common::tour::{transcript_file_name, Platform, PLATFORM_FILE, STEPS};
 
     let dir = stand_in_steps("tour-save");
-    let saved = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-saved");
-    let _ = fs::remove_dir_all(&saved);
+    let scratch = scratch("tour-saved");
+    let saved = scratch.join("saved");
     let output = Command::new(TOUR)
         .args(["--bin-dir", dir.to_str().unwrap()])
         .args(["--save", saved.to_str().unwrap()])
@@ -133,8 +136,8 @@ fn saves_one_transcript_per_step_and_the_platform() {
 #[test]
 fn saves_nothing_with_another_input() {
     let dir = stand_in_steps("tour-save-input");
-    let saved = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tour-not-saved");
-    let _ = fs::remove_dir_all(&saved);
+    let scratch = scratch("tour-not-saved");
+    let saved = scratch.join("saved");
     Command::new(TOUR)
         .args(["--bin-dir", dir.to_str().unwrap()])
         .args(["--save", saved.to_str().unwrap(), "--input", "other"])

@@ -44,12 +44,15 @@ fn learn(command: &[&str]) -> (StepRun, Vec<String>) {
     learn_with(&[], command)
 }
 
-/// A file in Cargo's temporary directory for the tests, made anew.
+/// A file in Cargo's temporary directory for the tests, made anew; its name
+/// ends with this process's number, so that two runs of the tests at once do
+/// not share it.
 fn temporary(name: &str, text: &str, mode: u32) -> PathBuf {
     // Made if missing: a test binary run elsewhere (another architecture's
     // root file system) may not have it.
     std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let path =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_file(&path);
     std::fs::write(&path, text).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
@@ -296,7 +299,8 @@ fn a_set_user_id_command_runs_with_the_caller_s_privileges() {
         return;
     }
     std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let id = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("setuid-id");
+    let id = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("setuid-id-{}", std::process::id()));
     let _ = std::fs::remove_file(&id);
     std::fs::copy("/usr/bin/id", &id).expect("a copy of /usr/bin/id");
     std::os::unix::fs::chown(&id, Some(65534), None).unwrap();

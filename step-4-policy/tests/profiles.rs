@@ -5,13 +5,13 @@
 //! `common/tests/oci.rs`.)
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::assert::OutputAssertExt;
 use common::runner::Ending;
 use common::testing::{
     assert_profile_allows, installed_file, printed_filter, run, shipped_policy_without_clone,
-    simulated_action, OUTPUT_TO_THE_END, TUTORIAL_INPUT,
+    simulated_action, Scratch, OUTPUT_TO_THE_END, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -29,11 +29,8 @@ const DOCKER_OLD_PROFILE: &str =
     "/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/fixtures/default-old-format.json";
 
 /// A fresh directory for one test's files.
-fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(test: &str) -> Scratch {
+    Scratch::new(env!("CARGO_TARGET_TMPDIR"), test)
 }
 
 /// The path, as text, of `file` in `dir` with `text` written to it.

@@ -8,7 +8,7 @@
 //! forked process's end matters too.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::assert::OutputAssertExt;
@@ -20,7 +20,7 @@ use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
     assert_run_matches_book, learned_syscalls, no_core_dumps, policy_without_rule, printed_filter,
     run, runs_stopped_and_continued, shipped_policy_without_clone, side_by_side, simulated_action,
-    Reach, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    Reach, Scratch, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 use predicates::prelude::*;
 
@@ -104,11 +104,8 @@ fn help_says_what_the_step_teaches() {
 common::hostile_stdio_tests!(STEP, Reach::TheEnd);
 
 /// A fresh directory for one test's policy files.
-fn policy_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+fn policy_dir(test: &str) -> Scratch {
+    Scratch::new(env!("CARGO_TARGET_TMPDIR"), test)
 }
 
 /// Runs `step-4-policy --policy FILE` in `dir`, as a learner would in the
@@ -358,7 +355,9 @@ fn rules_that_can_match_one_call_are_refused_naming_both() {
             .stderr(predicate::str::starts_with(format!(
                 "step-4-policy: error: bad policy {file}, {problem}"
             )))
-            .stderr(predicate::str::contains("\n").count(1));
+            .stderr(predicate::function(|err: &str| {
+                err.lines().count() == 1 && err.ends_with('\n')
+            }));
     }
 }
 
@@ -617,7 +616,9 @@ fn learn_refuses_a_policy_it_cannot_learn_against_in_one_line() {
                 .stderr(predicate::str::starts_with(format!(
                     "step-4-policy: error: {message}"
                 )))
-                .stderr(predicate::str::contains("\n").count(1));
+                .stderr(predicate::function(|err: &str| {
+                    err.lines().count() == 1 && err.ends_with('\n')
+                }));
         }
     }
 }

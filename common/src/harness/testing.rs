@@ -13,7 +13,7 @@
 //! must do in each case is set out at [`HostileCase`].
 
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use libseccomp::ScmpSyscall;
@@ -373,6 +373,54 @@ pub fn assert_killed_by_sigsys(output: &std::process::Output) {
         Ending::from_status(output.status),
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// One test's scratch directory, `NAME-PID` in `base` (the test binary's
+/// `CARGO_TARGET_TMPDIR`), made anew and empty. The process number keeps two
+/// runs of the same tests at once (two terminals, an editor that tests on
+/// save) out of each other's files. It is removed with its files when the test
+/// is done with it, unless the test failed: then it is left to look at.
+#[derive(Debug)]
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// Makes the directory `NAME-PID` in `base`, emptied if a run of this
+    /// process number left it behind.
+    pub fn new(base: impl AsRef<Path>, name: &str) -> Scratch {
+        let dir = base.as_ref().join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|err| panic!("cannot make {}: {err}", dir.display()));
+        Scratch(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for Scratch {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// Turns core dumps off for the test process, and so for every process it
