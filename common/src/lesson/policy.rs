@@ -449,9 +449,18 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
         })?;
 
     let mut rules: Vec<Rule> = Vec::with_capacity(raw.rule.len());
+    // The rules come in the file's order: their lines are counted on from the
+    // rule before, not from the top each time (a policy may have many rules).
+    let (mut counted_to, mut lines_before) = (0, 0);
     for (index, spanned) in raw.rule.into_iter().enumerate() {
         check_rule_count(file, &rules)?;
-        let line = line_of(text, spanned.span().start);
+        let start = spanned.span().start.min(text.len());
+        if start < counted_to {
+            (counted_to, lines_before) = (0, 0);
+        }
+        lines_before += text[counted_to..start].matches('\n').count();
+        counted_to = start;
+        let line = lines_before + 1;
         let at = |syscall: Option<&str>, problem| PolicyError {
             rule: Some(index + 1),
             syscall: syscall.map(str::to_owned),
