@@ -877,20 +877,34 @@ mod tests {
     /// background of a script); a shell cannot undo an ignored signal itself.
     #[test]
     fn a_run_starts_with_the_terminal_s_signals_at_their_default() {
-        for (signal, name) in [(libc::SIGINT, "INT"), (libc::SIGQUIT, "QUIT")] {
-            let mut command = Command::new("sh");
-            command.args(["-c", &format!("kill -{name} $$; echo survived")]);
-            // SAFETY: `signal` is async-signal-safe, so it may run between fork and exec.
-            unsafe {
-                command.pre_exec(move || {
+        // `cat` shows the signals it starts with ignored, in /proc's SigIgn
+        // mask (bit N-1 for signal N): an ignored signal stays ignored across
+        // execve, a default one default. (A shell could not show it: some
+        // shells set dispositions of their own.)
+        let mut command = Command::new("cat");
+        command.arg("/proc/self/status");
+        // SAFETY: `signal` is async-signal-safe, so it may run between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                for signal in TERMINAL_KEY_SIGNALS.into_iter().chain([libc::SIGUSR1]) {
                     libc::signal(signal, libc::SIG_IGN);
-                    Ok(())
-                });
-            }
-            let run = run_step(&mut command, b"").unwrap();
-            assert_eq!(run.ending(), Ending::Signaled(signal), "{name}");
-            assert_eq!(run.stdout_text(), "", "{name}");
+                }
+                Ok(())
+            });
         }
+        let run = run_step(&mut command, b"").unwrap();
+        let status = run.stdout_text();
+        let ignored = status
+            .lines()
+            .find_map(|line| line.strip_prefix("SigIgn:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or_else(|| panic!("no SigIgn in:\n{status}"));
+        let bit = |signal: libc::c_int| 1u64 << (signal - 1);
+        for signal in TERMINAL_KEY_SIGNALS {
+            assert_eq!(ignored & bit(signal), 0, "signal {signal}: {ignored:#x}");
+        }
+        // A signal the terminal's keys do not send is left as it was.
+        assert_ne!(ignored & bit(libc::SIGUSR1), 0, "{ignored:#x}");
         let mut command = Command::new("sh");
         command.args(["-c", "exec cat"]);
         // SAFETY: as above.

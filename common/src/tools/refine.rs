@@ -558,8 +558,13 @@ mod tests {
             format!("ERRNO({})", libc::ENOSYS)
         );
         assert_eq!(action(&filter, "getpid"), "USER_NOTIF");
-        assert_eq!(action(&filter, "sendmsg(41)"), "ALLOW");
-        assert_eq!(action(&filter, "sendmsg(42)"), "USER_NOTIF");
+        // On i386 libseccomp takes `sendmsg` for a call multiplexed through
+        // `socketcall`, and the simulator cannot be asked by that name.
+        let native = |name| ScmpSyscall::from_name(name).is_ok_and(|s| s.as_raw_syscall() >= 0);
+        if native("sendmsg") {
+            assert_eq!(action(&filter, "sendmsg(41)"), "ALLOW");
+            assert_eq!(action(&filter, "sendmsg(42)"), "USER_NOTIF");
+        }
         assert_eq!(action(&filter, "close(42)"), "ALLOW");
         assert_eq!(action(&filter, "close(0x100000029)"), "ALLOW");
         assert_eq!(action(&filter, "close(43)"), "USER_NOTIF");
@@ -769,6 +774,14 @@ mod tests {
                 ("write", [1, 0, 11, 0, 0, 0]),
             ],
         );
+        if cfg!(target_pointer_width = "32") {
+            // Every argument is 32 bits here: libseccomp's 64-bit comparisons,
+            // which the policy guards against, are not made, and the rules for
+            // both calls are printed and append.
+            assert_eq!(advice.matches("[[rule]]").count(), 2, "{advice}");
+            policy.appended(rules_of(&advice)).expect("accepted");
+            return;
+        }
         assert!(!advice.contains("[[rule]]"), "{advice}");
         assert_eq!(advice.lines().count(), 1, "{advice}");
         assert!(
