@@ -183,8 +183,11 @@ pub fn stdout_lines(run: &StepRun) -> Vec<String> {
 ///
 /// Under `cargo test` it also runs the transcript's command as a learner pastes it
 /// at the top of the repository, `cargo run -q -p STEP` fed with the tutorial's
-/// input ([`crate::tour::command`]), and holds it to the same transcript. Test
-/// binaries run without Cargo (on the other architectures, in a VM) leave that out.
+/// input ([`crate::tour::command`]), and holds it to the same transcript, side
+/// by side with the first run. Test binaries run without Cargo (on the other
+/// architectures, in a VM) leave that out, and so do tests of another profile
+/// than `cargo run`'s (`cargo test --release`): `cargo run` would build its own
+/// binary first, inside the test.
 #[track_caller]
 pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
     use crate::tour;
@@ -196,17 +199,26 @@ pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
         .expect("a step binary has a UTF-8 file name");
     let file = tour::transcript_file_name(name);
     let stored = read_book_transcript(&file, tour::SAVE_COMMAND);
-    let actual = tour::transcript(name, TUTORIAL_INPUT, &run(binary, &[], TUTORIAL_INPUT));
+    let dev_profile = binary.parent().and_then(Path::file_name) == Some("debug".as_ref());
+    let cargo = std::env::var_os("CARGO").filter(|_| dev_profile);
+    let (direct, pasted) = side_by_side(
+        || run(binary, &[], TUTORIAL_INPUT),
+        || {
+            let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+            cargo.map(|cargo| {
+                crate::runner::run_step(
+                    Command::new(cargo)
+                        .args(["run", "-q", "-p", name])
+                        .current_dir(workspace),
+                    TUTORIAL_INPUT,
+                )
+                .unwrap_or_else(|err| panic!("cannot run cargo run -p {name}: {err}"))
+            })
+        },
+    );
+    let actual = tour::transcript(name, TUTORIAL_INPUT, &direct);
     compare_with_book(&file, &stored, &actual, tour::SAVE_COMMAND);
-    if let Some(cargo) = std::env::var_os("CARGO") {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let pasted = crate::runner::run_step(
-            Command::new(cargo)
-                .args(["run", "-q", "-p", name])
-                .current_dir(workspace),
-            TUTORIAL_INPUT,
-        )
-        .unwrap_or_else(|err| panic!("cannot run cargo run -p {name}: {err}"));
+    if let Some(pasted) = pasted {
         let pasted = tour::transcript(name, TUTORIAL_INPUT, &pasted);
         compare_with_book(&file, &stored, &pasted, tour::SAVE_COMMAND);
     }
