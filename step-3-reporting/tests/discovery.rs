@@ -9,8 +9,8 @@ use std::process::Command;
 use common::runner::{run_step_with, Ending, StdoutTo};
 use common::testing::{
     assert_fails_closed_with_args, learned_syscalls, reported_syscalls, run,
-    run_with_seccomp_denied_args, runs_stopped_and_continued, sibling_binary, StepRun, StopAt,
-    OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    run_with_seccomp_denied_args, runs_stopped_and_continued, sibling_binary, side_by_side,
+    StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -217,13 +217,16 @@ fn learn_lists_restart_syscall_when_the_program_is_stopped_during_its_sleep() {
 #[test]
 fn what_learn_lists_is_all_step_3_needs() {
     let (_, learned) = learn(&[]);
-    let run = run_allowing(&learned, &[]);
+    let list = learned.join(",");
+    let (run, (learned_run, again)) = side_by_side(
+        || run_allowing(&learned, &[]),
+        || learn(&["--allow", &list]),
+    );
     assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
     assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
     assert_eq!(run.forked, [Ending::Exited(0)]);
 
-    let list = learned.join(",");
-    let (run, again) = learn(&["--allow", &list]);
+    let run = learned_run;
     assert_eq!(again, Vec::<String>::new());
     assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
     assert!(
@@ -248,7 +251,16 @@ fn step_4_allows_everything_learn_lists() {
         );
         return;
     };
-    let (step_3_run, learned) = learn(&[]);
+    // Three runs that do not depend on each other, side by side.
+    let ((step_3_run, learned), (step_4_run, advised)) = side_by_side(
+        || learn(&[]),
+        || {
+            side_by_side(
+                || run(&step_4, &[], TUTORIAL_INPUT),
+                || run(&step_4, &["--learn"], TUTORIAL_INPUT),
+            )
+        },
+    );
     let policy = run(&step_4, &["--print-filter"], b"");
     assert_eq!(
         policy.ending(),
@@ -265,7 +277,6 @@ fn step_4_allows_everything_learn_lists() {
             policy.stdout_text()
         );
     }
-    let step_4_run = run(&step_4, &[], TUTORIAL_INPUT);
     assert_eq!(step_4_run.stdout_text(), OUTPUT_TO_THE_END);
     assert_eq!(step_4_run.ending(), Ending::Exited(0));
     assert_eq!(step_4_run.forked, [Ending::Exited(0)]);
@@ -275,7 +286,6 @@ fn step_4_allows_everything_learn_lists() {
         "{}",
         step_3_run.stderr_text()
     );
-    let advised = run(&step_4, &["--learn"], TUTORIAL_INPUT);
     assert_eq!(advised.stdout_text(), OUTPUT_TO_THE_END);
     assert_eq!(advised.ending(), Ending::Exited(0));
     assert!(
