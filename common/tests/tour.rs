@@ -5,10 +5,9 @@
 //! status and output are all there is to check.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
 use assert_cmd::Command;
-use common::testing::Scratch;
+use common::testing::{write_executable, Scratch};
 use predicates::prelude::*;
 
 const TOUR: &str = env!("CARGO_BIN_EXE_tour");
@@ -37,9 +36,7 @@ fn stand_in_steps(name: &str) -> Scratch {
         ("step-4-policy", "echo oops >&2; exit 3"),
     ];
     for (binary, body) in scripts {
-        let path = dir.join(binary);
-        fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        write_executable(&dir.join(binary), &format!("#!/bin/sh\n{body}\n"), 0o755);
     }
     dir
 }

@@ -7,7 +7,6 @@
 //! through libseccomp, and only what any `ls` or shell must do is asserted.
 //! Commands are the shell's and `ls`, which every system the tests run on has.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -15,7 +14,7 @@ use assert_cmd::assert::OutputAssertExt;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::{drive_step, proc, send_signal, wait_until, Ending};
 use common::testing::{
-    learned_syscalls, run, sleep_syscall_numbers, Signal, StepRun, SLEEP_SYSCALLS,
+    learned_syscalls, run, sleep_syscall_numbers, write_executable, Signal, StepRun, SLEEP_SYSCALLS,
 };
 use nix::unistd::Pid;
 use predicates::prelude::*;
@@ -54,8 +53,7 @@ fn temporary(name: &str, text: &str, mode: u32) -> PathBuf {
     let path =
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    std::fs::write(&path, text).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    write_executable(&path, text, mode);
     path
 }
 
@@ -302,9 +300,17 @@ fn a_set_user_id_command_runs_with_the_caller_s_privileges() {
     let id = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("setuid-id-{}", std::process::id()));
     let _ = std::fs::remove_file(&id);
-    std::fs::copy("/usr/bin/id", &id).expect("a copy of /usr/bin/id");
-    std::os::unix::fs::chown(&id, Some(65534), None).unwrap();
-    std::fs::set_permissions(&id, std::fs::Permissions::from_mode(0o4755)).unwrap();
+    // Copied by `cp`, not by this process: see `write_executable`.
+    let copied = Command::new("sh")
+        .args([
+            "-c",
+            "cp /usr/bin/id \"$1\" && chown 65534 \"$1\" && chmod 4755 \"$1\"",
+            "sh",
+        ])
+        .arg(&id)
+        .status()
+        .expect("sh runs");
+    assert!(copied.success(), "a set-user-ID copy of /usr/bin/id");
     let bare = run(&id, &[], b"").stdout_text();
     if !bare.contains("euid=65534") {
         eprintln!(

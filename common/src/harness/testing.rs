@@ -435,6 +435,35 @@ impl Drop for Scratch {
     }
 }
 
+/// Makes `path` a file holding `text` with permissions `mode` (an executable
+/// script, say), written by a child process (`sh` and `cat`), not by the test
+/// process. A file the test process writes is open for writing in it, and a
+/// process another test thread forks meanwhile holds it open too until its
+/// `execve`: running the file then fails with ETXTBSY ("Text file busy").
+pub fn write_executable(path: &Path, text: &str, mode: u32) {
+    use std::io::Write;
+
+    let mut writer = Command::new("sh")
+        .args(["-c", "cat >\"$1\" && chmod \"$2\" \"$1\"", "sh"])
+        .arg(path)
+        .arg(format!("{mode:o}"))
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    writer
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(text.as_bytes())
+        .expect("sh reads its input");
+    let status = writer.wait().expect("sh ends");
+    assert!(
+        status.success(),
+        "cannot write {}: {status}",
+        path.display()
+    );
+}
+
 /// Turns core dumps off for the test process, and so for every process it
 /// starts from then on (a limit is inherited): a step killed by SIGSYS would
 /// otherwise leave a core file, or fill a system's crash collector. The runner
