@@ -14,7 +14,8 @@ use assert_cmd::assert::OutputAssertExt;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::{drive_step, proc, send_signal, wait_until, Ending};
 use common::testing::{
-    learned_syscalls, run, sleep_syscall_numbers, write_executable, Signal, StepRun, SLEEP_SYSCALLS,
+    learned_syscalls, run, sleep_syscall_numbers, write_executable, Scratch, Signal, StepRun,
+    SLEEP_SYSCALLS,
 };
 use nix::unistd::Pid;
 use predicates::prelude::*;
@@ -43,18 +44,14 @@ fn learn(command: &[&str]) -> (StepRun, Vec<String>) {
     learn_with(&[], command)
 }
 
-/// A file in Cargo's temporary directory for the tests, made anew; its name
-/// ends with this process's number, so that two runs of the tests at once do
-/// not share it.
-fn temporary(name: &str, text: &str, mode: u32) -> PathBuf {
-    // Made if missing: a test binary run elsewhere (another architecture's
-    // root file system) may not have it.
-    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let path =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_file(&path);
+/// A file `name` holding `text` with permissions `mode`, in a scratch
+/// directory of the test's (see `common::testing::Scratch`), which goes when
+/// the test passes: keep the directory while the file is used.
+fn temporary(name: &str, text: &str, mode: u32) -> (Scratch, PathBuf) {
+    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), name);
+    let path = dir.join(name);
     write_executable(&path, text, mode);
-    path
+    (dir, path)
 }
 
 /// `--learn -- /bin/ls /` prints what `ls /` prints and exits 0, and lists
@@ -157,7 +154,7 @@ fn a_command_killed_by_a_signal_exits_as_a_shell_says() {
 /// first two, 126 for the others), in one line, before anything runs.
 #[test]
 fn a_command_that_cannot_be_run_is_refused_before_anything_runs() {
-    let plain = temporary("not-executable", "echo ran\n", 0o644);
+    let (_dir, plain) = temporary("not-executable", "echo ran\n", 0o644);
     let plain = plain.to_str().unwrap();
     for (command, status, line) in [
         (
@@ -188,7 +185,7 @@ fn a_command_that_cannot_be_run_is_refused_before_anything_runs() {
 /// the same filter, with the step's report.
 #[test]
 fn a_script_without_a_shebang_is_run_by_the_shell() {
-    let script = temporary(
+    let (_dir, script) = temporary(
         "no-shebang",
         "echo from a script without a shebang\n",
         0o755,
@@ -296,10 +293,8 @@ fn a_set_user_id_command_runs_with_the_caller_s_privileges() {
         eprintln!("/usr/bin/id is missing or a link: skipped");
         return;
     }
-    std::fs::create_dir_all(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let id = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("setuid-id-{}", std::process::id()));
-    let _ = std::fs::remove_file(&id);
+    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "setuid-id");
+    let id = dir.join("id");
     // Copied by `cp`, not by this process: see `write_executable`.
     let copied = Command::new("sh")
         .args([

@@ -177,16 +177,31 @@ fn ls_of_a_tree_with_and_without_allow() {
 /// with a desktop's fonts and a browser.) Under emulation, a quarter of it.
 #[test]
 fn ls_of_a_tree_of_thousands_of_folders() {
-    let tree = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "ls-tree");
-    for folder in 0..sample_size(3000) {
-        let folder = tree.join(format!("{}/{}", folder / 75, folder % 75));
-        std::fs::create_dir_all(&folder).unwrap();
-        for file in ["a", "b", "c"] {
-            std::fs::write(folder.join(file), "").unwrap();
-        }
-    }
+    let tree = thousands_of_folders(sample_size(3000));
     let calls = assert_learn_sees_what_strace_sees(&[], &["ls", "-R", tree.to_str().unwrap()]);
     assert!(calls > sample_size(15_000), "{calls} syscalls");
+}
+
+/// A tree of `folders` folders of three empty files each, in Cargo's temporary
+/// directory: made the first time, and kept (only read, it serves every later
+/// run; `cargo clean` removes it), since making and removing twelve thousand
+/// files takes seconds on some disks. Made under another name and renamed into
+/// place, so that a run never sees a tree half made.
+fn thousands_of_folders(folders: usize) -> PathBuf {
+    let tree = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("ls-tree-{folders}"));
+    if !tree.is_dir() {
+        let making = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "ls-tree-making");
+        for folder in 0..folders {
+            let folder = making.join(format!("{}/{}", folder / 75, folder % 75));
+            std::fs::create_dir_all(&folder).unwrap();
+            for file in ["a", "b", "c"] {
+                std::fs::write(folder.join(file), "").unwrap();
+            }
+        }
+        // Another run may have made it meanwhile: then this one's goes.
+        let _ = std::fs::rename(&making, &tree);
+    }
+    tree
 }
 
 /// Between loading its filter and executing the command, the command's process
