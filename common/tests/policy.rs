@@ -41,6 +41,7 @@ fn wrong_answer(policy: &Policy) -> Result<bool, String> {
     };
     let mut overlapped = false;
     let program = simulate::filter_program(&filter).expect("the program");
+    let loaded = simulate::Loaded::load(&program).expect("the kernel loads it");
     for (syscall, nr, args) in calls_to_try(policy) {
         let matching: Vec<&Rule> = policy
             .rules
@@ -58,7 +59,7 @@ fn wrong_answer(policy: &Policy) -> Result<bool, String> {
             .first()
             .copied()
             .unwrap_or(ret_of(policy.default_action));
-        let run = simulate::run(&program, &SeccompData::native(nr, args)).expect("runs");
+        let run = loaded.run(&SeccompData::native(nr, args));
         if run.action != expected {
             return Err(format!(
                 "{syscall}{args:x?}: the filter returns {:#x}, the policy says {expected:#x}",

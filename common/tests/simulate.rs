@@ -179,11 +179,12 @@ fn kernel_results(program: &[Instruction], calls: &[SeccompData]) -> Vec<i64> {
 /// `program` (not rewritten), described for a failure message.
 fn mismatches(program: &[Instruction], calls: &[SeccompData], kernel: &[i64]) -> Vec<String> {
     let bytes: Vec<u8> = program.iter().flat_map(|insn| insn.to_bytes()).collect();
+    let loaded = simulate::Loaded::load(program).expect("the program passes check");
     calls
         .iter()
         .zip(kernel)
         .filter_map(|(call, &got)| {
-            let run = simulate::run(program, call).expect("the program passes check");
+            let run = loaded.run(call);
             let expected = result_of(run.action);
             (got != expected).then(|| {
                 let name = bpf::syscall_name(call.arch, call.nr)

@@ -220,7 +220,30 @@ fn check_memory(program: &[Instruction]) -> Result<(), Refused> {
 /// over `data` as the kernel does on a syscall, and says which instructions it
 /// passed through and what it returned.
 pub fn run(program: &[Instruction], data: &SeccompData) -> Result<Run, Refused> {
-    check(program)?;
+    Ok(Loaded::load(program)?.run(data))
+}
+
+/// A program [`check`] accepted, as the kernel holds a filter once it is loaded:
+/// checked once, then run on every syscall without another check.
+#[derive(Debug, Clone, Copy)]
+pub struct Loaded<'a>(&'a [Instruction]);
+
+impl<'a> Loaded<'a> {
+    /// Checks `program` as the kernel does when it loads a filter.
+    pub fn load(program: &'a [Instruction]) -> Result<Loaded<'a>, Refused> {
+        check(program)?;
+        Ok(Loaded(program))
+    }
+
+    /// Runs the program over `data` as the kernel does on a syscall, and says
+    /// which instructions it passed through and what it returned.
+    pub fn run(&self, data: &SeccompData) -> Run {
+        interpret(self.0, data)
+    }
+}
+
+/// The interpreter of [`Loaded::run`], for a program [`check`] accepted.
+fn interpret(program: &[Instruction], data: &SeccompData) -> Run {
     // The kernel's translation starts by clearing A and X; M[] needs no
     // clearing, since check() refuses a read of a cell before a write to it.
     let (mut a, mut x) = (0u32, 0u32);
@@ -246,8 +269,8 @@ pub fn run(program: &[Instruction], data: &SeccompData) -> Result<Run, Refused> 
             opcode::STX => memory[k as usize] = x,
             opcode::TAX => x = a,
             opcode::TXA => a = x,
-            opcode::RET_K => return Ok(Run { path, action: k }),
-            opcode::RET_A => return Ok(Run { path, action: a }),
+            opcode::RET_K => return Run { path, action: k },
+            opcode::RET_A => return Run { path, action: a },
             opcode::NEG => a = a.wrapping_neg(),
             opcode::JA => next = index + 1 + k as usize,
             code if code & CLASS == ALU => {
@@ -258,7 +281,7 @@ pub fn run(program: &[Instruction], data: &SeccompData) -> Result<Run, Refused> 
                     // The kernel's translation tests X before dividing by it: a
                     // classic filter that divides by 0 returns 0. (A constant
                     // 0 is refused by check().)
-                    operation::DIV if operand == 0 => return Ok(Run { path, action: 0 }),
+                    operation::DIV if operand == 0 => return Run { path, action: 0 },
                     operation::DIV => a / operand,
                     operation::OR => a | operand,
                     operation::AND => a & operand,
