@@ -34,6 +34,19 @@ fn step_4() -> CliCommand {
     command
 }
 
+/// Asserts how step 4 refuses what it cannot run: status 2, nothing on
+/// stdout, and on stderr one line, which starts with `start`.
+#[track_caller]
+fn assert_refused_in_one_line(assert: assert_cmd::assert::Assert, start: &str) {
+    assert
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with(start))
+        .stderr(predicate::function(|err: &str| {
+            err.lines().count() == 1 && err.ends_with('\n')
+        }));
+}
+
 /// Exactly step 1's output, and both the step and the child it forked exit 0:
 /// neither is killed on its way out (the forked process's end is the runner's
 /// addition).
@@ -345,19 +358,14 @@ fn rules_that_can_match_one_call_are_refused_naming_both() {
     ];
     for (file, text, problem) in cases {
         fs::write(dir.join(file), text).unwrap();
-        step_4()
-            .current_dir(&dir)
-            .args(["--policy", file])
-            .write_stdin(TUTORIAL_INPUT)
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(predicate::str::starts_with(format!(
-                "step-4-policy: error: bad policy {file}, {problem}"
-            )))
-            .stderr(predicate::function(|err: &str| {
-                err.lines().count() == 1 && err.ends_with('\n')
-            }));
+        assert_refused_in_one_line(
+            step_4()
+                .current_dir(&dir)
+                .args(["--policy", file])
+                .write_stdin(TUTORIAL_INPUT)
+                .assert(),
+            &format!("step-4-policy: error: bad policy {file}, {problem}"),
+        );
     }
 }
 
@@ -608,17 +616,10 @@ fn learn_refuses_a_policy_it_cannot_learn_against_in_one_line() {
         for extra in [&[][..], &["--print-filter"][..]] {
             let mut args = vec!["--policy", file];
             args.extend(extra);
-            learn_in(&dir, &args)
-                .output()
-                .assert()
-                .code(2)
-                .stdout("")
-                .stderr(predicate::str::starts_with(format!(
-                    "step-4-policy: error: {message}"
-                )))
-                .stderr(predicate::function(|err: &str| {
-                    err.lines().count() == 1 && err.ends_with('\n')
-                }));
+            assert_refused_in_one_line(
+                learn_in(&dir, &args).output().assert(),
+                &format!("step-4-policy: error: {message}"),
+            );
         }
     }
 }
