@@ -456,6 +456,29 @@ fn learn_in(dir: &Path, args: &[&str]) -> StepRun {
     .unwrap()
 }
 
+/// Asserts that under the policy `file` in `dir`, which had what `--learn`
+/// printed added to it, the program runs to the end, and its forked process
+/// too, and that `--learn` against it finds nothing more (the two runs side by
+/// side).
+#[track_caller]
+fn assert_runs_to_the_end_and_lacks_nothing(dir: &Path, file: &str) {
+    let (after, again) = side_by_side(
+        || run_with_policy(dir, file, TUTORIAL_INPUT),
+        || learn_in(dir, &["--policy", file]),
+    );
+    assert_eq!(after.stdout_text(), OUTPUT_TO_THE_END);
+    assert_eq!(after.stderr_text(), "");
+    assert_eq!(after.ending(), Ending::Exited(0));
+    assert_eq!(after.forked, [Ending::Exited(0)]);
+    assert!(
+        again.stderr_text().ends_with(&format!(
+            "\nstep-4-policy: it made no syscall that the policy in {file} does not allow\n"
+        )),
+        "{}",
+        again.stderr_text()
+    );
+}
+
 /// The shipped policy without its `munmap` rule, and with its `clone` rule
 /// narrowed to the flags SIGCHLD alone, which glibc's fork does not match.
 fn lacking_policy() -> String {
@@ -547,21 +570,7 @@ fn the_rules_learn_prints_append_to_the_policy_and_the_program_runs_to_the_end()
     let mut appended = narrowed.clone();
     appended.push_str(rules);
     fs::write(dir.join(file), &appended).unwrap();
-    let (after, again) = side_by_side(
-        || run_with_policy(&dir, file, TUTORIAL_INPUT),
-        || learn_in(&dir, &["--policy", file]),
-    );
-    assert_eq!(after.stdout_text(), OUTPUT_TO_THE_END);
-    assert_eq!(after.stderr_text(), "");
-    assert_eq!(after.ending(), Ending::Exited(0));
-    assert_eq!(after.forked, [Ending::Exited(0)]);
-    assert!(
-        again.stderr_text().ends_with(&format!(
-            "\nstep-4-policy: it made no syscall that the policy in {file} does not allow\n"
-        )),
-        "{}",
-        again.stderr_text()
-    );
+    assert_runs_to_the_end_and_lacks_nothing(&dir, file);
 
     let path = dir.join(file);
     let policy = ["--policy", path.to_str().unwrap()];
@@ -697,19 +706,5 @@ fn the_entries_learn_prints_add_to_a_json_profile_and_the_program_runs_to_the_en
         format!("{body},\n{}{end}", entries.trim_end()),
     )
     .unwrap();
-    let (after, again) = side_by_side(
-        || run_with_policy(&dir, file, TUTORIAL_INPUT),
-        || learn_in(&dir, &["--policy", file]),
-    );
-    assert_eq!(after.stdout_text(), OUTPUT_TO_THE_END);
-    assert_eq!(after.stderr_text(), "");
-    assert_eq!(after.ending(), Ending::Exited(0));
-    assert_eq!(after.forked, [Ending::Exited(0)]);
-    assert!(
-        again.stderr_text().ends_with(&format!(
-            "\nstep-4-policy: it made no syscall that the policy in {file} does not allow\n"
-        )),
-        "{}",
-        again.stderr_text()
-    );
+    assert_runs_to_the_end_and_lacks_nothing(&dir, file);
 }
