@@ -171,8 +171,9 @@ fn the_program_ends_at_once_when_its_supervisor_died_before_the_death_signal_was
 }
 
 /// The supervisor killed after the program forked, while the forked child waits
-/// for its answer (strace slows every `ioctl` of the supervisor, so each answer
-/// takes a while). The forked child has no death signal (`fork` clears it), but
+/// for its answer (strace slows every `ioctl` of the supervisor from its fourth
+/// on, so each answer takes a while; the first three, which set the listener's
+/// flags and answer the sleep, come before the fork on every system). The forked child has no death signal (`fork` clears it), but
 /// nothing is left spinning: with the listener closed, its refused syscalls fail
 /// with ENOSYS, which it shrugs off, and it prints its last line and exits 0.
 /// The program's process dies with the supervisor by SIGKILL, or, as the kernel
@@ -181,8 +182,12 @@ fn the_program_ends_at_once_when_its_supervisor_died_before_the_death_signal_was
 #[test]
 fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
     let allowed = syscall_numbers(TUTORIAL_ALLOW_LIST);
-    let command =
-        &mut under_strace(&["-e", "trace=ioctl", "-e", "inject=ioctl:delay_enter=300000"]);
+    let command = &mut under_strace(&[
+        "-e",
+        "trace=ioctl",
+        "-e",
+        "inject=ioctl:delay_enter=300000:when=4+",
+    ]);
     let (run, ()) = drive_step(command, |step| {
         let strace = step.pid();
         let supervisor = supervisor_under(strace)?;
@@ -231,6 +236,7 @@ fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
 /// The program's process killed while its sleep's notification waits to be
 /// received: strace holds the supervisor as it enters its receive (the
 /// `SECCOMP_IOCTL_NOTIF_RECV` ioctl) after `poll` said a notification is there.
+/// That is the supervisor's second `ioctl`: its first sets the listener's flags.
 /// The kernel withdraws a killed process's notification, so the receive fails
 /// with ENOENT. The report says the run was cut short and a notification was
 /// lost, and does not claim that the program made no syscall beyond the list.
@@ -241,7 +247,7 @@ fn a_report_says_so_when_a_notification_was_lost() {
         "-e",
         "trace=ioctl",
         "-e",
-        "inject=ioctl:delay_enter=2000000",
+        "inject=ioctl:delay_enter=2000000:when=2",
     ]);
     let (run, ()) = drive_step(command, |step| {
         let strace = step.pid();
