@@ -38,12 +38,35 @@ for tool in runc ldd python3; do
 done
 
 # Everything is checked before anything is removed: the program, and the
-# profile, which must be JSON.
+# profile, which must be JSON. The config is made first, in a scratch
+# directory, by one Python run that reads the profile too.
 [ -f "$program" ] && [ -x "$program" ] || { echo "error: $program is not a program" >&2; exit 2; }
-if [ -n "$profile" ]; then
-    python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$profile" 2>/dev/null ||
-        { echo "error: $profile is not a JSON profile" >&2; exit 2; }
-fi
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+runc spec --bundle "$scratch"
+python3 - "$scratch/config.json" "/bin/$(basename "$program")" "$profile" "$@" <<'PY'
+import json, sys
+path, program, profile, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+with open(path) as f:
+    config = json.load(f)
+config["process"]["args"] = [program, *args]
+config["process"]["terminal"] = False
+config["root"]["readonly"] = True
+# A program a filter kills leaves no core file behind.
+config["process"]["rlimits"] = [
+    *[r for r in config["process"].get("rlimits", []) if r["type"] != "RLIMIT_CORE"],
+    {"type": "RLIMIT_CORE", "hard": 0, "soft": 0},
+]
+if profile:
+    try:
+        with open(profile) as f:
+            config["linux"]["seccomp"] = json.load(f)
+    except (OSError, ValueError):
+        print(f"error: {profile} is not a JSON profile", file=sys.stderr)
+        sys.exit(2)
+with open(path, "w") as f:
+    json.dump(config, f, indent=2)
+PY
 # BUNDLE is replaced only when this script made it (it leaves a marker file);
 # any other directory is refused, a bundle made by hand included.
 marker=.made-by-seccomp-tutorial
@@ -62,23 +85,4 @@ for library in $(ldd "$program" | grep -o '/[^ ]*'); do
     cp -L "$library" "$bundle/rootfs$library"
 done
 touch "$bundle/$marker"
-(cd "$bundle" && runc spec)
-python3 - "$bundle/config.json" "/bin/$(basename "$program")" "$profile" "$@" <<'PY'
-import json, sys
-path, program, profile, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-with open(path) as f:
-    config = json.load(f)
-config["process"]["args"] = [program, *args]
-config["process"]["terminal"] = False
-config["root"]["readonly"] = True
-# A program a filter kills leaves no core file behind.
-config["process"]["rlimits"] = [
-    *[r for r in config["process"].get("rlimits", []) if r["type"] != "RLIMIT_CORE"],
-    {"type": "RLIMIT_CORE", "hard": 0, "soft": 0},
-]
-if profile:
-    with open(profile) as f:
-        config["linux"]["seccomp"] = json.load(f)
-with open(path, "w") as f:
-    json.dump(config, f, indent=2)
-PY
+mv "$scratch/config.json" "$bundle/config.json"
