@@ -72,14 +72,14 @@ impl SeccompData {
         }
         bytes
     }
+}
 
-    /// The 32-bit word at byte `offset`, as `ld [offset]` loads it; [`check`]
-    /// has made sure that it lies inside the structure, on a word boundary.
-    fn word(&self, offset: u32) -> u32 {
-        let at = offset as usize;
-        let bytes = self.to_bytes();
-        u32::from_ne_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-    }
+/// The 32-bit word at byte `offset` of a seccomp_data's bytes, as `ld [offset]`
+/// loads it; [`check`] has made sure that it lies inside the structure, on a
+/// word boundary.
+fn word(bytes: &[u8; SECCOMP_DATA_SIZE as usize], offset: u32) -> u32 {
+    let at = offset as usize;
+    u32::from_ne_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
 /// One run of a program over one seccomp_data.
@@ -247,6 +247,8 @@ fn interpret(program: &[Instruction], data: &SeccompData) -> Run {
     // The kernel's translation starts by clearing A and X; M[] needs no
     // clearing, since check() refuses a read of a cell before a write to it.
     let (mut a, mut x) = (0u32, 0u32);
+    // The bytes the loads read, laid out once per run as the kernel hands them.
+    let bytes = data.to_bytes();
     let mut memory = [0u32; MEMORY_CELLS as usize];
     let mut path = Vec::new();
     let mut index = 0;
@@ -257,7 +259,7 @@ fn interpret(program: &[Instruction], data: &SeccompData) -> Run {
         let operand = if insn.code & SRC == SRC_X { x } else { k };
         let mut next = index + 1;
         match insn.code {
-            opcode::LD_ABS => a = data.word(k),
+            opcode::LD_ABS => a = word(&bytes, k),
             // seccomp turns `#len` into the size of seccomp_data.
             opcode::LD_LEN => a = SECCOMP_DATA_SIZE,
             opcode::LDX_LEN => x = SECCOMP_DATA_SIZE,
