@@ -37,10 +37,18 @@ for tool in runc ldd python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is missing" >&2; exit 1; }
 done
 
-# Everything is checked before anything is removed: the program, and the
-# profile, which must be JSON. The config is made first, in a scratch
-# directory, by one Python run that reads the profile too.
+# Everything is checked before anything is removed: the program, BUNDLE, and
+# the profile, which must be JSON.
 [ -f "$program" ] && [ -x "$program" ] || { echo "error: $program is not a program" >&2; exit 2; }
+# BUNDLE is replaced only when this script made it (it leaves a marker file);
+# any other directory is refused, a bundle made by hand included.
+marker=.made-by-seccomp-tutorial
+if [ -e "$bundle" ] && [ ! -f "$bundle/$marker" ]; then
+    echo "error: $bundle exists and was not made by $0; give a new directory" >&2
+    exit 2
+fi
+# The config is made first, in a scratch directory, by one Python run that
+# reads the profile too.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 runc spec --bundle "$scratch"
@@ -67,16 +75,7 @@ if profile:
 with open(path, "w") as f:
     json.dump(config, f, indent=2)
 PY
-# BUNDLE is replaced only when this script made it (it leaves a marker file);
-# any other directory is refused, a bundle made by hand included.
-marker=.made-by-seccomp-tutorial
-if [ -e "$bundle" ]; then
-    if [ ! -f "$bundle/$marker" ]; then
-        echo "error: $bundle exists and was not made by $0; give a new directory" >&2
-        exit 2
-    fi
-    rm -rf "$bundle"
-fi
+rm -rf "$bundle"
 mkdir -p "$bundle/rootfs/bin"
 cp "$program" "$bundle/rootfs/bin/"
 # The libraries and the loader: every absolute path ldd prints.
