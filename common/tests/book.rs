@@ -401,6 +401,104 @@ fn chinese_paragraphs_do_not_break_between_chinese_characters() {
     }
 }
 
+/// What the book and the README give for typing their transcripts' commands as
+/// they are shown: those commands call the steps by name, as a shell finds them
+/// with `target/debug` (where `cargo build` puts them) on its `PATH`.
+const PATH_LINE: &str = r#"export PATH="$PWD/target/debug:$PATH""#;
+
+/// The binaries of the four steps.
+const STEP_BINARIES: [&str; 4] = [
+    "step-1-baseline",
+    "step-2-filter",
+    "step-3-reporting",
+    "step-4-policy",
+];
+
+/// The text of a chapter of `language`'s book as a reader sees it: every
+/// `{{#include}}` replaced by the lines it shows.
+fn shown_text(language: &str, text: &str) -> String {
+    let src = workspace().join("docs").join(language).join("src");
+    let mut shown = text.to_owned();
+    for (path, anchor) in includes(text) {
+        let source = fs::read_to_string(src.join(&path)).unwrap();
+        let target = match &anchor {
+            Some(anchor) => format!("{path}:{anchor}"),
+            None => path.clone(),
+        };
+        let lines = shown_lines(&source, anchor.as_deref()).join("\n");
+        shown = shown.replace(&format!("{{{{#include {target}}}}}"), &lines);
+    }
+    shown
+}
+
+/// The first command in `text`'s transcripts (lines `$ COMMAND`) that calls a
+/// step by its bare name, as in `printf ... | step-3-reporting --learn`; not
+/// by a path, nor through `cargo run -p STEP`.
+fn first_command_calling_a_step_by_name(text: &str) -> Option<(usize, &str)> {
+    text.lines()
+        .scan(0, |at, line| {
+            let start = *at;
+            *at += line.len() + 1;
+            Some((start, line))
+        })
+        .filter_map(|(at, line)| Some((at, line.strip_prefix("$ ")?)))
+        .find(|(_, command)| {
+            let words: Vec<&str> = command
+                .split(|c: char| c.is_whitespace() || c == '|' || c == ';')
+                .filter(|word| !word.is_empty())
+                .collect();
+            words
+                .iter()
+                .enumerate()
+                .any(|(i, word)| STEP_BINARIES.contains(word) && (i == 0 || words[i - 1] != "-p"))
+        })
+}
+
+/// A chapter (or the README) whose transcripts call a step by name says, before
+/// the first of them, how to type them as they are shown; and that line, run in
+/// a shell from the top of the repository, puts the workspace's `target/debug`
+/// first on `PATH`.
+#[test]
+fn transcripts_that_call_the_steps_by_name_say_how_to_type_them() {
+    let readme = fs::read_to_string(workspace().join("README.md")).unwrap();
+    let mut texts = vec![("README.md".to_owned(), readme)];
+    for language in LANGUAGES {
+        for (chapter, text) in chapters(language) {
+            texts.push((format!("{language}/{chapter}"), shown_text(language, &text)));
+        }
+    }
+    let mut calling = Vec::new();
+    for (name, text) in &texts {
+        let Some((at, command)) = first_command_calling_a_step_by_name(text) else {
+            continue;
+        };
+        assert!(
+            text[..at].contains(PATH_LINE),
+            "{name} shows `$ {command}`, which calls a step by name, without saying first \
+             how to type it: `cargo build`, then `{PATH_LINE}`"
+        );
+        calling.push(name.as_str());
+    }
+    for name in ["README.md", "en/discovering.md", "zh/discovering.md"] {
+        assert!(
+            calling.contains(&name),
+            "{name} calls no step by name: {calling:?}"
+        );
+    }
+    let shell = std::process::Command::new("sh")
+        .args(["-c", &format!("{PATH_LINE} && printf %s \"$PATH\"")])
+        .current_dir(workspace())
+        .output()
+        .expect("sh runs");
+    let path = String::from_utf8(shell.stdout).unwrap();
+    let first = Path::new(path.split(':').next().unwrap_or_default());
+    assert!(
+        first.ends_with("target/debug")
+            && fs::canonicalize(first.join("../..")).ok() == fs::canonicalize(workspace()).ok(),
+        "{PATH_LINE} gives PATH={path}"
+    );
+}
+
 /// The README's quick start shows step 2's transcript as the book stores it, so the
 /// first output a learner reads is kept true by the transcript tests too.
 #[test]
