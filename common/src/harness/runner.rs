@@ -275,6 +275,17 @@ fn prepare(command: &mut Command, stdout: StdoutTo) -> io::Result<()> {
     unsafe {
         command.pre_exec(|| setrlimit(Resource::RLIMIT_CORE, 0, 0).map_err(io::Error::from));
     }
+    // A step starts with stdin, stdout and stderr only, as from a terminal's
+    // shell. A descriptor the test process inherited without close-on-exec
+    // (`time -o FILE cargo test` passes one) would otherwise reach the step and
+    // shift the numbers of the descriptors it opens, which the book shows.
+    // SAFETY: `close_range` and `fcntl` are async-signal-safe syscalls.
+    unsafe {
+        command.pre_exec(|| {
+            close_on_exec_from(3);
+            Ok(())
+        });
+    }
     // A step starts with the signals of the terminal's keys as a foreground job
     // of a terminal gets them: a test run in the background of a script, or
     // under `nohup`, inherits SIGINT (and SIGQUIT) ignored, and a step keeps
@@ -289,6 +300,27 @@ fn prepare(command: &mut Command, stdout: StdoutTo) -> io::Result<()> {
         });
     }
     Ok(())
+}
+
+/// Marks every descriptor from `first` on close-on-exec, between fork and exec:
+/// with `close_range` (Linux 5.11), or one by one up to 1024 on older kernels.
+/// Descriptors that are already close-on-exec, such as the pipe through which
+/// the child reports a failed exec, stay open until the exec.
+fn close_on_exec_from(first: libc::c_uint) {
+    // SAFETY: syscalls on descriptor numbers only; no memory is touched.
+    unsafe {
+        let marked = libc::syscall(
+            libc::SYS_close_range,
+            first,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        );
+        if marked != 0 {
+            for fd in first as libc::c_int..1024 {
+                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+            }
+        }
+    }
 }
 
 /// The signals a terminal's keys send: Ctrl-C, Ctrl-\ and Ctrl-Z.
@@ -925,6 +957,35 @@ mod tests {
             send_signal(pid, Signal::SIGCONT)
         })
         .unwrap();
+    }
+
+    /// A descriptor the test process holds without close-on-exec, as `time -o
+    /// FILE cargo test` passes one, does not reach a run: it starts with stdin,
+    /// stdout and stderr only (and `ls` then opens one to read its list).
+    #[test]
+    fn a_run_starts_with_stdin_stdout_and_stderr_only() {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        // F_DUPFD copies without close-on-exec, at 200 or above: far from the
+        // numbers the run opens.
+        // SAFETY: a plain fcntl on a descriptor this test owns.
+        let inherited =
+            unsafe { libc::fcntl(std::os::fd::AsRawFd::as_raw_fd(&file), libc::F_DUPFD, 200) };
+        assert!(inherited >= 200, "{}", io::Error::last_os_error());
+        let run = run_step(Command::new("ls").arg("/proc/self/fd"), b"");
+        // SAFETY: the descriptor made above, closed once.
+        unsafe { libc::close(inherited) };
+        let run = run.unwrap();
+        let mut fds: Vec<i32> = run
+            .stdout_text()
+            .lines()
+            .map(|fd| fd.parse().unwrap())
+            .collect();
+        fds.sort();
+        assert_eq!(
+            fds,
+            [0, 1, 2, 3],
+            "descriptor {inherited} was open without close-on-exec"
+        );
     }
 
     #[test]
