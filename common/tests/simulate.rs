@@ -386,20 +386,16 @@ impl Constants {
 /// returns nothing else).
 #[track_caller]
 fn assert_every_ret_reached(name: &str, program: &[Instruction], calls: &[SeccompData]) {
+    let loaded = simulate::Loaded::load(program).expect("the kernel took this program");
     let reached: BTreeSet<usize> = calls
         .iter()
-        .filter_map(|call| simulate::run(program, call).ok())
-        .filter_map(|run| run.path.last().copied())
+        .filter_map(|call| loaded.run(call).path.last().copied())
         .collect();
     let foreign = SeccompData {
         arch: bpf::native_arch() ^ 1,
         ..calls[0]
     };
-    let foreign_ret = *simulate::run(program, &foreign)
-        .unwrap()
-        .path
-        .last()
-        .unwrap();
+    let foreign_ret = *loaded.run(&foreign).path.last().unwrap();
     for (index, insn) in program.iter().enumerate() {
         if insn.code == 0x06 && !reached.contains(&index) {
             assert_eq!(
@@ -563,10 +559,8 @@ fn the_kernel_jumps_loads_and_stores_as_simulated() {
         stmt(0x06, RET_ERRNO | 5), // 11: never, jge after jgt and jeq
     ];
     let calls = assert_kernel_agrees("jumps with x", &jumps, sample_size(CALLS_PER_PROGRAM));
-    let reached: BTreeSet<u32> = calls
-        .iter()
-        .map(|call| simulate::run(&jumps, call).unwrap().action)
-        .collect();
+    let loaded = simulate::Loaded::load(&jumps).unwrap();
+    let reached: BTreeSet<u32> = calls.iter().map(|call| loaded.run(call).action).collect();
     assert_eq!(reached.len(), 4, "{reached:x?}");
     let everything = [
         stmt(0x20, arg0),           // 0: ld [arg 0 low]
@@ -636,10 +630,11 @@ fn a_wrong_simulation_is_caught() {
     assert!(mismatches(&program, &calls, &kernel).is_empty());
     let wrong = mismatches(&mutated, &calls, &kernel);
     assert!(!wrong.is_empty());
+    let loaded = simulate::Loaded::load(&mutated).unwrap();
     let differing = calls
         .iter()
         .zip(&kernel)
-        .filter(|(call, &got)| result_of(simulate::run(&mutated, call).unwrap().action) != got);
+        .filter(|(call, &got)| result_of(loaded.run(call).action) != got);
     for (call, _) in differing {
         assert!(call.nr == write || call.nr == getpid, "{call:?}");
     }
