@@ -14,7 +14,7 @@
 #   printf 'hello seccomp\n' | runc run --bundle BUNDLE NAME
 #
 # Needs runc, ldd and python3 (for the JSON). A bundle this script made at
-# BUNDLE is replaced; any other existing directory is refused.
+# BUNDLE is replaced; anything else there is refused.
 set -euo pipefail
 
 profile=""
@@ -41,9 +41,10 @@ done
 # the profile, which must be JSON.
 [ -f "$program" ] && [ -x "$program" ] || { echo "error: $program is not a program" >&2; exit 2; }
 # BUNDLE is replaced only when this script made it (it leaves a marker file);
-# any other directory is refused, a bundle made by hand included.
+# anything else that exists is refused, a bundle made by hand included, and a
+# symbolic link that points nowhere (which `-e` alone would miss).
 marker=.made-by-seccomp-tutorial
-if [ -e "$bundle" ] && [ ! -f "$bundle/$marker" ]; then
+if { [ -e "$bundle" ] || [ -L "$bundle" ]; } && [ ! -f "$bundle/$marker" ]; then
     echo "error: $bundle exists and was not made by $0; give a new directory" >&2
     exit 2
 fi
@@ -75,8 +76,8 @@ if profile:
 with open(path, "w") as f:
     json.dump(config, f, indent=2)
 PY
-rm -rf "$bundle"
-mkdir -p "$bundle/rootfs/bin"
+rm -rf -- "$bundle"
+mkdir -p -- "$bundle/rootfs/bin"
 cp "$program" "$bundle/rootfs/bin/"
 # The libraries and the loader: every absolute path ldd prints.
 for library in $(ldd "$program" | grep -o '/[^ ]*'); do

@@ -267,8 +267,8 @@ fn every_rule_of_the_container_policy_says_who_needs_it() {
 }
 
 /// `scripts/container.sh` replaces a bundle it made, and refuses any other
-/// directory that exists, a bundle made by hand included: a careless `.` must
-/// not delete a learner's files. A bad profile is refused before anything is
+/// directory (or file, or link) that exists, a bundle made by hand included: a
+/// careless `.` must not delete a learner's files. A bad profile is refused before anything is
 /// removed.
 #[test]
 fn the_bundle_script_replaces_only_a_bundle() {
@@ -289,6 +289,16 @@ fn the_bundle_script_replaces_only_a_bundle() {
         .code(2)
         .stderr(predicate::str::contains("exists and was not made by"));
     assert!(dir.join("mine/rootfs/notes.txt").exists());
+    // A symbolic link that points nowhere exists too, even if `test -e` says
+    // otherwise: it is refused, not removed.
+    std::os::unix::fs::symlink("nowhere", dir.join("link")).unwrap();
+    Command::new(&script)
+        .arg(dir.join("link"))
+        .arg(&program)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exists and was not made by"));
+    assert!(dir.join("link").symlink_metadata().unwrap().is_symlink());
     for _ in 0..2 {
         Command::new(&script)
             .arg(dir.join("bundle"))
