@@ -988,6 +988,17 @@ mod tests {
         );
     }
 
+    /// A program that cannot be executed is an error of the run, not an exit
+    /// status: the child reports its failed `execve` through a close-on-exec
+    /// pipe, which marking descriptors close-on-exec must leave working.
+    #[test]
+    fn a_program_that_cannot_be_executed_is_an_error() {
+        let err = run_step(&mut Command::new("/nonexistent/step"), b"").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
+        let err = run_step(&mut Command::new("/dev/null"), b"").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{err}");
+    }
+
     #[test]
     fn orphans_of_a_run_are_collected() {
         // A shell that forks a child which outlives it and ends by a signal.
