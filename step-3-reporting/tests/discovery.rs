@@ -60,8 +60,11 @@ fn the_allow_loop_converges_to_what_learn_finds_in_one_run() {
     // Every round from the one that allows the sleep on waits a second on it,
     // and a round needs the report of the one before. So the rounds are run
     // ahead, side by side: `--learn` lists the syscalls in the order the
-    // program first makes them, so the allow lists the loop meets are prefixes
-    // of its list. The loop takes a round from these runs when its allow list
+    // program first makes them, so the allow lists the loop meets are mostly
+    // prefixes of its list. Not always: after the fork a round adds what the
+    // program's process and its child each report, while `--learn` lists them
+    // as they came, and the program's process may make two before the child
+    // makes one. The loop takes a round from these runs when its allow list
     // has the same names (the order of `--allow` does not matter), and runs it
     // when it gets there otherwise: every round it looks at is a run of step 3
     // with exactly that round's allow list.
