@@ -172,13 +172,15 @@ fn the_program_ends_at_once_when_its_supervisor_died_before_the_death_signal_was
 
 /// The supervisor killed after the program forked, while the forked child waits
 /// for its answer (strace slows every `ioctl` of the supervisor from its fourth
-/// on, so each answer takes a while; the first three, which set the listener's
-/// flags and answer the sleep, come before the fork on every system). The forked child has no death signal (`fork` clears it), but
-/// nothing is left spinning: with the listener closed, its refused syscalls fail
-/// with ENOSYS, which it shrugs off, and it prints its last line and exits 0.
-/// The program's process dies with the supervisor by SIGKILL, or, as the kernel
-/// closes the dying supervisor's listener before it sends the death signal, it
-/// may get there first and run to its own end (exit status 0) the same way.
+/// on, so each answer takes a while). The first three come before the fork on
+/// every system: one sets the listener's flags (made even where the kernel
+/// refuses the flag), two receive and answer the sleep. The forked child has no
+/// death signal (`fork` clears it), but nothing is left spinning: with the
+/// listener closed, its refused syscalls fail with ENOSYS, which it shrugs off,
+/// and it prints its last line and exits 0. The program's process dies with the
+/// supervisor by SIGKILL, or, as the kernel closes the dying supervisor's
+/// listener before it sends the death signal, it may get there first and run to
+/// its own end (exit status 0) the same way.
 #[test]
 fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
     let allowed = syscall_numbers(TUTORIAL_ALLOW_LIST);
