@@ -431,27 +431,135 @@ fn shown_text(language: &str, text: &str) -> String {
     shown
 }
 
-/// The first command in `text`'s transcripts (lines `$ COMMAND`) that calls a
-/// step by its bare name, as in `printf ... | step-3-reporting --learn`; not
-/// by a path, nor through `cargo run -p STEP`.
-fn first_command_calling_a_step_by_name(text: &str) -> Option<(usize, &str)> {
-    text.lines()
-        .scan(0, |at, line| {
-            let start = *at;
-            *at += line.len() + 1;
-            Some((start, line))
-        })
-        .filter_map(|(at, line)| Some((at, line.strip_prefix("$ ")?)))
-        .find(|(_, command)| {
-            let words: Vec<&str> = command
-                .split(|c: char| c.is_whitespace() || c == '|' || c == ';')
-                .filter(|word| !word.is_empty())
-                .collect();
-            words
-                .iter()
-                .enumerate()
-                .any(|(i, word)| STEP_BINARIES.contains(word) && (i == 0 || words[i - 1] != "-p"))
-        })
+/// Whether `command` calls a step by its bare name, as `printf ... |
+/// step-3-reporting --learn` or `x=$(step-2-filter --print-filter=oci)` do: a
+/// step's name as a word of its own between the characters a shell separates
+/// commands and words with; not a path (`step-4-policy/policy.toml`), nor the
+/// package of `cargo run -p STEP`.
+fn calls_a_step_by_name(command: &str) -> bool {
+    let words: Vec<&str> = command
+        .split(|c: char| c.is_whitespace() || "|;&()<>`".contains(c))
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, word)| {
+        STEP_BINARIES.contains(word)
+            && (i == 0 || !["-p", "--package", "--bin"].contains(&words[i - 1]))
+    })
+}
+
+/// Whether `line` of a shell script starts a command with a step's bare name:
+/// as its first word, or after `|`, `;`, `&`, `(` or `` ` ``, past assignments
+/// (`LC_ALL=C`) and `sudo`, `env` or `time`. (An argument such as git's
+/// `checkout -- step-1-baseline` names a directory.)
+fn starts_a_step_by_name(line: &str) -> bool {
+    line.split(|c: char| "|;&(`".contains(c)).any(|command| {
+        command
+            .split_whitespace()
+            .find(|word| !word.contains('=') && !["sudo", "env", "time", "$"].contains(word))
+            .is_some_and(|word| STEP_BINARIES.contains(&word))
+    })
+}
+
+/// The commands `text` shows that call a step by its bare name, each with the
+/// byte offset where it starts: its transcripts' lines `$ COMMAND`
+/// ([`calls_a_step_by_name`]), the lines of its `sh` and `bash` blocks that
+/// start one ([`starts_a_step_by_name`]), and the spans of inline code of its
+/// prose that have more than one word, as `step-4-policy --learn` has and a
+/// mere name does not ([`calls_a_step_by_name`]); a span may go on over a line
+/// break.
+fn commands_calling_a_step_by_name(text: &str) -> Vec<(usize, String)> {
+    let mut commands = Vec::new();
+    // The language of the fenced block being read, if one is.
+    let mut fenced: Option<&str> = None;
+    // The paragraph of prose being read: where it starts, and its lines.
+    let mut paragraph: Option<(usize, String)> = None;
+    let mut at = 0;
+    let mut lines = text.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        let fence = line.trim_start().strip_prefix("```");
+        if let Some(language) = fence {
+            fenced = match fenced {
+                Some(_) => None,
+                None => Some(language.trim()),
+            };
+        } else if let Some(command) = line.strip_prefix("$ ") {
+            if calls_a_step_by_name(command) {
+                commands.push((at, command.to_owned()));
+            }
+        } else if matches!(fenced, Some("sh" | "bash")) && starts_a_step_by_name(line) {
+            commands.push((at, line.trim().to_owned()));
+        } else if fenced.is_none() && !line.trim().is_empty() {
+            paragraph
+                .get_or_insert_with(|| (at, String::new()))
+                .1
+                .push_str(&format!("{line}\n"));
+        }
+        let ends = fence.is_some() || fenced.is_some() || line.trim().is_empty();
+        if ends || lines.peek().is_none() {
+            if let Some((start, prose)) = paragraph.take() {
+                let mut offset = start;
+                for (i, piece) in prose.split('`').enumerate() {
+                    let words: Vec<&str> = piece.split_whitespace().collect();
+                    if i % 2 == 1 && words.len() > 1 && calls_a_step_by_name(piece) {
+                        commands.push((offset, words.join(" ")));
+                    }
+                    offset += piece.len() + 1;
+                }
+            }
+        }
+        at += line.len() + 1;
+    }
+    commands.sort_by_key(|(at, _)| *at);
+    commands
+}
+
+/// The first command `text` shows that calls a step by its bare name, with its
+/// offset ([`commands_calling_a_step_by_name`]).
+fn first_command_calling_a_step_by_name(text: &str) -> Option<(usize, String)> {
+    commands_calling_a_step_by_name(text).into_iter().next()
+}
+
+/// What [`first_command_calling_a_step_by_name`] finds, and what it leaves.
+#[test]
+fn commands_calling_a_step_by_name_are_found_in_transcripts_and_prose() {
+    for called in [
+        "$ printf 'hello seccomp\\n' | step-3-reporting --learn\n",
+        "$ x=$(step-2-filter --print-filter=oci)\n",
+        "$ cd x && step-4-policy --policy typo.toml\n",
+        "Then run `step-4-policy --learn --policy\nmy-policy.toml` to see.\n",
+        "```sh\ncargo build\n```\n\nRun `sudo step-3-reporting --learn`.\n",
+        "```sh\nLC_ALL=C step-3-reporting --learn -- ls\n```\n",
+        "```bash\nstep-2-filter --print-filter=oci > step-2.json\n```\n",
+    ] {
+        assert!(
+            first_command_calling_a_step_by_name(called).is_some(),
+            "{called:?}"
+        );
+    }
+    for not_called in [
+        "$ printf 'hello seccomp\\n' | cargo run -q -p step-3-reporting\n",
+        "$ cp step-4-policy/policy.toml my-policy.toml\n",
+        "$ grep 'comm=\"step-4-policy\"' log\n",
+        "`step-3-reporting` is the binary; edit `step-4-policy/policy.toml`.\n",
+        "```sh\ngit checkout -- step-1-baseline step-2-filter\n```\n",
+        "```text\nstep-3-reporting: it made 5 syscalls\n```\n",
+        "`cargo test -p step-2-filter` and `cargo run --bin step-1-baseline`\n",
+    ] {
+        assert_eq!(
+            first_command_calling_a_step_by_name(not_called),
+            None,
+            "{not_called:?}"
+        );
+    }
+    // The offset is where the command starts, for what comes before it.
+    let text = "One.\n\nTwo `a b`, then `step-1-baseline --help`.\n";
+    let (at, command) = first_command_calling_a_step_by_name(text).unwrap();
+    assert_eq!(command, "step-1-baseline --help");
+    assert!(
+        text[at..].starts_with("step-1-baseline --help`"),
+        "{:?}",
+        &text[at..]
+    );
 }
 
 /// A chapter (or the README) whose transcripts call a step by name says, before
@@ -468,17 +576,22 @@ fn transcripts_that_call_the_steps_by_name_say_how_to_type_them() {
         }
     }
     let mut calling = Vec::new();
+    let mut unexplained = Vec::new();
     for (name, text) in &texts {
         let Some((at, command)) = first_command_calling_a_step_by_name(text) else {
             continue;
         };
-        assert!(
-            text[..at].contains(PATH_LINE),
-            "{name} shows `$ {command}`, which calls a step by name, without saying first \
-             how to type it: `cargo build`, then `{PATH_LINE}`"
-        );
+        if !text[..at].contains(PATH_LINE) {
+            unexplained.push(format!("{name} shows `{command}`"));
+        }
         calling.push(name.as_str());
     }
+    assert!(
+        unexplained.is_empty(),
+        "these call a step by name without saying first how to type it (`cargo build`, \
+         then `{PATH_LINE}`):\n{}",
+        unexplained.join("\n")
+    );
     for name in ["README.md", "en/discovering.md", "zh/discovering.md"] {
         assert!(
             calling.contains(&name),
