@@ -268,8 +268,8 @@ fn every_rule_of_the_container_policy_says_who_needs_it() {
 
 /// `scripts/container.sh` replaces a bundle it made, and refuses any other
 /// directory (or file, or link) that exists, a bundle made by hand included: a
-/// careless `.` must not delete a learner's files. A bad profile is refused before anything is
-/// removed.
+/// careless `.` must not delete a learner's files. A bad profile is refused
+/// before anything is removed.
 #[test]
 fn the_bundle_script_replaces_only_a_bundle() {
     if !runc_works() {
