@@ -961,7 +961,8 @@ mod tests {
 
     /// A descriptor the test process holds without close-on-exec, as `time -o
     /// FILE cargo test` passes one, does not reach a run: it starts with stdin,
-    /// stdout and stderr only (and `ls` then opens one to read its list).
+    /// stdout and stderr. (`ls` then opens one or more of its own, below 200,
+    /// to read its list: how many depends on which `ls` it is.)
     #[test]
     fn a_run_starts_with_stdin_stdout_and_stderr_only() {
         let file = std::fs::File::open("/dev/null").unwrap();
@@ -981,10 +982,10 @@ mod tests {
             .map(|fd| fd.parse().unwrap())
             .collect();
         fds.sort();
-        assert_eq!(
-            fds,
-            [0, 1, 2, 3],
-            "descriptor {inherited} was open without close-on-exec"
+        assert_eq!(fds[..3], [0, 1, 2], "{fds:?}");
+        assert!(
+            fds.iter().all(|&fd| fd < 200),
+            "descriptor {inherited} was open without close-on-exec: {fds:?}"
         );
     }
 
