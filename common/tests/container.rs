@@ -280,24 +280,20 @@ fn the_bundle_script_replaces_only_a_bundle() {
     std::fs::create_dir_all(dir.join("mine/rootfs")).unwrap();
     std::fs::write(dir.join("mine/config.json"), "{}").unwrap();
     std::fs::write(dir.join("mine/rootfs/notes.txt"), "mine").unwrap();
-    let script = workspace().join("scripts/container.sh");
-    let program = step_1_baseline();
-    Command::new(&script)
-        .arg(dir.join("mine"))
-        .arg(&program)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("exists and was not made by"));
-    assert!(dir.join("mine/rootfs/notes.txt").exists());
     // A symbolic link that points nowhere exists too, even if `test -e` says
     // otherwise: it is refused, not removed.
     std::os::unix::fs::symlink("nowhere", dir.join("link")).unwrap();
-    Command::new(&script)
-        .arg(dir.join("link"))
-        .arg(&program)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("exists and was not made by"));
+    let script = workspace().join("scripts/container.sh");
+    let program = step_1_baseline();
+    for foreign in ["mine", "link"] {
+        Command::new(&script)
+            .arg(dir.join(foreign))
+            .arg(&program)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("exists and was not made by"));
+    }
+    assert!(dir.join("mine/rootfs/notes.txt").exists());
     assert!(dir.join("link").symlink_metadata().unwrap().is_symlink());
     for _ in 0..2 {
         Command::new(&script)
