@@ -12,7 +12,7 @@ use std::process::Command;
 
 use assert_cmd::assert::OutputAssertExt;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::{drive_step, proc, send_signal, wait_until, Ending};
+use common::runner::{drive_step, proc, send_signal, wait_until, wait_until_stopped, Ending};
 use common::testing::{
     learned_syscalls, run, sleep_syscall_numbers, write_executable, Scratch, Signal, StepRun,
     SLEEP_SYSCALLS,
@@ -608,11 +608,7 @@ fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
             || proc::describe(&proc::live_in_group(supervisor)),
         )?;
         send_signal(supervisor, Signal::SIGSTOP)?;
-        wait_until(
-            "the supervisor stops",
-            || (proc::state(supervisor) == Some('T')).then_some(()),
-            || proc::describe(&[supervisor]),
-        )?;
+        wait_until_stopped("the supervisor stops", supervisor)?;
         step.write_stdin(b"go\n")?;
         wait_until(
             "the shell's fork waits for the supervisor",

@@ -603,6 +603,16 @@ pub fn wait_until<T>(
     }
 }
 
+/// Waits, as [`wait_until`] does, until process `pid` is stopped by a signal
+/// (state `T`); `what` names the wait in the error.
+pub fn wait_until_stopped(what: &str, pid: Pid) -> io::Result<()> {
+    wait_until(
+        what,
+        || (proc::state(pid) == Some('T')).then_some(()),
+        || proc::describe(&[pid]),
+    )
+}
+
 /// Sends `signal` to process `pid`.
 pub fn send_signal(pid: Pid, signal: Signal) -> io::Result<()> {
     nix::sys::signal::kill(pid, signal).map_err(io::Error::from)
@@ -890,11 +900,7 @@ mod tests {
                 || proc::describe(&[pid]),
             )?;
             send_signal(pid, Signal::SIGSTOP)?;
-            wait_until(
-                "cat stops",
-                || (proc::state(pid) == Some('T')).then_some(()),
-                || proc::describe(&[pid]),
-            )?;
+            wait_until_stopped("cat stops", pid)?;
             send_signal(pid, Signal::SIGCONT)?;
             assert_eq!(proc::group(pid), Some(pid));
             assert_eq!(proc::live_in_group(pid), [pid]);
@@ -949,11 +955,7 @@ mod tests {
         let (_, ()) = drive_step(&mut command, |step| {
             let pid = step.pid();
             send_signal(pid, Signal::SIGTSTP)?;
-            wait_until(
-                "Ctrl-Z's SIGTSTP stops cat",
-                || (proc::state(pid) == Some('T')).then_some(()),
-                || proc::describe(&[pid]),
-            )?;
+            wait_until_stopped("Ctrl-Z's SIGTSTP stops cat", pid)?;
             send_signal(pid, Signal::SIGCONT)
         })
         .unwrap();

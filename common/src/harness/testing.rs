@@ -1063,7 +1063,7 @@ pub fn runs_stopped_and_continued(
 /// The drive checks, through `/proc`, that it is there, that the signal stopped
 /// it, and only then continues it, so a run that passes really was stopped there.
 fn run_stopped_and_continued(binary: &Path, args: &[&str], at: StopAt, signal: Signal) -> StepRun {
-    use crate::runner::{drive_step, proc, send_signal, wait_until};
+    use crate::runner::{drive_step, proc, send_signal, wait_until, wait_until_stopped};
 
     let in_syscall: Vec<i64> = match at {
         StopAt::Read => syscall_numbers(&["read"]),
@@ -1090,11 +1090,7 @@ fn run_stopped_and_continued(binary: &Path, args: &[&str], at: StopAt, signal: S
             || proc::describe(&proc::live_in_group(group)),
         )?;
         send_signal(program, signal)?;
-        wait_until(
-            &format!("{signal} stops the program's process"),
-            || (proc::state(program) == Some('T')).then_some(()),
-            || proc::describe(&[program]),
-        )?;
+        wait_until_stopped(&format!("{signal} stops the program's process"), program)?;
         send_signal(program, Signal::SIGCONT)?;
         if at == StopAt::Read {
             step.write_stdin(TUTORIAL_INPUT)?;
