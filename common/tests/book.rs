@@ -406,13 +406,10 @@ fn chinese_paragraphs_do_not_break_between_chinese_characters() {
 /// with `target/debug` (where `cargo build` puts them) on its `PATH`.
 const PATH_LINE: &str = r#"export PATH="$PWD/target/debug:$PATH""#;
 
-/// The binaries of the four steps.
-const STEP_BINARIES: [&str; 4] = [
-    "step-1-baseline",
-    "step-2-filter",
-    "step-3-reporting",
-    "step-4-policy",
-];
+/// Whether `word` is the name of a step's binary.
+fn is_step_binary(word: &str) -> bool {
+    common::tour::STEPS.iter().any(|step| step.binary == word)
+}
 
 /// The text of a chapter of `language`'s book as a reader sees it: every
 /// `{{#include}}` replaced by the lines it shows.
@@ -442,8 +439,7 @@ fn calls_a_step_by_name(command: &str) -> bool {
         .filter(|word| !word.is_empty())
         .collect();
     words.iter().enumerate().any(|(i, word)| {
-        STEP_BINARIES.contains(word)
-            && (i == 0 || !["-p", "--package", "--bin"].contains(&words[i - 1]))
+        is_step_binary(word) && (i == 0 || !["-p", "--package", "--bin"].contains(&words[i - 1]))
     })
 }
 
@@ -456,7 +452,7 @@ fn starts_a_step_by_name(line: &str) -> bool {
         command
             .split_whitespace()
             .find(|word| !word.contains('=') && !["sudo", "env", "time", "$"].contains(word))
-            .is_some_and(|word| STEP_BINARIES.contains(&word))
+            .is_some_and(is_step_binary)
     })
 }
 
