@@ -83,7 +83,8 @@ fn the_allow_loop_converges_to_what_learn_finds_in_one_run() {
     let mut found: Vec<String> = Vec::new();
     let last = (1..=MAX_ROUNDS)
         .find_map(|round| {
-            let run = match ahead.iter().position(|(names, _)| *names == set(&found)) {
+            let allowed = set(&found);
+            let run = match ahead.iter().position(|(names, _)| *names == allowed) {
                 Some(at) => ahead.swap_remove(at).1,
                 None => {
                     eprintln!("round {round}: an allow list not run ahead: {found:?}");
