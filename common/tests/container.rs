@@ -139,7 +139,7 @@ fn run_in_container(
         .arg(&bundle)
         .arg(&id)
         .write_stdin(stdin)
-        .timeout(std::time::Duration::from_secs(60))
+        .timeout(common::runner::run_timeout())
         .output()
         .unwrap();
     // A container that did not start can be left behind: remove it.

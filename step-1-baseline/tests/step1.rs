@@ -11,7 +11,7 @@
 
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
-use common::runner::{Ending, RUN_TIMEOUT};
+use common::runner::{run_timeout, Ending};
 use common::testing::{
     no_core_dumps, run, run_in_shell_with_slow_child, skip, Reach, TUTORIAL_INPUT,
 };
@@ -23,7 +23,7 @@ const STEP: &str = env!("CARGO_BIN_EXE_step-1-baseline");
 fn step_1() -> Command {
     no_core_dumps();
     let mut command = Command::cargo_bin("step-1-baseline").unwrap();
-    command.timeout(RUN_TIMEOUT);
+    command.timeout(run_timeout());
     command
 }
 

@@ -9,7 +9,7 @@
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::RUN_TIMEOUT;
+use common::runner::run_timeout;
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_killed_by_sigsys,
     assert_pfc_names, assert_profile_allows, foreign_syscall_name, no_core_dumps, printed_filter,
@@ -25,7 +25,7 @@ const STEP: &str = env!("CARGO_BIN_EXE_step-2-filter");
 fn step_2() -> Command {
     no_core_dumps();
     let mut command = Command::cargo_bin("step-2-filter").unwrap();
-    command.timeout(RUN_TIMEOUT);
+    command.timeout(run_timeout());
     command
 }
 

@@ -7,7 +7,7 @@
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::{Ending, RUN_TIMEOUT};
+use common::runner::{run_timeout, Ending};
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
     assert_profile_allows, assert_run_matches_book, foreign_syscall_name, no_core_dumps,
@@ -22,7 +22,7 @@ const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
 fn step_3() -> Command {
     no_core_dumps();
     let mut command = Command::cargo_bin("step-3-reporting").unwrap();
-    command.timeout(RUN_TIMEOUT);
+    command.timeout(run_timeout());
     command
 }
 

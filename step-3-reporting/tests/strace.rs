@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::runner::run_step;
-use common::testing::{sample_size, side_by_side, syscall_numbers, Scratch};
+use common::testing::{sample_size, side_by_side, strace_failure, syscall_numbers, Scratch};
 use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -87,6 +87,7 @@ fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) -> 
     }
     args.push("--");
     args.extend(command);
+    let context = format!("{command:?} with --allow {list:?}");
     // The two runs do not depend on each other: they go side by side.
     let (traced, learned_run) = side_by_side(
         || {
@@ -97,9 +98,7 @@ fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) -> 
                     .args(command),
                 b"",
             )
-            .unwrap_or_else(|err| {
-                panic!("cannot run strace (scripts/install-strace.sh installs it): {err}")
-            })
+            .unwrap_or_else(|err| panic!("{context}: {}", strace_failure(&err)))
         },
         || run_step(Command::new(STEP).args(&args), b"").expect("step 3 runs"),
     );
@@ -113,7 +112,6 @@ fn assert_learn_sees_what_strace_sees(also_allow: &[&str], command: &[&str]) -> 
         .into_iter()
         .collect();
     let expected: BTreeSet<i64> = seen.difference(&allowed).copied().collect();
-    let context = format!("{command:?} with --allow {list:?}");
     assert_eq!(
         (names(&learned), learned_run.ending()),
         (names(&expected), traced.ending()),

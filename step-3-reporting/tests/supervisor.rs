@@ -12,7 +12,7 @@ use std::process::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::program::{FORK_LINE, LAST_LINE, PROMPT};
 use common::runner::{drive_step, proc, run_step, send_signal, wait_until, Ending};
-use common::testing::{syscall_numbers, Signal, TUTORIAL_INPUT};
+use common::testing::{strace_failure, syscall_numbers, Signal, TUTORIAL_INPUT};
 use nix::unistd::Pid;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -129,11 +129,8 @@ fn under_strace(options: &[&str]) -> Command {
             run.ending(),
             run.stderr_text()
         ),
-        Err(err) => panic!(
-            "STRACE IS MISSING ({err}): this test needs it to hold a process of the run \
-             at a given syscall. Install it with scripts/install-strace.sh (or the strace \
-             package of your system) and run the tests again."
-        ),
+        // It holds a process of the run at a given syscall.
+        Err(err) => panic!("{}", strace_failure(&err)),
     }
     let mut command = Command::new("strace");
     command

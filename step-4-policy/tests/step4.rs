@@ -15,7 +15,7 @@ use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command as CliCommand;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::policy::SHIPPED_POLICY;
-use common::runner::{run_step, Ending, RUN_TIMEOUT};
+use common::runner::{run_step, run_timeout, Ending};
 use common::testing::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
     assert_run_matches_book, learned_syscalls, no_core_dumps, policy_without_rule, printed_filter,
@@ -30,7 +30,7 @@ const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 fn step_4() -> CliCommand {
     no_core_dumps();
     let mut command = CliCommand::cargo_bin("step-4-policy").unwrap();
-    command.timeout(RUN_TIMEOUT);
+    command.timeout(run_timeout());
     command
 }
 

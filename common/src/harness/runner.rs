@@ -25,7 +25,7 @@
 //! file behind, with the signals of Ctrl-C, Ctrl-\ and Ctrl-Z at their default
 //! action however the test process inherited them, and in a process group of
 //! their own, which the runner kills when a run takes longer than
-//! [`RUN_TIMEOUT`]: a hung step fails its test instead of hanging it. Nothing
+//! [`run_timeout`]: a hung step fails its test instead of hanging it. Nothing
 //! here loads a filter: filters are loaded by the step binaries, in their own
 //! processes.
 
@@ -171,16 +171,38 @@ pub enum StdoutTo {
     ReaderGone,
 }
 
-/// How long one run may take before the runner kills every process left in it.
-/// A step needs about a second (its program sleeps for one), so only a step that
-/// hangs gets there.
-pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long one run may take before the runner kills every process left in it,
+/// natively: see [`run_timeout`].
+const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long one run may take before the runner kills every process left in it:
+/// a minute, times [`time_scale`]. A step needs about a second (its program
+/// sleeps for one), so only a step that hangs gets there.
+pub fn run_timeout() -> Duration {
+    RUN_TIMEOUT * time_scale()
+}
+
+/// How many times longer than natively the tests' time limits are: the number
+/// in `TIME_SCALE`, or 1. `scripts/check-arches.sh` sets it where the tests run
+/// under qemu's emulation, on which a run takes many times as long: a limit
+/// that does not scale would fail a test that was only slow.
+pub fn time_scale() -> u32 {
+    scale_from(std::env::var("TIME_SCALE").ok().as_deref())
+}
+
+/// The scale `TIME_SCALE` set to `value` says: a whole number, at least 1.
+fn scale_from(value: Option<&str>) -> u32 {
+    value
+        .and_then(|scale| scale.trim().parse::<u32>().ok())
+        .unwrap_or(1)
+        .max(1)
+}
 
 /// Runs `command` with `stdin` as its standard input, captures its stdout and
 /// stderr, and waits for it and for every process it forked.
 ///
 /// Runs may go on at once on several threads: each collects the processes of its
-/// own process group only. A run that takes longer than [`RUN_TIMEOUT`] is
+/// own process group only. A run that takes longer than [`run_timeout`] is
 /// killed, and is an error of kind `TimedOut`.
 pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
     run_step_with(command, stdin, StdoutTo::Captured)
@@ -189,7 +211,7 @@ pub fn run_step(command: &mut Command, stdin: &[u8]) -> io::Result<StepRun> {
 /// Like [`run_step`], with the step's stdout set up as `stdout` says; unless it is
 /// [`StdoutTo::Captured`], the run's `stdout` is empty.
 pub fn run_step_with(command: &mut Command, stdin: &[u8], stdout: StdoutTo) -> io::Result<StepRun> {
-    run_within(command, stdin, stdout, RUN_TIMEOUT)
+    run_within(command, stdin, stdout, run_timeout())
 }
 
 /// [`run_step_with`], killing the run's processes once it has taken `timeout`;
@@ -389,9 +411,15 @@ fn collect_orphans(group: Pid) -> io::Result<Vec<Ending>> {
 }
 
 /// How long a driven run waits for what it expects the step to do (a line on
-/// stdout, a process that stops or ends). A guard, not a pace: the step gets
-/// there in milliseconds, and only a step that never does waits this long.
-pub const GUARD: Duration = Duration::from_secs(20);
+/// stdout, a process that stops or ends), natively: see [`guard`].
+const GUARD: Duration = Duration::from_secs(20);
+
+/// How long a driven run waits for what it expects the step to do: 20 seconds,
+/// times [`time_scale`]. A guard, not a pace: the step gets there in
+/// milliseconds, and only a step that never does waits this long.
+pub fn guard() -> Duration {
+    GUARD * time_scale()
+}
 
 /// A step started by [`drive_step`], which the caller steers while it runs: it
 /// writes stdin bit by bit, waits for what the step prints, and sends signals.
@@ -449,9 +477,9 @@ impl Stream {
         self.lock().0.clone()
     }
 
-    /// Waits, at most [`GUARD`], until the bytes read contain `text`.
+    /// Waits, at most [`guard`], until the bytes read contain `text`.
     fn wait_for(&self, text: &[u8], name: &str) -> io::Result<()> {
-        let deadline = Instant::now() + GUARD;
+        let deadline = Instant::now() + guard();
         let mut read = self.lock();
         loop {
             if read.0.windows(text.len().max(1)).any(|w| w == text) {
@@ -504,7 +532,7 @@ impl Driven {
         self.stdin = None;
     }
 
-    /// Waits, at most [`GUARD`], until the step has written `text` to stdout.
+    /// Waits, at most [`guard`], until the step has written `text` to stdout.
     pub fn wait_for_stdout(&self, text: &str) -> io::Result<()> {
         self.stdout.wait_for(text.as_bytes(), "stdout")
     }
@@ -523,7 +551,7 @@ impl Driven {
 /// When `drive` fails, every process left in the run's group is killed with
 /// SIGKILL and collected, and its error is returned with what the step had
 /// printed: a failed drive leaves nothing behind. The run is subject to
-/// [`RUN_TIMEOUT`] as well.
+/// [`run_timeout`] as well.
 pub fn drive_step<T>(
     command: &mut Command,
     drive: impl FnOnce(&mut Driven) -> io::Result<T>,
@@ -532,7 +560,8 @@ pub fn drive_step<T>(
     prepare(command, StdoutTo::Captured)?;
     let mut child = command.spawn()?;
     let group = Pid::from_raw(child.id() as i32);
-    let watchdog = watchdog(group, RUN_TIMEOUT);
+    let timeout = run_timeout();
+    let watchdog = watchdog(group, timeout);
     let (stdout, stdout_reader) = Stream::read_from(child.stdout.take().expect("stdout is piped"));
     let (stderr, stderr_reader) = Stream::read_from(child.stderr.take().expect("stderr is piped"));
     let mut driven = Driven {
@@ -566,7 +595,7 @@ pub fn drive_step<T>(
         )
     })?;
     if timed_out {
-        return Err(timed_out_error(command, RUN_TIMEOUT));
+        return Err(timed_out_error(command, timeout));
     }
     for result in read {
         result?;
@@ -581,14 +610,15 @@ pub fn drive_step<T>(
 }
 
 /// Calls `check` every few milliseconds until it returns something, and returns
-/// that; after [`GUARD`], an error of kind `TimedOut` that says what was awaited
+/// that; after [`guard`], an error of kind `TimedOut` that says what was awaited
 /// and what `check` last saw (`describe`).
 pub fn wait_until<T>(
     what: &str,
     mut check: impl FnMut() -> Option<T>,
     describe: impl Fn() -> String,
 ) -> io::Result<T> {
-    let deadline = Instant::now() + GUARD;
+    let guard = guard();
+    let deadline = Instant::now() + guard;
     loop {
         if let Some(value) = check() {
             return Ok(value);
@@ -596,7 +626,7 @@ pub fn wait_until<T>(
         if Instant::now() >= deadline {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
-                format!("{what}: not within {} s; {}", GUARD.as_secs(), describe()),
+                format!("{what}: not within {} s; {}", guard.as_secs(), describe()),
             ));
         }
         thread::sleep(Duration::from_millis(5));
@@ -740,6 +770,27 @@ pub mod proc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `TIME_SCALE` multiplies the time limits by a whole number; anything
+    /// else, or nothing, leaves them as they are.
+    #[test]
+    fn time_scale_is_a_whole_number_of_at_least_one() {
+        for (value, scale) in [
+            (None, 1),
+            (Some("10"), 10),
+            (Some(" 4\n"), 4),
+            (Some("0"), 1),
+            (Some("2.5"), 1),
+            (Some("-3"), 1),
+            (Some("ten"), 1),
+        ] {
+            assert_eq!(scale_from(value), scale, "TIME_SCALE={value:?}");
+        }
+        assert_eq!(
+            RUN_TIMEOUT * scale_from(Some("10")),
+            Duration::from_secs(600)
+        );
+    }
 
     #[test]
     fn endings_read_as_a_shell_reports_them() {

@@ -857,6 +857,19 @@ pub fn printed_filter(binary: impl AsRef<Path>, args: &[&str]) -> String {
     filter
 }
 
+/// What a test that runs `strace` says when it cannot: that strace is not
+/// installed and what installs it, or, when it is, what went wrong instead (a
+/// run that did not end in time, say), without blaming a missing strace.
+pub fn strace_failure(err: &std::io::Error) -> String {
+    if err.kind() == std::io::ErrorKind::NotFound {
+        "strace is not installed, and this test needs it: ./tour.sh installs it \
+         (scripts/install-prerequisites.sh), or install your system's strace package"
+            .to_owned()
+    } else {
+        format!("the run under strace failed: {err}")
+    }
+}
+
 /// Says on stderr that a test skips, and why: something it needs is missing
 /// here. Where `TUTORIAL_REQUIRE_ALL` is set (CI sets it), nothing may be
 /// missing, and the test fails instead.
@@ -1233,6 +1246,23 @@ mod tests {
         assert_eq!(
             save_command_for("filters/simulate-write-fd-3.txt"),
             "docs/transcripts/filters/regenerate.sh"
+        );
+    }
+
+    /// A test that cannot run strace says that strace is missing only when it
+    /// is: a run under strace that timed out (under emulation, say) says so.
+    #[test]
+    fn strace_failures_name_what_happened() {
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        assert!(strace_failure(&missing).starts_with("strace is not installed"));
+        let slow = std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "strace did not end within 60 s, so its processes were killed",
+        );
+        assert_eq!(
+            strace_failure(&slow),
+            "the run under strace failed: strace did not end within 60 s, so its processes \
+             were killed"
         );
     }
 }
