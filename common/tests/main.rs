@@ -13,6 +13,7 @@ mod container;
 mod oci;
 mod overhead_docs;
 mod policy;
+mod preflight;
 mod security;
 mod simulate;
 mod support;
