@@ -217,9 +217,13 @@ EOF
 run_tests_script() {
     cat <<'EOF'
 export PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin HOME=/root RUST_BACKTRACE=1
+# The ignored tests run too, as CI runs them here, but for those this root file
+# system cannot run: the container tests (no runc), the set-user-ID one
+# (busybox's id is a link) and the one of libseccomp 2.5.4 (Debian 13 has 2.6).
 while read -r exe dir; do
     echo "== RUN $exe"
-    (cd "$dir" && "$exe" --test-threads=2) </dev/null 2>&1
+    (cd "$dir" && "$exe" --test-threads=2 --include-ignored --skip container:: \
+        --skip a_set_user_id_command --skip libseccomp_2_5_4) </dev/null 2>&1
     echo "== STATUS $? $exe"
 done </build/tests.list
 echo "== ALL DONE"

@@ -1765,3 +1765,71 @@ fn the_workshop_plan_fits_in_90_minutes() {
         }
     }
 }
+
+/// What the README's quick start says of the tests `cargo test --workspace`
+/// ignores, and the words that open the reason of each kind (`#[ignore =
+/// "..."]`): every ignored test gives one of these reasons, and the README
+/// names what each needs.
+const IGNORED_KINDS: [(&str, &str); 5] = [
+    ("needs root and runc", "root and runc"),
+    ("needs runc", "root and runc"),
+    (
+        "needs root, to make a set-user-ID copy of id",
+        "set-user-ID copy of `id`",
+    ),
+    (
+        "needs Podman's",
+        "container runtimes' default seccomp profiles",
+    ),
+    (
+        "needs Docker's",
+        "container runtimes' default seccomp profiles",
+    ),
+];
+
+/// Every test that `cargo test --workspace` ignores says why and how to run
+/// it, and the README's quick start names what it needs and the command that
+/// runs it: a count of ignored tests in the summary is explained where a
+/// learner reads the command.
+#[test]
+fn the_readme_says_which_tests_are_ignored_and_how_to_run_them() {
+    let readme = fs::read_to_string(workspace().join("README.md")).unwrap();
+    let quick_start = &readme[readme.find("## Quick start").unwrap()..];
+    let quick_start = &quick_start[..quick_start[3..].find("\n## ").unwrap()];
+    let mut reasons = Vec::new();
+    for krate in [
+        "common",
+        "step-1-baseline",
+        "step-2-filter",
+        "step-3-reporting",
+        "step-4-policy",
+    ] {
+        for entry in fs::read_dir(workspace().join(krate).join("tests")).unwrap() {
+            let text = fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+            for piece in text.split("ignore = \"").skip(1) {
+                reasons.push(piece[..piece.find('"').unwrap()].to_owned());
+            }
+        }
+    }
+    assert!(reasons.len() >= 10, "{reasons:#?}");
+    for reason in &reasons {
+        if reason.starts_with("checks libseccomp 2.5.4") {
+            assert!(quick_start.contains("libseccomp 2.5.4"), "{quick_start}");
+            continue;
+        }
+        let (_, needs) = IGNORED_KINDS
+            .iter()
+            .find(|(opening, _)| reason.starts_with(opening))
+            .unwrap_or_else(|| panic!("an ignored test gives a reason of no known kind: {reason}"));
+        assert!(
+            reason.ends_with("run cargo test --workspace -- --include-ignored"),
+            "{reason}"
+        );
+        assert!(
+            quick_start.contains(needs),
+            "the quick start does not say {needs:?}"
+        );
+    }
+    assert!(quick_start.contains("`cargo test --workspace -- --include-ignored`"));
+    assert!(quick_start.contains("scripts/install-container-tools.sh"));
+}

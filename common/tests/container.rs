@@ -18,8 +18,11 @@
 //!
 //! The book's real-world chapter shows these runs
 //! (`docs/transcripts/real-world/runc-*.txt`), and the tests keep them true.
-//! They need root and a runc that can run a container here: without them they
-//! say so and pass, unless `TUTORIAL_REQUIRE_ALL` is set, as CI sets it.
+//! They need root and a runc that can run a container here, which a learner's
+//! machine seldom has: they are ignored unless asked for, and CI, as root with
+//! runc installed (`scripts/install-container-tools.sh`), runs them with
+//! `cargo test --workspace -- --include-ignored`. Asked for where they cannot
+//! run, they fail, saying what is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -32,7 +35,7 @@ use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::Policy;
 use common::testing::{
-    assert_every_rule_says_why, policy_without_rule, skip, Scratch, TUTORIAL_INPUT,
+    assert_every_rule_says_why, policy_without_rule, sibling_binary, Scratch, TUTORIAL_INPUT,
 };
 use libseccomp::ScmpAction;
 use predicates::prelude::*;
@@ -44,23 +47,18 @@ fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Whether this machine can run containers with runc here: as root, with runc
-/// installed, and a container without a profile runs the program (runc needs
-/// namespaces and cgroups it may not get inside another container). Says why
-/// not, on stderr, or fails when `TUTORIAL_REQUIRE_ALL` is set.
-fn runc_works() -> bool {
+/// Panics, saying what is missing, unless this machine can run containers
+/// with runc here: as root, with runc installed, and a container without a
+/// profile runs the program (runc needs namespaces and cgroups it may not get
+/// inside another container).
+fn require_runc() {
     static WORKS: OnceLock<Result<(), String>> = OnceLock::new();
     let works = WORKS.get_or_init(|| {
         // SAFETY: a plain query.
         if unsafe { libc::geteuid() } != 0 {
             return Err("they need root".to_owned());
         }
-        let runc = std::process::Command::new("runc").arg("--version").output();
-        if !runc.is_ok_and(|out| out.status.success()) {
-            return Err(
-                "runc is missing (scripts/install-container-tools.sh installs it)".to_owned(),
-            );
-        }
+        require_runc_installed();
         // The program's --help: a container that runs at all, without the
         // program's one-second sleep, which every container test waits for.
         let trial = run_in_container("trial", &step_1_baseline(), &["--help"], None, b"");
@@ -70,27 +68,24 @@ fn runc_works() -> bool {
         }
         Ok(())
     });
-    let Err(missing) = works else {
-        return true;
-    };
-    skip(&format!("the container tests cannot run: {missing}"));
-    false
+    if let Err(missing) = works {
+        panic!("the container tests cannot run: {missing}");
+    }
+}
+
+/// Panics, saying what installs it, unless runc is installed.
+fn require_runc_installed() {
+    let runc = std::process::Command::new("runc").arg("--version").output();
+    assert!(
+        runc.is_ok_and(|out| out.status.success()),
+        "runc is missing: scripts/install-container-tools.sh installs it"
+    );
 }
 
 /// The tutorial program, `step-1-baseline`, built if it is not there yet (a
 /// test of `common` alone does not build the steps).
 fn step_1_baseline() -> PathBuf {
-    let binary = Path::new(FILTER_PROBE).with_file_name("step-1-baseline");
-    if !binary.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let built = std::process::Command::new(cargo)
-            .args(["build", "-q", "-p", "step-1-baseline"])
-            .current_dir(workspace())
-            .status()
-            .expect("cargo runs");
-        assert!(built.success(), "cannot build step-1-baseline");
-    }
-    binary
+    sibling_binary(FILTER_PROBE, "step-1-baseline")
 }
 
 /// The profile of `policy`'s text, as `--print-filter=oci` prints it.
@@ -180,10 +175,9 @@ fn transcript(command: &str, output: &Output) -> String {
 const RUN_COMMAND: &str = "printf 'hello seccomp\\n' | runc run --bundle bundle tutorial";
 
 #[test]
+#[ignore = "needs root and runc: as root, after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
 fn the_program_runs_to_the_end_under_the_container_policy() {
-    if !runc_works() {
-        return;
-    }
+    require_runc();
     let profile = profile_of("container.toml", &container_policy());
     let output = run_tutorial("to-the-end", &profile);
     let printed = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -207,10 +201,9 @@ fn the_program_runs_to_the_end_under_the_container_policy() {
 }
 
 #[test]
+#[ignore = "needs root and runc: as root, after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
 fn without_clone_the_program_dies_by_sigsys_at_the_fork() {
-    if !runc_works() {
-        return;
-    }
+    require_runc();
     let without_clone = policy_without_rule(&container_policy(), "clone");
     let profile = profile_of("no-fork.toml", &without_clone);
     let output = run_tutorial("no-fork", &profile);
@@ -224,10 +217,9 @@ fn without_clone_the_program_dies_by_sigsys_at_the_fork() {
 }
 
 #[test]
+#[ignore = "needs root and runc: as root, after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
 fn under_step_2_s_profile_the_program_cannot_even_start() {
-    if !runc_works() {
-        return;
-    }
+    require_runc();
     let filter = allow_list_filter(ScmpAction::KillProcess, TUTORIAL_ALLOW_LIST).unwrap();
     let profile = oci::json(&filter).unwrap();
     let output = run_tutorial("step-2", &profile);
@@ -239,11 +231,12 @@ fn under_step_2_s_profile_the_program_cannot_even_start() {
         .stderr(predicate::str::contains("runc run failed"));
 }
 
+/// (x32 is x86_64's: the test is built there only.)
 #[test]
+#[cfg(target_arch = "x86_64")]
+#[ignore = "needs root and runc: as root, after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
 fn an_x32_syscall_is_killed_under_a_profile_that_allows_the_rest() {
-    if !runc_works() || std::env::consts::ARCH != "x86_64" {
-        return;
-    }
+    require_runc();
     let probe = Path::new(FILTER_PROBE);
     let unfiltered = run_in_container("x32-none", probe, &["none", "x32"], None, b"");
     unfiltered
@@ -271,10 +264,9 @@ fn every_rule_of_the_container_policy_says_who_needs_it() {
 /// careless `.` must not delete a learner's files. A bad profile is refused
 /// before anything is removed.
 #[test]
+#[ignore = "needs runc: after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
 fn the_bundle_script_replaces_only_a_bundle() {
-    if !runc_works() {
-        return;
-    }
+    require_runc_installed();
     let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "container-script");
     // A bundle made by hand, as runc's own README makes one.
     std::fs::create_dir_all(dir.join("mine/rootfs")).unwrap();
@@ -327,10 +319,9 @@ fn the_bundle_script_replaces_only_a_bundle() {
 /// filter-probe makes at start-up): the step's filter kills `clone3`, which
 /// has a higher number than any syscall left, and runc answers it ENOSYS.
 #[test]
+#[ignore = "needs root and runc: as root, after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
 fn runc_answers_enosys_above_the_highest_syscall_a_profile_names() {
-    if !runc_works() {
-        return;
-    }
+    require_runc();
     let policy = policy_without_rule(&container_policy(), "clone3")
         + "\n# filter-probe reads its own path.\n[[rule]]\nsyscall = \"readlink\"\naction = \"allow\"\n";
     let parsed = Policy::parse("no-clone3.toml", &policy).unwrap();

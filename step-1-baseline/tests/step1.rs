@@ -12,9 +12,7 @@
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::runner::{run_timeout, Ending};
-use common::testing::{
-    no_core_dumps, run, run_in_shell_with_slow_child, skip, Reach, TUTORIAL_INPUT,
-};
+use common::testing::{no_core_dumps, run, run_in_shell_with_slow_child, Reach, TUTORIAL_INPUT};
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-1-baseline");
@@ -89,11 +87,10 @@ fn adds_a_newline_when_the_input_has_none() {
 fn a_slower_child_prints_after_the_shells_prompt() {
     let run = match run_in_shell_with_slow_child(STEP, TUTORIAL_INPUT) {
         Ok(run) => run,
-        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {
-            return skip(&format!(
-                "this system does not let a test trace its grandchild: {err}"
-            ));
-        }
+        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => panic!(
+            "this system does not let a test trace its grandchild ({err}): \
+             ./tour.sh --check says why (its ptrace line) and what to do"
+        ),
         Err(err) => panic!("{err}"),
     };
     assert_eq!(run.forked, [Ending::Exited(0)], "{}", run.stderr_text());

@@ -118,18 +118,16 @@ fn print_filter_writes_the_allow_list_as_an_oci_profile() {
 }
 
 /// The real-world chapter, in every language, shows the profile step 2 prints
-/// (`docs/transcripts/real-world/step-2-oci.txt`, made on x86_64).
+/// (`docs/transcripts/real-world/step-2-oci.txt`, made on x86_64, whose
+/// architecture it names: the test is built there only).
 #[test]
+#[cfg(target_arch = "x86_64")]
 fn the_book_shows_the_profile_step_2_prints() {
     let stored = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../docs/transcripts/real-world/step-2-oci.txt"
     ))
     .unwrap();
-    if std::env::consts::ARCH != "x86_64" {
-        eprintln!("not compared: the stored profile names x86_64");
-        return;
-    }
     let printed = printed_filter(STEP, &["--print-filter=oci"]);
     assert_eq!(
         stored,

@@ -269,13 +269,7 @@ fn what_learn_lists_is_all_step_3_needs() {
 /// --learn`, which step 3's report names, finds that its policy lacks nothing.
 #[test]
 fn step_4_allows_everything_learn_lists() {
-    let Some(step_4) = sibling_binary(STEP, "step-4-policy") else {
-        eprintln!(
-            "step-4-policy is not built, so this test cannot compare with it: \
-             run `cargo test --workspace`, or `cargo build -p step-4-policy` first"
-        );
-        return;
-    };
+    let step_4 = sibling_binary(STEP, "step-4-policy");
     // Three runs that do not depend on each other, side by side.
     let ((step_3_run, learned), (step_4_run, advised)) = side_by_side(
         || learn(&[]),

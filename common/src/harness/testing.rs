@@ -807,12 +807,27 @@ pub fn learned_syscalls(run: &StepRun) -> Vec<String> {
         .collect()
 }
 
-/// Where cargo put the binary `name` of another package of the workspace: next
-/// to `binary`. `None` when it has not been built (`cargo test -p` builds only
-/// the binaries of the package it tests; `cargo test --workspace` builds them all).
-pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> Option<std::path::PathBuf> {
-    let path = binary.as_ref().parent()?.join(name);
-    path.exists().then_some(path)
+/// The binary of the workspace's package `name` (a step), next to `binary`,
+/// where cargo puts it. `cargo test -p` builds only the binaries of the package
+/// it tests (`cargo test --workspace` builds them all): when it is not there,
+/// it is built first.
+#[track_caller]
+pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> std::path::PathBuf {
+    let path = binary
+        .as_ref()
+        .parent()
+        .expect("a binary is in a directory")
+        .join(name);
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let built = Command::new(cargo)
+            .args(["build", "-q", "-p", name])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .status()
+            .unwrap_or_else(|err| panic!("cannot run cargo to build {name}: {err}"));
+        assert!(built.success(), "cannot build {name}");
+    }
+    path
 }
 
 /// Asserts that a `--print-filter=bpf` listing starts with the architecture
@@ -870,29 +885,18 @@ pub fn strace_failure(err: &std::io::Error) -> String {
     }
 }
 
-/// Says on stderr that a test skips, and why: something it needs is missing
-/// here. Where `TUTORIAL_REQUIRE_ALL` is set (CI sets it), nothing may be
-/// missing, and the test fails instead.
+/// The text of the file at `path`, which Debian's `package` installs (and
+/// `scripts/install-container-tools.sh` with it). A test that needs such a file
+/// is ignored unless asked for; asked for where the file is missing, it fails,
+/// saying what installs it.
 #[track_caller]
-pub fn skip(why: &str) {
-    assert!(
-        std::env::var_os("TUTORIAL_REQUIRE_ALL").is_none(),
-        "cannot skip (TUTORIAL_REQUIRE_ALL is set): {why}"
-    );
-    eprintln!("skipped: {why}");
-}
-
-/// The text of the file at `path`, which Debian's `package` installs; `None`,
-/// after [`skip`], when it is missing.
-#[track_caller]
-pub fn installed_file(path: &str, package: &str) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            skip(&format!("{path} is missing; install {package}"));
-            None
-        }
-    }
+pub fn installed_file(path: &str, package: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|err| {
+        panic!(
+            "cannot read {path} ({err}): install {package} (scripts/install-container-tools.sh \
+             does), or leave this test ignored"
+        )
+    })
 }
 
 /// Policy `text` without its (first) rule for `syscall`: what a learner gets

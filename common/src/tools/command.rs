@@ -50,11 +50,9 @@
 //! - **Signals.** A syscall that waits for the supervisor can be interrupted by
 //!   a signal, as any wait in the kernel: one interrupted before the supervisor
 //!   received its notification is made again after a handler installed with
-//!   `SA_RESTART`, and fails with EINTR after one without it, even a `fork`,
-//!   which without a filter starts again by itself. Dash forks its background
-//!   jobs with signals unblocked and handles SIGCHLD without `SA_RESTART`, so
-//!   under `--learn` a burst of children that end can make it say "Cannot
-//!   fork". The filter asks the kernel to let a syscall whose notification was
+//!   `SA_RESTART`, and fails with EINTR after one without it, even one that no
+//!   signal interrupts without a filter, such as an `open` of a file. The
+//!   filter asks the kernel to let a syscall whose notification was
 //!   received wait for its answer through any signal but a fatal one
 //!   (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`, Linux 5.19), which leaves only
 //!   the moment before: a command's behaviour under signals can differ.
