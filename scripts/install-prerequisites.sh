@@ -45,10 +45,22 @@ check_rust() {
         echo "error: Rust $needed or later is needed and \`rustc --version\` does not answer: $rustup_hint." >&2
         return 1
     fi
-    if [ "$(printf '%s\n%s\n' "$needed" "$version" | sort -V | head -1)" != "$needed" ]; then
+    if ! at_least "$version" "$needed"; then
         echo "error: Rust $needed or later is needed and this rustc ($(command -v rustc)) is $version: $rustup_hint." >&2
         return 1
     fi
+}
+
+# Whether version $1 (1.85.0) is $2 (1.85) or later, part by part.
+at_least() {
+    local have want i
+    IFS=. read -r -a have <<<"$1"
+    IFS=. read -r -a want <<<"$2"
+    for i in 0 1 2; do
+        [ "${have[i]:-0}" -gt "${want[i]:-0}" ] && return 0
+        [ "${have[i]:-0}" -lt "${want[i]:-0}" ] && return 1
+    done
+    return 0
 }
 
 have_libseccomp() {
