@@ -52,7 +52,7 @@ pub mod lesson;
 pub mod tools;
 
 pub use harness::{runner, testing, tour};
-pub use lesson::{condition, filter, policy, program, reporter};
+pub use lesson::{compile_limit, condition, filter, policy, program, reporter};
 pub use tools::{allow, bpf, command, learn, oci, print_filter, refine, simulate};
 
 pub use error::{fail_closed, StepError};

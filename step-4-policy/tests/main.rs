@@ -8,6 +8,7 @@
 //! test files itself (`autotests = false`), and a test in common checks that
 //! none is left out.
 
+mod compile_limit;
 mod profiles;
 mod step4;
 mod transcript;

@@ -32,6 +32,7 @@ use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext};
 use nix::errno::Errno;
 use serde::Deserialize;
 
+use crate::compile_limit::{within_limit, Stage, PROGRAM_LIMIT, RULE_LIMIT};
 use crate::condition::{argument_width, Known, LOWER_HALF};
 pub use crate::condition::{Condition, Width};
 use crate::error::StepError;
@@ -364,32 +365,67 @@ impl Policy {
     /// libseccomp rule per policy rule with its argument conditions, and
     /// `KillProcess` for any syscall made through another ABI.
     pub fn filter(&self) -> Result<Filter, StepError> {
-        // Steps 2 and 3's filter with an empty allow list: the default action,
-        // and the same bad-architecture action as theirs.
-        let mut filter = allow_list_filter(self.default_action.scmp(), &[])?;
-        for (index, rule) in self.rules.iter().enumerate() {
-            // A 32-bit condition can take several comparisons (`ne 3` is "below 3
-            // or above 3" in the lower half): the rule becomes one libseccomp rule
-            // per combination, all with its action.
-            for comparisons in rule.comparisons() {
-                filter
-                    .add_rule(rule.action.scmp(), &rule.syscall, &comparisons)
-                    .map_err(|err| match err {
-                        StepError::Build { source, .. } => StepError::BuildRule {
-                            rule: index + 1,
-                            syscall: rule.syscall.clone(),
-                            source,
-                        },
-                        other => other,
-                    })?;
-            }
-        }
-        // A filter longer than the kernel loads is the policy's fault (exit 2).
-        self.check_length(&filter)?;
-        // The filter keeps its policy, for `--learn` to learn against.
-        Ok(filter.compiled_from(self))
+        // libseccomp never finishes some rules: it compiles under a limit of CPU
+        // time, and a rule that takes longer is refused ([`compile_limit`]).
+        within_limit(
+            |stage| self.too_slow(stage),
+            |watch| {
+                // Steps 2 and 3's filter with an empty allow list: the default action,
+                // and the same bad-architecture action as theirs.
+                let mut filter = allow_list_filter(self.default_action.scmp(), &[])?;
+                for (index, rule) in self.rules.iter().enumerate() {
+                    watch.adding(index);
+                    // A 32-bit condition can take several comparisons (`ne 3` is "below
+                    // 3 or above 3" in the lower half): the rule becomes one libseccomp
+                    // rule per combination, all with its action.
+                    for comparisons in rule.comparisons() {
+                        filter
+                            .add_rule(rule.action.scmp(), &rule.syscall, &comparisons)
+                            .map_err(|err| match err {
+                                StepError::Build { source, .. } => StepError::BuildRule {
+                                    rule: index + 1,
+                                    syscall: rule.syscall.clone(),
+                                    source,
+                                },
+                                other => other,
+                            })?;
+                    }
+                }
+                // A filter longer than the kernel loads is the policy's fault (exit 2).
+                watch.generating();
+                self.check_length(&filter)?;
+                // The filter keeps its policy, for `--learn` to learn against.
+                Ok(filter.compiled_from(self))
+            },
+        )
     }
     // ANCHOR_END: compile
+
+    /// The refusal of a policy whose compile passed the limit of CPU time at
+    /// `stage`, naming the rule libseccomp was adding.
+    pub(crate) fn too_slow(&self, stage: Stage) -> StepError {
+        let (doing, limit) = match stage {
+            Stage::Adding(index) if index < self.rules.len() => {
+                ("adding this rule to the filter", RULE_LIMIT)
+            }
+            // `--learn` adds its own rules after the policy's.
+            Stage::Adding(_) => (
+                "adding the rules that hand --learn's listener over",
+                RULE_LIMIT,
+            ),
+            Stage::Generating => ("generating the filter's BPF program", PROGRAM_LIMIT),
+        };
+        let problem = PolicyProblem::CompileTooSlow {
+            doing,
+            seconds: limit.as_secs(),
+        };
+        match stage {
+            Stage::Adding(index) if index < self.rules.len() => {
+                PolicyError::at_rule(&self.file, &self.rules[index], problem).into()
+            }
+            _ => PolicyError::whole(&self.file, problem).into(),
+        }
+    }
 
     /// Refuses, as a bad policy, a filter longer than the kernel loads: the
     /// kernel would only say EINVAL when the step loads it.
@@ -788,6 +824,21 @@ pub struct PolicyError {
 }
 
 impl PolicyError {
+    /// A problem with `rule`, where its file says it is.
+    pub(crate) fn at_rule(file: &str, rule: &Rule, problem: PolicyProblem) -> PolicyError {
+        let (number, line, entry) = match rule.origin {
+            Origin::Toml { rule, line } => (Some(rule), Some(line), None),
+            Origin::Json(entry) => (None, None, Some(entry)),
+        };
+        PolicyError {
+            rule: number,
+            syscall: Some(rule.syscall.clone()),
+            line,
+            entry,
+            ..PolicyError::whole(file, problem)
+        }
+    }
+
     /// A problem with the file as a whole.
     pub(crate) fn whole(file: &str, problem: PolicyProblem) -> PolicyError {
         PolicyError {
@@ -955,6 +1006,14 @@ pub enum PolicyProblem {
         other: Origin,
         /// The argument's index.
         arg: u32,
+    },
+    /// libseccomp did not finish compiling within its limit of CPU time.
+    #[error("libseccomp has not finished {doing} after {seconds} s of CPU time, and may never: some rules that compare 64-bit arguments send it into an endless loop (two rules of one syscall with the same range on one argument, and values whose upper halves differ on another, are one such shape); change this rule, or the rules before it for the same syscall")]
+    CompileTooSlow {
+        /// What libseccomp was doing.
+        doing: &'static str,
+        /// The limit it passed.
+        seconds: u64,
     },
     /// A width that is neither 32 nor 64.
     #[error("width {0} is not one of 32 and 64")]

@@ -41,6 +41,7 @@ use std::process::ExitCode;
 
 use libseccomp::{ScmpAction, ScmpArch, ScmpSyscall};
 
+use crate::compile_limit::within_limit;
 use crate::condition::{argument_width, Known, Width};
 use crate::error::{fail_closed, StepError};
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
@@ -112,62 +113,71 @@ fn learnable(filter: &Filter) -> Result<&Policy, StepError> {
 /// policy's as if they were appended to it: where the policy gives one of
 /// those calls another action, learning against it cannot start.
 pub fn notify_filter(policy: &Policy, socket: RawFd, listener: RawFd) -> Result<Filter, StepError> {
-    let mut filter = Filter::new(ScmpAction::Notify)?;
-    for rule in &policy.rules {
-        for comparisons in rule.comparisons() {
-            filter.add_rule(rule.action.scmp(), &rule.syscall, &comparisons)?;
-        }
-    }
-    for (name, fd) in [("sendmsg", socket), ("close", socket), ("close", listener)] {
-        let descriptor = ConditionFile {
-            arg: 0,
-            op: OpName::Eq,
-            value: fd as u64,
-            mask: None,
-            width: None,
-        };
-        let hand_over = Origin::Toml { rule: 0, line: 0 };
-        let rule = validate_rule(
-            name.to_owned(),
-            Action::Allow,
-            vec![descriptor],
-            hand_over,
-            policy.default_action,
-            &policy.rules,
-        )
-        .map_err(|problem| {
-            let why = match problem {
-                PolicyProblem::OverlapWithAnotherAction { other, action, .. } => {
-                    format!("{other} gives it the action `{action}`")
+    // Under the same limit of CPU time as the policy's own filter.
+    within_limit(
+        |stage| policy.too_slow(stage),
+        |watch| {
+            let mut filter = Filter::new(ScmpAction::Notify)?;
+            for (index, rule) in policy.rules.iter().enumerate() {
+                watch.adding(index);
+                for comparisons in rule.comparisons() {
+                    filter.add_rule(rule.action.scmp(), &rule.syscall, &comparisons)?;
                 }
-                problem => problem.to_string(),
-            };
-            StepError::LearnAgainst {
-                file: policy.file.clone(),
-                why: format!(
-                    "the program's process hands the listener to the supervisor with \
-                     {name}({fd}), which must be allowed: {why}"
-                ),
             }
-        })?;
-        for comparisons in rule.comparisons() {
-            filter.add_rule(ScmpAction::Allow, name, &comparisons)?;
-        }
-    }
-    // The policy's filter fits in what the kernel loads, but with the rules
-    // above it may not: the kernel would only say EINVAL.
-    let length = bpf_instructions(&filter)?.len();
-    if length > MAX_INSTRUCTIONS {
-        return Err(StepError::LearnAgainst {
-            file: policy.file.clone(),
-            why: format!(
-                "with the rules that hand the listener over to the supervisor, its filter \
-                 would be {length} BPF instructions, and the kernel loads {MAX_INSTRUCTIONS} \
-                 at most; use fewer rules"
-            ),
-        });
-    }
-    Ok(filter)
+            watch.adding(policy.rules.len());
+            for (name, fd) in [("sendmsg", socket), ("close", socket), ("close", listener)] {
+                let descriptor = ConditionFile {
+                    arg: 0,
+                    op: OpName::Eq,
+                    value: fd as u64,
+                    mask: None,
+                    width: None,
+                };
+                let hand_over = Origin::Toml { rule: 0, line: 0 };
+                let rule = validate_rule(
+                    name.to_owned(),
+                    Action::Allow,
+                    vec![descriptor],
+                    hand_over,
+                    policy.default_action,
+                    &policy.rules,
+                )
+                .map_err(|problem| {
+                    let why = match problem {
+                        PolicyProblem::OverlapWithAnotherAction { other, action, .. } => {
+                            format!("{other} gives it the action `{action}`")
+                        }
+                        problem => problem.to_string(),
+                    };
+                    StepError::LearnAgainst {
+                        file: policy.file.clone(),
+                        why: format!(
+                            "the program's process hands the listener to the supervisor \
+                             with {name}({fd}), which must be allowed: {why}"
+                        ),
+                    }
+                })?;
+                for comparisons in rule.comparisons() {
+                    filter.add_rule(ScmpAction::Allow, name, &comparisons)?;
+                }
+            }
+            // The policy's filter fits in what the kernel loads, but with the rules
+            // above it may not: the kernel would only say EINVAL.
+            watch.generating();
+            let length = bpf_instructions(&filter)?.len();
+            if length > MAX_INSTRUCTIONS {
+                return Err(StepError::LearnAgainst {
+                    file: policy.file.clone(),
+                    why: format!(
+                        "with the rules that hand the listener over to the supervisor, its \
+                         filter would be {length} BPF instructions, and the kernel loads \
+                         {MAX_INSTRUCTIONS} at most; use fewer rules"
+                    ),
+                });
+            }
+            Ok(filter)
+        },
+    )
 }
 // ANCHOR_END: notify_filter
 
