@@ -644,6 +644,112 @@ fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
     assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
 }
 
+/// Runs `bash -c SCRIPT` (which traps SIGUSR1, reads a line, then calls
+/// `umask`) under `--learn`, with everything it needs allowed but `umask` and
+/// `also_notified`; stops
+/// the supervisor, gives the shell its line, and once the shell's `umask` waits
+/// for the supervisor, sends it SIGUSR1. The kernel withdraws the notification
+/// before the supervisor received it, and bash's handler, without
+/// `SA_RESTART`, lets `umask` return at once, never to be made again. Then the
+/// supervisor goes on; the run's report is returned.
+fn interrupt_an_unseen_umask(script: &str, also_notified: &[&str]) -> StepRun {
+    let (_, needs) = learn(&["bash", "-c", script]);
+    let notified = [&["umask"], also_notified].concat();
+    for name in &notified {
+        assert!(needs.iter().any(|need| need == name), "{name} in {needs:?}");
+    }
+    let allow: Vec<&str> = needs
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !notified.contains(name))
+        .collect();
+    let allow = allow.join(",");
+    let umask = common::testing::syscall_numbers(&["umask"]);
+    let read = common::testing::syscall_numbers(&["read"]);
+    let args = ["--learn", "--allow", &allow, "--", "bash", "-c", script];
+    let (run, ()) = drive_step(Command::new(STEP).args(args), |step| {
+        let supervisor = step.pid();
+        let shell = wait_until(
+            "the shell waits for its line",
+            || {
+                proc::children(supervisor)
+                    .into_iter()
+                    .find(|&pid| proc::blocked_in_syscall(pid).is_some_and(|nr| read.contains(&nr)))
+            },
+            || proc::describe(&proc::live_in_group(supervisor)),
+        )?;
+        send_signal(supervisor, Signal::SIGSTOP)?;
+        wait_until_stopped("the supervisor stops", supervisor)?;
+        step.write_stdin(b"go\n")?;
+        wait_until(
+            "the shell's umask waits for the supervisor",
+            || {
+                (proc::blocked_in_syscall(shell).is_some_and(|nr| umask.contains(&nr))
+                    && proc::wait_channel(shell).is_some_and(|wchan| wchan.contains("seccomp")))
+                .then_some(())
+            },
+            || proc::describe(&[shell]),
+        )?;
+        send_signal(shell, Signal::SIGUSR1)?;
+        step.wait_for_stdout("caught\n")?;
+        send_signal(supervisor, Signal::SIGCONT)
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert!(
+        !learned_syscalls(&run).iter().any(|name| name == "umask"),
+        "{}",
+        run.stderr_text()
+    );
+    run
+}
+
+/// A syscall that a signal interrupted before the supervisor received its
+/// notification, and that is never made again, leaves no trace in the list,
+/// so the report does not claim to be complete: when it was the run's last
+/// notified syscall, it says that the supervisor was stopped meanwhile, and
+/// when it came between two notifications the supervisor received, that the
+/// kernel's numbering of the notifications skipped one.
+#[test]
+fn a_syscall_withdrawn_before_the_supervisor_saw_it_makes_the_report_say_at_least() {
+    let stopped = "\nstep-3-reporting: the supervisor was stopped while the command ran: a \
+                   syscall that a signal interrupted meanwhile, before the supervisor received \
+                   it, is listed only if it was made again\n";
+    let lost = "\nstep-3-reporting: 1 notification was lost: its process was killed, or a \
+                signal interrupted its syscall, before the supervisor received it; that \
+                syscall is listed only if it was made again\n";
+    let at_least = "\nstep-3-reporting: it made at least ";
+    // The last: only the stop says so.
+    let last = interrupt_an_unseen_umask(
+        "trap 'echo caught' USR1; read line; umask 022; echo after",
+        &[],
+    );
+    let report = last.stderr_text();
+    assert_eq!(last.stdout_text(), "caught\nafter\n");
+    assert!(
+        report.contains(stopped)
+            && report.ends_with(
+                "\nstep-3-reporting: the supervisor saw no syscall that the allow list \
+                 (step 2's and --allow) does not allow\n"
+            ),
+        "{report}"
+    );
+    assert!(!report.contains("was lost"), "{report}");
+    // Between two notified syscalls (the command's `execve`, and then bash's
+    // `times`, which asks for its times with getrusage): the number of umask's
+    // notification is missing between theirs.
+    let between = interrupt_an_unseen_umask(
+        "trap 'echo caught' USR1; read line; umask 022; times > /dev/null; echo after",
+        &["execve", "getrusage"],
+    );
+    let report = between.stderr_text();
+    assert_eq!(between.stdout_text(), "caught\nafter\n");
+    assert!(
+        report.contains(stopped) && report.contains(lost) && report.contains(at_least),
+        "{report}"
+    );
+}
+
 /// `--learn` under `--learn`: the kernel gives one listener to a process's chain
 /// of filters, so the inner step cannot load its filter; it says why in one line
 /// and exits with status 3, running nothing unfiltered, and the outer one

@@ -11,7 +11,9 @@ use std::process::Command;
 
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::program::{FORK_LINE, LAST_LINE, PROMPT};
-use common::runner::{drive_step, proc, run_step, send_signal, wait_until, Ending};
+use common::runner::{
+    drive_step, proc, run_step, send_signal, wait_until, wait_until_stopped, Ending,
+};
 use common::testing::{strace_failure, syscall_numbers, Signal, TUTORIAL_INPUT};
 use nix::unistd::Pid;
 
@@ -303,4 +305,78 @@ fn a_report_says_so_when_a_notification_was_lost() {
     }
     // The step (and strace, which ends as its tracee does) exits with the program's status.
     assert_eq!(run.ending(), Ending::Exited(137), "{stderr}");
+}
+
+/// Whether the kernel knows `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux
+/// 5.19): asked without loading anything, the way libseccomp asks, a known
+/// flag gets as far as the missing program (EFAULT), an unknown one no further
+/// than the flags (EINVAL).
+fn wait_killable_recv_known() -> bool {
+    let flags =
+        libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    // SAFETY: the kernel reads nothing at a NULL program; it fails with EFAULT.
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            flags,
+            std::ptr::null::<libc::sock_fprog>(),
+        )
+    };
+    result == -1 && nix::errno::Errno::last() == nix::errno::Errno::EFAULT
+}
+
+/// `--learn`'s filter asks that a syscall whose notification the supervisor
+/// has received wait for its answer through any signal but a fatal one
+/// (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`, Linux 5.19): with the supervisor
+/// held by strace before it answers the program's sleep, SIGSTOP does not stop
+/// the program: the signal moves it from seccomp's interruptible wait to its
+/// killable one (state `D` in /proc), and it stops once answered.
+/// (On an older kernel the signal interrupts the waiting syscall, and the
+/// program stops at once; the syscall is made, and notified, again.) The
+/// program runs to the end, and nothing is lost.
+#[test]
+fn a_received_notification_waits_for_its_answer_through_sigstop() {
+    let sleep = common::testing::sleep_syscall_numbers();
+    let command = &mut under_strace(&[
+        "-e",
+        "trace=ioctl",
+        "-e",
+        "inject=ioctl:delay_enter=1000000:when=3",
+    ]);
+    let (run, state) = drive_step(command, |step| {
+        let strace = step.pid();
+        let supervisor = supervisor_under(strace)?;
+        let program = program_of(supervisor)?;
+        step.write_stdin(TUTORIAL_INPUT)?;
+        step.wait_for_stdout(FORK_LINE)?;
+        // The supervisor has received the sleep's notification, and is held as
+        // it enters its answer...
+        held_by_strace_at(supervisor, "ioctl", 1, libc::SECCOMP_IOCTL_NOTIF_SEND)?;
+        wait_until(
+            "the program's sleep waits for the supervisor",
+            || {
+                (proc::blocked_in_syscall(program).is_some_and(|nr| sleep.contains(&nr))
+                    && proc::wait_channel(program).is_some_and(|wchan| wchan.contains("seccomp")))
+                .then_some(())
+            },
+            || proc::describe(&[program]),
+        )?;
+        // ...when the program is sent SIGSTOP.
+        send_signal(program, Signal::SIGSTOP)?;
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let state = proc::state(program);
+        wait_until_stopped("the program stops, once answered", program)?;
+        send_signal(program, Signal::SIGCONT)?;
+        Ok(state)
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    let expected = if wait_killable_recv_known() { 'D' } else { 'T' };
+    assert_eq!(state, Some(expected), "{}", run.stderr_text());
+    assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
+    assert_eq!(
+        run.stdout_text(),
+        format!("Type stuff here: You typed: hello seccomp\n{FORK_LINE}{LAST_LINE}{LAST_LINE}")
+    );
+    assert!(!run.stderr_text().contains("lost"), "{}", run.stderr_text());
 }

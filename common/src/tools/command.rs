@@ -83,8 +83,8 @@ use nix::unistd::{getpid, Pid};
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions};
 use crate::learn::{
-    check_available, die_with, step_3_allow_list, supervise, supervisor_error, take_signals,
-    Against, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
+    check_available, die_with, load_with_listener, step_3_allow_list, supervise, supervisor_error,
+    take_signals, Against, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
 use crate::program::{write_all, StackLine};
 use crate::tools::StepFilter;
@@ -432,44 +432,6 @@ fn reset_signals() -> Result<(), StepError> {
         .map_err(reset)
 }
 
-/// Loads the BPF `program` with one `seccomp(2)` call that asks for a listener
-/// (`SECCOMP_FILTER_FLAG_NEW_LISTENER`), and returns the listener: what
-/// libseccomp's `load` does, without its allocations and frees around the call.
-/// NO_NEW_PRIVS must be set already.
-///
-/// It also asks that a syscall whose notification the supervisor has received
-/// wait for the answer through any signal but a fatal one
-/// (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`, Linux 5.19; an older kernel
-/// refuses the flag, and the filter is loaded without it). A signal interrupts
-/// a syscall that waits for the supervisor, which a syscall running without a
-/// filter would not always allow: `fork`, interrupted, starts again by itself,
-/// but a notified one returns EINTR to a handler installed without
-/// `SA_RESTART`, as the shell's SIGCHLD handler is. The flag narrows that to
-/// the moment between the notification and its receipt.
-fn load_with_listener(program: &[libc::sock_filter]) -> Result<RawFd, Errno> {
-    let fprog = libc::sock_fprog {
-        len: program.len() as u16,
-        filter: program.as_ptr().cast_mut(),
-    };
-    let load = |flags: libc::c_ulong| {
-        // SAFETY: `fprog` points to live instructions; the kernel copies them.
-        let listener = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                libc::SECCOMP_SET_MODE_FILTER,
-                flags,
-                &fprog as *const libc::sock_fprog,
-            )
-        };
-        Errno::result(listener).map(|fd| fd as RawFd)
-    };
-    let listener = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
-    match load(listener | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) {
-        Err(Errno::EINVAL) => load(listener),
-        loaded => loaded,
-    }
-}
-
 /// Ends the command's process when `execve` failed under the filter: one line
 /// on stderr (`write`), one byte on the pipe so the supervisor prints no
 /// report, and `_exit` with a shell's status, 127 when there is no such file,
@@ -566,7 +528,8 @@ impl HandOver for SharedTable {
                     source: "the command's process did not say where it is in time".into(),
                 });
             }
-            children_ended = events(&ready[1]).contains(PollFlags::POLLIN) && take_signals(signals);
+            children_ended = events(&ready[1]).contains(PollFlags::POLLIN)
+                && take_signals(signals).children_ended;
         }
     }
 

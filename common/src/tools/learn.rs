@@ -78,7 +78,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
 
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
-use crate::filter::{allow_list_filter, load, Filter, TUTORIAL_ALLOW_LIST};
+use crate::filter::{allow_list_filter, bpf_instructions, Filter, TUTORIAL_ALLOW_LIST};
 use crate::policy::Policy;
 use crate::program::{write_all, Program, StackLine};
 use crate::refine::Pinned;
@@ -311,11 +311,17 @@ fn load_and_hand_over(
 ) -> Result<(), StepError> {
     let listener = lowest_free_fd()?;
     let filter = notify(socket.as_raw_fd(), listener)?;
-    load(&filter)?;
+    let program = bpf_instructions(&filter)?;
+    nix::sys::prctl::set_no_new_privs().map_err(StepError::NoNewPrivs)?;
+    let loaded = load_with_listener(&program).map_err(|errno| {
+        supervisor_error(
+            "loading the filter, so the program will not run unfiltered",
+            errno,
+        )
+    })?;
     // The filter is in force, and until the supervisor holds the listener nobody
     // answers a notified syscall: only the allowed ones may be made until then.
-    // Reading the descriptor libseccomp stored makes no syscall.
-    if filter.get_notify_fd().ok() != Some(listener) {
+    if loaded != listener {
         abandon(step, b"the listener is not where it was expected");
     }
     let socket = socket.into_raw_fd();
@@ -333,6 +339,44 @@ fn load_and_hand_over(
     Ok(())
 }
 // ANCHOR_END: handoff
+
+/// Loads the BPF `program` with one `seccomp(2)` call that asks for a listener
+/// (`SECCOMP_FILTER_FLAG_NEW_LISTENER`), and returns the listener: what
+/// libseccomp's `load` does, without its allocations and frees around the call.
+/// NO_NEW_PRIVS must be set already.
+///
+/// It also asks that a syscall whose notification the supervisor has received
+/// wait for the answer through any signal but a fatal one
+/// (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`, Linux 5.19; an older kernel
+/// refuses the flag, and the filter is loaded without it). A signal interrupts
+/// a syscall that waits for the supervisor, which a syscall running without a
+/// filter would not always allow: `fork`, interrupted, starts again by itself,
+/// but a notified one returns EINTR to a handler installed without
+/// `SA_RESTART`. The flag narrows that to the moment between the notification
+/// and its receipt. Both `--learn` and `--learn -- CMD` load their filter so.
+pub(crate) fn load_with_listener(program: &[libc::sock_filter]) -> Result<RawFd, Errno> {
+    let fprog = libc::sock_fprog {
+        len: program.len() as u16,
+        filter: program.as_ptr().cast_mut(),
+    };
+    let load = |flags: libc::c_ulong| {
+        // SAFETY: `fprog` points to live instructions; the kernel copies them.
+        let listener = unsafe {
+            libc::syscall(
+                libc::SYS_seccomp,
+                libc::SECCOMP_SET_MODE_FILTER,
+                flags,
+                &fprog as *const libc::sock_fprog,
+            )
+        };
+        Errno::result(listener).map(|fd| fd as RawFd)
+    };
+    let listener = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER;
+    match load(listener | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV) {
+        Err(Errno::EINVAL) => load(listener),
+        loaded => loaded,
+    }
+}
 
 /// Ends the program's process after its filter is loaded but before the listener
 /// reached the supervisor: one line on stderr with `write(2)` and `_exit`, the only
@@ -550,8 +594,13 @@ pub(crate) struct Supervision {
     program_ending: Option<Ending>,
     /// How each other process collected ended.
     forked_endings: Vec<Ending>,
-    /// Notifications withdrawn before they could be received.
+    /// Notifications withdrawn before they could be received, seen as a
+    /// receive that found none (`ENOENT`).
     lost: usize,
+    /// The ids of the notifications received ([`Ids`]).
+    ids: Ids,
+    /// Whether the supervisor was stopped (and continued) meanwhile.
+    stopped: bool,
     /// The arguments of the calls a policy's rules compare ([`Pinned`]).
     pinned: Pinned,
 }
@@ -574,6 +623,8 @@ pub(crate) fn supervise(
         program_ending: None,
         forked_endings: Vec::new(),
         lost: 0,
+        ids: Ids::default(),
+        stopped: false,
         pinned: match against {
             Against::AllowList(_) => Pinned::default(),
             Against::Policy(policy) => Pinned::compared_by(policy),
@@ -670,6 +721,8 @@ const TERMINATING: [Signal; 2] = [Signal::SIGTERM, Signal::SIGHUP];
 fn watch_signals() -> Result<SignalFd, StepError> {
     let mut signals = SigSet::empty();
     signals.add(Signal::SIGCHLD);
+    // A blocked SIGCONT still continues the supervisor, and waits to be read.
+    signals.add(Signal::SIGCONT);
     for signal in TERMINATING {
         signals.add(signal);
     }
@@ -680,18 +733,29 @@ fn watch_signals() -> Result<SignalFd, StepError> {
         .map_err(|errno| supervisor_error("making a signalfd for SIGCHLD", errno))
 }
 
-/// Reads every signal pending on `signals`; `true` when SIGCHLD was one (a
-/// supervised process may have ended). A [`TERMINATING`] signal does not return.
-pub(crate) fn take_signals(signals: &SignalFd) -> bool {
-    let mut children_ended = false;
+/// What the signals pending on the supervisor's signalfd said.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Taken {
+    /// SIGCHLD: a supervised process may have ended.
+    pub(crate) children_ended: bool,
+    /// SIGCONT: the supervisor had been stopped (Ctrl-Z, SIGSTOP), and a
+    /// signal meanwhile may have interrupted a notified syscall it never saw.
+    pub(crate) continued: bool,
+}
+
+/// Reads every signal pending on `signals`. A [`TERMINATING`] signal does not
+/// return.
+pub(crate) fn take_signals(signals: &SignalFd) -> Taken {
+    let mut taken = Taken::default();
     while let Ok(Some(info)) = signals.read_signal() {
         match Signal::try_from(info.ssi_signo as i32) {
-            Ok(Signal::SIGCHLD) => children_ended = true,
+            Ok(Signal::SIGCHLD) => taken.children_ended = true,
+            Ok(Signal::SIGCONT) => taken.continued = true,
             Ok(signal) => terminate(signal),
             Err(_) => {}
         }
     }
-    children_ended
+    taken
 }
 
 /// Ends every process the supervisor supervises, then the supervisor itself by
@@ -801,7 +865,13 @@ impl Supervision {
                 PollFlags::empty()
             };
             // Reading a pending SIGCHLD clears it; `collect_ended` does the rest.
-            children_ended = signalled && take_signals(signals);
+            let taken = if signalled {
+                take_signals(signals)
+            } else {
+                Taken::default()
+            };
+            children_ended = taken.children_ended;
+            self.stopped |= taken.continued;
             if notified.contains(PollFlags::POLLIN) {
                 if let Some(fd) = &listener {
                     if let Err(err) = self.answer(fd.as_raw_fd()) {
@@ -837,6 +907,7 @@ impl Supervision {
                 })
             }
         };
+        self.ids.note(request.id);
         let syscall = (request.data.arch, request.data.syscall);
         if !self.seen.contains(&syscall) {
             self.seen.push(syscall);
@@ -904,7 +975,8 @@ impl Supervision {
                 .chain(&self.forked_endings)
                 .filter(|ending| matches!(ending, Ending::Signaled(_)))
                 .count(),
-            lost: self.lost,
+            lost: self.lost.max(self.ids.missing()),
+            stopped: self.stopped,
         };
         let learned = self.learned();
         let mut text = report_text(
@@ -932,6 +1004,44 @@ impl Supervision {
     }
 }
 
+/// The ids of the notifications received. The kernel numbers the
+/// notifications of one filter one after another (from a random start), and
+/// a notification withdrawn before the supervisor received it (a signal
+/// interrupted its syscall, or killed its process) leaves its number out:
+/// every number missing between the lowest and the highest received is one
+/// notification the supervisor never saw. (Older kernels hand notifications
+/// over newest first, so the ids are kept as offsets from the first, either
+/// way.)
+#[derive(Debug, Default, Clone, Copy)]
+struct Ids {
+    /// The first id received.
+    first: Option<u64>,
+    /// The lowest and the highest offset from it.
+    lowest: i64,
+    highest: i64,
+    /// How many were received.
+    received: u64,
+}
+
+impl Ids {
+    fn note(&mut self, id: u64) {
+        let first = *self.first.get_or_insert(id);
+        let offset = id.wrapping_sub(first) as i64;
+        self.lowest = self.lowest.min(offset);
+        self.highest = self.highest.max(offset);
+        self.received += 1;
+    }
+
+    /// How many ids are missing between the lowest and the highest.
+    fn missing(&self) -> usize {
+        if self.received == 0 {
+            return 0;
+        }
+        let span = self.highest.abs_diff(self.lowest) + 1;
+        usize::try_from(span.saturating_sub(self.received)).unwrap_or(usize::MAX)
+    }
+}
+
 /// Why a report may not hold every syscall the program needs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Gaps {
@@ -943,12 +1053,16 @@ pub struct Gaps {
     /// syscall, in between. The syscall is unknown; an interrupted one that is
     /// made again is notified, and listed, again.
     pub lost: usize,
+    /// The supervisor was stopped (and continued) while the program ran: a
+    /// notification withdrawn meanwhile leaves no trace when no other comes
+    /// after it.
+    pub stopped: bool,
 }
 
 impl Gaps {
     /// `true` when the supervisor may have missed something.
     pub fn any(self) -> bool {
-        self.killed > 0 || self.lost > 0
+        self.killed > 0 || self.lost > 0 || self.stopped
     }
 }
 
@@ -991,6 +1105,13 @@ pub fn report_text(
              interrupted their syscalls, before the supervisor received them; those syscalls \
              are listed only if they were made again\n"
         )),
+    }
+    if gaps.stopped {
+        text.push_str(&format!(
+            "{step}: the supervisor was stopped while the {noun} ran: a syscall that a signal \
+             interrupted meanwhile, before the supervisor received it, is listed only if it was \
+             made again\n"
+        ));
     }
     let count = match learned.len() {
         0 if gaps.any() => {
@@ -1120,6 +1241,54 @@ mod tests {
         );
     }
 
+    /// The ids the kernel gave the notifications received tell how many were
+    /// withdrawn between them, whichever order they came in and wherever the
+    /// numbering started (it wraps around past the largest u64).
+    #[test]
+    fn missing_ids_are_the_notifications_withdrawn_between_those_received() {
+        let missing = |ids: &[u64]| {
+            let mut seen = Ids::default();
+            for &id in ids {
+                seen.note(id);
+            }
+            seen.missing()
+        };
+        assert_eq!(missing(&[]), 0);
+        assert_eq!(missing(&[7]), 0);
+        assert_eq!(missing(&[7, 8, 9]), 0);
+        assert_eq!(missing(&[7, 9]), 1);
+        assert_eq!(missing(&[9, 7, 8, 12]), 2);
+        assert_eq!(missing(&[u64::MAX - 1, u64::MAX, 0, 2]), 1);
+    }
+
+    /// A supervisor that was stopped cannot say that no notification was
+    /// withdrawn meanwhile: the report says so, and "at least".
+    #[test]
+    fn a_stopped_supervisor_claims_no_complete_list() {
+        let text = report_text(
+            "s",
+            Subject::Command,
+            &[Learned {
+                name: Some("umask".to_owned()),
+                nr: 95,
+            }],
+            "the allow list",
+            "exit status 0",
+            Gaps {
+                stopped: true,
+                ..Gaps::default()
+            },
+        );
+        assert!(
+            text.contains(
+                "\ns: the supervisor was stopped while the command ran: a syscall that a signal \
+                 interrupted meanwhile, before the supervisor received it, is listed only if it \
+                 was made again\ns: it made at least 1 syscall that the allow list does not allow"
+            ),
+            "{text}"
+        );
+    }
+
     /// A run cut short by a signal, with a notification lost on the way, never
     /// reads as a program that needs nothing more.
     #[test]
@@ -1130,7 +1299,11 @@ mod tests {
             &[],
             "step 2's allow list",
             "killed by SIGKILL (Killed), status 137 in a shell; it forked no process",
-            Gaps { killed: 1, lost: 1 },
+            Gaps {
+                killed: 1,
+                lost: 1,
+                stopped: false,
+            },
         );
         assert_eq!(
             text,
@@ -1156,7 +1329,11 @@ mod tests {
             &[learned("clone")],
             "the list",
             "exit status 0",
-            Gaps { killed: 0, lost: 2 },
+            Gaps {
+                killed: 0,
+                lost: 2,
+                stopped: false,
+            },
         );
         assert!(
             lost.contains(
@@ -1178,7 +1355,11 @@ mod tests {
             "the list",
             "killed by SIGTERM (Terminated), status 143 in a shell; the process it forked: \
              killed by SIGTERM (Terminated), status 143 in a shell",
-            Gaps { killed: 2, lost: 0 },
+            Gaps {
+                killed: 2,
+                lost: 0,
+                stopped: false,
+            },
         );
         assert!(
             killed.contains(
