@@ -84,8 +84,8 @@ pub const LOWER_HALF: u64 = 0xFFFF_FFFF;
 /// - the kernel's version decides: the count of `readv` and `writev`.
 ///
 /// From the kernel's `SYSCALL_DEFINE`s for 64-bit architectures, each argument
-/// followed to the function that reads it; on a 32-bit one the upper half of
-/// every argument is 0, and each comparison is exact there too.
+/// followed to the function that reads it ([`crate::readers`]); on a 32-bit one
+/// the upper half of every argument is 0, and each comparison is exact there too.
 pub const ARGUMENT_WIDTHS: &[(&str, &str)] = &[
     ("accept", "488"),
     ("accept4", "4884"),
