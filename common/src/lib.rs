@@ -16,7 +16,9 @@
 //!   its validation, and the filter it compiles to;
 //! - [`condition`]: what one argument condition of a policy means (over 32 or 64
 //!   bits), the libseccomp comparisons that say exactly that, and whether two
-//!   conditions can both hold.
+//!   conditions can both hold;
+//! - [`readers`]: how the kernel reads each argument whose width the policy
+//!   knows, the audit behind those widths.
 //!
 //! **The tools of discovery and inspection** ([`tools`], which also holds how
 //! the steps' command lines offer them: [`tools::Inspect`] on step 2,
@@ -52,7 +54,7 @@ pub mod lesson;
 pub mod tools;
 
 pub use harness::{runner, testing, tour};
-pub use lesson::{compile_limit, condition, filter, policy, program, reporter};
+pub use lesson::{compile_limit, condition, filter, policy, program, readers, reporter};
 pub use tools::{allow, bpf, command, learn, oci, print_filter, refine, simulate};
 
 pub use error::{fail_closed, StepError};

@@ -18,6 +18,7 @@ mod security;
 mod simulate;
 mod support;
 mod tour;
+mod widths;
 
 /// Every `.rs` file in a crate's `tests/` (but `main.rs`) and every folder with
 /// a `mod.rs` is a module of that crate's `tests/main.rs`: a file left out would

@@ -87,6 +87,7 @@ fn without_a_filter_every_probe_survives() {
         "write-fd3",
         "write-fd3-high-bits",
         "read-fd3",
+        "prctl-set-mm-map-size-high-bits",
         "clone3",
         "execve",
         "getpid",
@@ -276,6 +277,75 @@ fn an_ne_rule_on_a_descriptor_cannot_be_passed_with_the_upper_half() {
     assert_eq!(
         with_policy("write-stdout-high-bits").stdout_text(),
         "x\nsurvived: returned 2\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A rule on the sub-option of `prctl(PR_SET_MM, ...)`, its second argument,
+/// compares it as the kernel reads it: `prctl_set_mm(int opt, ...)` takes the
+/// lower half, so `prctl(35, (1 << 32) | 15, ...)` is PR_SET_MM_MAP_SIZE (15).
+/// How wide that argument is depends on the option (PR_SET_NAME's is a
+/// pointer), so a condition on it states its width: with `width = 32`, a rule
+/// allowing PR_SET_MM when the sub-option is not 15 keeps that call out;
+/// without a width, the policy is refused, where it used to be compared over
+/// 64 bits and let the call through; stated as 64 bits, it still does, and the
+/// kernel runs PR_SET_MM_MAP_SIZE. (On a 32-bit architecture a register has no
+/// upper half, and every argument is 32 bits wide.)
+#[cfg(target_pointer_width = "64")]
+#[test]
+fn a_rule_on_prctl_s_sub_option_compares_it_as_the_kernel_reads_it() {
+    let dir = std::env::temp_dir().join(format!("security-prctl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let with_width = |name: &str, width: &str| {
+        let policy = dir.join(name);
+        std::fs::write(
+            &policy,
+            format!(
+                "default_action = \"kill\"\n\
+                 [[rule]]\nsyscall = \"prctl\"\naction = \"allow\"\n\
+                 args = [{{ arg = 0, op = \"eq\", value = 35 }}, \
+                 {{ arg = 1, op = \"ne\", value = 15{width} }}]\n\
+                 [[rule]]\nsyscall = \"write\"\naction = \"allow\"\n\
+                 args = [{{ arg = 0, op = \"eq\", value = 1 }}]\n\
+                 [[rule]]\nsyscall = \"exit_group\"\naction = \"allow\"\n"
+            ),
+        )
+        .unwrap();
+        let policy = policy.to_str().unwrap().to_owned();
+        probe(
+            "step-4",
+            "prctl-set-mm-map-size-high-bits",
+            &["--policy", &policy],
+        )
+    };
+    // Without a filter, the kernel runs PR_SET_MM_MAP_SIZE (a kernel built
+    // without CONFIG_CHECKPOINT_RESTORE would answer EINVAL).
+    assert_eq!(
+        probe("none", "prctl-set-mm-map-size-high-bits", &[]).stdout_text(),
+        "survived: returned 0\n"
+    );
+    assert_killed(&with_width("32.toml", ", width = 32"));
+    let refused = with_width("none.toml", "");
+    assert_eq!(
+        refused.ending(),
+        Ending::Exited(2),
+        "{}",
+        refused.stderr_text()
+    );
+    assert!(
+        refused
+            .stderr_text()
+            .contains("the kernel reads argument 1 of this syscall neither as 32 nor as 64 bits")
+            && refused
+                .stderr_text()
+                .contains("add the `width` your call uses"),
+        "{}",
+        refused.stderr_text()
+    );
+    assert_eq!(
+        with_width("64.toml", ", width = 64").stdout_text(),
+        "survived: returned 0\n",
+        "compared over 64 bits, (1 << 32) | 15 is not 15"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -102,6 +102,10 @@ enum Probe {
     Clone3,
     /// `execve` of this binary again, to probe `write-stdout` without a filter.
     Execve,
+    /// `prctl(PR_SET_MM, 1 << 32 | PR_SET_MM_MAP_SIZE, &size, 0, 0)`: the kernel
+    /// reads PR_SET_MM's sub-option as an `int`, so it runs PR_SET_MM_MAP_SIZE,
+    /// which writes a size where the third argument points and returns 0.
+    PrctlSetMmMapSizeHighBits,
     /// `getpid`, which no step's filter allows.
     Getpid,
     /// `getpid` by its x32-ABI number (the native number with bit 30 set); x86_64 only.
@@ -315,6 +319,17 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
                 let envp = [std::ptr::null()];
                 from_libc(libc::execve(prepared.exe.as_ptr(), argv.as_ptr(), envp.as_ptr()) as i64)
             }
+            Probe::PrctlSetMmMapSizeHighBits => {
+                let mut size = 0u32;
+                from_libc(libc::syscall(
+                    libc::SYS_prctl,
+                    libc::PR_SET_MM as libc::c_ulong,
+                    with_upper_half(libc::PR_SET_MM_MAP_SIZE as u64),
+                    &mut size as *mut u32,
+                    0 as libc::c_ulong,
+                    0 as libc::c_ulong,
+                ) as i64)
+            }
             Probe::Getpid => from_libc(libc::syscall(libc::SYS_getpid) as i64),
             Probe::X32 => from_libc(libc::syscall(prepared.getpid_x32 as libc::c_long) as i64),
             Probe::Int80 => int_0x80(prepared.umask_i386, 0o022),
@@ -502,11 +517,12 @@ unsafe fn int_0x80(_nr: i64, _arg0: u64) -> i64 {
     -i64::from(libc::ENOSYS)
 }
 
-/// `fd` with 1 in the argument's upper 32 bits (`1 << 32 | fd`), as a register
-/// holds it. On a 32-bit architecture a register has no upper half: the argument
-/// is `fd` itself, which is what the kernel reads on a 64-bit one too.
-fn with_upper_half(fd: u64) -> libc::c_ulong {
-    (1u64 << 32 | fd) as libc::c_ulong
+/// `value` (a descriptor, a sub-option) with 1 in the argument's upper 32 bits
+/// (`1 << 32 | value`), as a register holds it. On a 32-bit architecture a
+/// register has no upper half: the argument is `value` itself, which is what the
+/// kernel reads on a 64-bit one too.
+fn with_upper_half(value: u64) -> libc::c_ulong {
+    (1u64 << 32 | value) as libc::c_ulong
 }
 
 /// Ends the process at once with `exit_group`, which every filter allows.

@@ -71,11 +71,20 @@ pub const LOWER_HALF: u64 = 0xFFFF_FFFF;
 /// `int`, `unsigned int`, `pid_t`, `uid_t`, `clockid_t`, a descriptor, or clone's
 /// flags, of which it takes `lower_32_bits`), `8` when it reads all 64 (a
 /// pointer, `size_t`, `loff_t`, `unsigned long`), `?` when it reads the argument
-/// some other way (flags whose unknown upper bits it ignores, a 16-bit mode, an
-/// argument whose width depends on another, as `fcntl`'s, `ioctl`'s and `futex`'s
-/// do, or on the kernel's version, as the count of `readv`), so that a condition
-/// on it must state its width and the learner answers for it.
-/// From the kernel's `SYSCALL_DEFINE`s for 64-bit architectures; on a 32-bit one
+/// some other way, so that a condition on it must state its width and the
+/// learner answers for it:
+///
+/// - another argument decides its width: the third of `fcntl` and `ioctl` (an
+///   `int` or a pointer, as the command says), the fourth of `futex` (a pointer
+///   to a timeout, or a `u32` count, as the operation says), and the second to
+///   fifth of `prctl`, as the option says (`PR_SET_MM` reads its sub-option as an
+///   `int`, `PR_SET_NAME` the same argument as a pointer);
+/// - it is neither 32 nor 64 bits: the protection and flags of `mmap`, whose
+///   unknown upper bits the kernel ignores, and the 16-bit mode of `openat`;
+/// - the kernel's version decides: the count of `readv` and `writev`.
+///
+/// From the kernel's `SYSCALL_DEFINE`s for 64-bit architectures, each argument
+/// followed to the function that reads it ([`crate::readers`]); on a 32-bit one
 /// the upper half of every argument is 0, and each comparison is exact there too.
 pub const ARGUMENT_WIDTHS: &[(&str, &str)] = &[
     ("accept", "488"),
@@ -114,7 +123,7 @@ pub const ARGUMENT_WIDTHS: &[(&str, &str)] = &[
     ("newfstatat", "4884"),
     ("openat", "484?"),
     ("personality", "4"),
-    ("prctl", "48888"),
+    ("prctl", "4????"),
     ("pread64", "4888"),
     ("pwrite64", "4888"),
     ("read", "488"),
@@ -571,6 +580,11 @@ mod tests {
         assert_eq!(argument_width("write", 3), Known::Past(3));
         assert_eq!(argument_width("getpid", 0), Known::Past(0));
         assert_eq!(argument_width("mmap", 2), Known::Other);
+        // The option decides how the kernel reads prctl's other arguments.
+        assert_eq!(argument_width("prctl", 0), Known::Width(Width::Bits32));
+        for arg in 1..=4 {
+            assert_eq!(argument_width("prctl", arg), Known::Other, "{arg}");
+        }
         assert_eq!(argument_width("mount", 0), Known::Unknown);
         // Every name is one libseccomp knows, and none is listed twice.
         for (index, (name, widths)) in ARGUMENT_WIDTHS.iter().enumerate() {
