@@ -128,7 +128,8 @@ setup_root() {
 setup_arch() {
     local arch=$1 deb
     deb=$(deb_arch "$arch")
-    [ -e "$root/.ready-$arch" ] && return
+    # The marker names what is unpacked: a list that grew is unpacked again.
+    [ -e "$root/.ready-$arch-setpriv" ] && return
     say "$arch: installing the $deb toolchain in the chroot (once)"
     mount_root
     in_root dpkg --add-architecture "$deb"
@@ -147,9 +148,9 @@ setup_arch() {
         exit 1
     }
     # What the tests' root file system needs, unpacked rather than installed:
-    # busybox, strace, bash and diff for the architecture, and for a VM the
+    # busybox, strace, bash, diff and setpriv for the architecture, and for a VM the
     # kernel (its maintainer scripts would build an initramfs for this machine).
-    local dir=/var/cache/arches/$arch kernel= tools="strace:$deb bash:$deb diffutils:$deb"
+    local dir=/var/cache/arches/$arch kernel= tools="strace:$deb bash:$deb diffutils:$deb util-linux:$deb"
     if [ "$arch" != i386 ]; then
         kernel=$(in_root apt-cache depends --no-recommends "$(kernel_package "$arch"):$deb" |
             awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
@@ -166,7 +167,7 @@ setup_arch() {
             exit 1
         }
     }
-    touch "$root/.ready-$arch"
+    touch "$root/.ready-$arch-setpriv"
 }
 
 # ---- Build: the steps and every test binary, for one architecture ----
@@ -283,7 +284,7 @@ make_rootfs() {
         ln -sf busybox "$vm/bin/$tool"
     done
     mkdir -p "$vm/usr/bin"
-    for tool in strace bash diff; do
+    for tool in strace bash diff setpriv; do
         ARCH=$arch copy_with_libraries "$unpacked/usr/bin/$tool" "$vm" "$triple"
         mv "$vm$unpacked/usr/bin/$tool" "$vm/usr/bin/$tool"
     done

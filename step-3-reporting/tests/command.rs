@@ -573,6 +573,71 @@ fn a_killed_supervisor_leaves_the_command_s_children_to_end_by_themselves() {
     );
 }
 
+/// Runs `command` under `--learn`, kills the supervisor with SIGKILL once the
+/// command sleeps, and returns whether the sleeping process was still alive a
+/// moment after the supervisor had gone (then the test kills it).
+fn outlives_a_killed_supervisor(command: &[&str]) -> bool {
+    let (_, alive) = drive_step(
+        Command::new(STEP).args(["--learn", "--"]).args(command),
+        |step| {
+            let group = step.pid();
+            let sleeper = sleeping_process(group)?;
+            send_signal(group, Signal::SIGKILL)?;
+            wait_until(
+                "the supervisor has gone",
+                || (!proc::is_alive(group)).then_some(()),
+                || proc::describe(&[group]),
+            )?;
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let alive = proc::is_alive(sleeper);
+            let _ = send_signal(sleeper, Signal::SIGKILL);
+            every_process_ended(group)?;
+            Ok(alive)
+        },
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+    alive
+}
+
+/// The death signal is the kernel's, and the kernel clears it when a process
+/// changes its credentials, or when the process clears it itself: a command
+/// that does so outlives a supervisor killed by SIGKILL, as the README, the
+/// book and `--help` say. Here `setpriv --pdeathsig clear`, which any user may
+/// run, clears it before it executes `sleep`; without it, the sleep dies.
+#[test]
+fn a_command_that_clears_its_death_signal_outlives_a_killed_supervisor() {
+    assert!(!outlives_a_killed_supervisor(&["sleep", "30"]));
+    assert!(outlives_a_killed_supervisor(&[
+        "setpriv",
+        "--pdeathsig",
+        "clear",
+        "sleep",
+        "30"
+    ]));
+}
+
+/// A command run as root that drops its privileges (`setpriv --reuid`, as
+/// `su` and `runuser` do) changes its credentials, and the kernel clears its
+/// death signal: it outlives a supervisor killed by SIGKILL.
+#[test]
+#[ignore = "needs root, to change a command's credentials: as root, run cargo test --workspace -- --include-ignored"]
+fn a_command_that_changes_its_credentials_outlives_a_killed_supervisor() {
+    // SAFETY: a query without arguments.
+    assert_eq!(
+        unsafe { libc::geteuid() },
+        0,
+        "only root can change its user"
+    );
+    assert!(outlives_a_killed_supervisor(&[
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "sleep",
+        "30"
+    ]));
+}
+
 /// A signal that comes while a syscall waits for the supervisor interrupts it,
 /// as the kernel's user notification has it: a handler installed without
 /// `SA_RESTART` then sees EINTR, even from an `open` of a file, which without a

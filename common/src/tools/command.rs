@@ -38,9 +38,10 @@
 //!   caller's own, as under any seccomp sandbox. Learning `passwd` or `ping` as
 //!   a user learns what they do when they fail for lack of privileges.
 //! - **Dying with the supervisor.** The death signal (`PR_SET_PDEATHSIG`, see
-//!   [`crate::learn`]) stays across `execve` (the kernel clears it only for a
-//!   program that gains privileges, which NO_NEW_PRIVS rules out): if the
-//!   supervisor dies, CMD's process is killed with it. Processes CMD forked have
+//!   [`crate::learn`]) stays across `execve`: if the supervisor dies, CMD's
+//!   process is killed with it, unless it changed its credentials (the kernel
+//!   then clears the signal: a command run as root that drops them, as
+//!   `setpriv --reuid` or `su` do) or cleared the signal itself. Processes CMD forked have
 //!   none: a supervisor that is terminated (SIGTERM, SIGHUP) kills each of them
 //!   first; one killed by SIGKILL cannot, and they run on, the kernel failing
 //!   every syscall they make that the allow list lacks with ENOSYS (a tool for

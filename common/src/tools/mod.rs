@@ -81,7 +81,10 @@ pub struct Discover {
     /// looked up on PATH as a shell does, and list what it needs from its execve
     /// on, in every process it forks; exit with its status (127 when it is not
     /// found, 126 when it cannot be executed, 128 + N when signal N killed it).
-    /// It runs with NO_NEW_PRIVS: a set-user-ID program gains no privileges
+    /// It runs with NO_NEW_PRIVS: a set-user-ID program gains no privileges.
+    /// Killed by SIGKILL, the supervisor takes CMD's process with it unless CMD
+    /// changed its credentials or cleared its death signal; what CMD forked runs
+    /// on
     #[arg(last = true, value_name = "CMD", requires = "learn")]
     command: Vec<OsString>,
 }
