@@ -8,6 +8,7 @@
 //! test files itself (`autotests = false`), and the test at the end of this
 //! file checks, for every crate of the workspace, that none is left out.
 
+mod blind_spots;
 mod book;
 mod container;
 mod oci;

@@ -106,6 +106,10 @@ enum Probe {
     /// reads PR_SET_MM's sub-option as an `int`, so it runs PR_SET_MM_MAP_SIZE,
     /// which writes a size where the third argument points and returns 0.
     PrctlSetMmMapSizeHighBits,
+    /// Opens this binary and reads its first 4096 bytes through io_uring, with
+    /// a ring set up before the filter: neither the open nor the read is a
+    /// syscall, and no filter sees them; `io_uring_enter` is the one syscall.
+    IoUringRead,
     /// `getpid`, which no step's filter allows.
     Getpid,
     /// `getpid` by its x32-ABI number (the native number with bit 30 set); x86_64 only.
@@ -122,11 +126,13 @@ struct Prepared {
     umask_i386: i64,
     exe: CString,
     argv: [CString; 3],
+    /// For `io-uring-read`: the ring, set up and mapped.
+    ring: Option<uring::Ring>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let prepared = match prepare() {
+    let prepared = match prepare(cli.probe) {
         Ok(prepared) => prepared,
         Err(err) => {
             eprintln!("filter-probe: error: cannot prepare the probe: {err}");
@@ -236,8 +242,9 @@ fn report(result: Result<u64, i32>) -> ! {
 }
 
 /// Opens `/dev/null` as descriptor 3 and looks up what the probes need, all
-/// before the filter (libseccomp and `CString` allocate).
-fn prepare() -> Result<Prepared, String> {
+/// before the filter (libseccomp and `CString` allocate), and for
+/// `io-uring-read` sets up its ring.
+fn prepare(probe: Probe) -> Result<Prepared, String> {
     let null = std::fs::File::options()
         .read(true)
         .write(true)
@@ -265,6 +272,10 @@ fn prepare() -> Result<Prepared, String> {
             CString::from(c"write-stdout"),
         ],
         exe,
+        ring: match probe {
+            Probe::IoUringRead => Some(uring::Ring::new()?),
+            _ => None,
+        },
     })
 }
 
@@ -331,6 +342,16 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
                 ) as i64)
             }
             Probe::Getpid => from_libc(libc::syscall(libc::SYS_getpid) as i64),
+            Probe::IoUringRead => {
+                let mut buffer = [0u8; 4096];
+                match &prepared.ring {
+                    Some(ring) => match ring.open_and_read(&prepared.exe, &mut buffer) {
+                        Ok(read) => read as i64,
+                        Err(errno) => -i64::from(errno),
+                    },
+                    None => -i64::from(libc::EINVAL),
+                }
+            }
             Probe::X32 => from_libc(libc::syscall(prepared.getpid_x32 as libc::c_long) as i64),
             Probe::Int80 => int_0x80(prepared.umask_i386, 0o022),
         }
@@ -529,4 +550,235 @@ fn with_upper_half(value: u64) -> libc::c_ulong {
 fn exit(status: i32) -> ! {
     // SAFETY: nothing is left to clean up.
     unsafe { libc::_exit(status) }
+}
+
+/// io_uring, written against the kernel's interface directly
+/// (`io_uring_setup(2)`, the rings mapped with `mmap`, `io_uring_enter(2)`), one
+/// operation at a time: a tool would use liburing or a crate; this one shows
+/// how little it takes to open and read a file with no `openat` and no `read`.
+mod uring {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// `struct io_sqring_offsets`: where the fields of the submission ring are.
+    #[repr(C)]
+    #[derive(Default, Clone, Copy)]
+    struct SqOffsets {
+        head: u32,
+        tail: u32,
+        ring_mask: u32,
+        ring_entries: u32,
+        flags: u32,
+        dropped: u32,
+        array: u32,
+        resv1: u32,
+        user_addr: u64,
+    }
+
+    /// `struct io_cqring_offsets`: where the fields of the completion ring are.
+    #[repr(C)]
+    #[derive(Default, Clone, Copy)]
+    struct CqOffsets {
+        head: u32,
+        tail: u32,
+        ring_mask: u32,
+        ring_entries: u32,
+        overflow: u32,
+        cqes: u32,
+        flags: u32,
+        resv1: u32,
+        user_addr: u64,
+    }
+
+    /// `struct io_uring_params`, filled in by `io_uring_setup`.
+    #[repr(C)]
+    #[derive(Default, Clone, Copy)]
+    struct Params {
+        sq_entries: u32,
+        cq_entries: u32,
+        flags: u32,
+        sq_thread_cpu: u32,
+        sq_thread_idle: u32,
+        features: u32,
+        wq_fd: u32,
+        resv: [u32; 3],
+        sq_off: SqOffsets,
+        cq_off: CqOffsets,
+    }
+
+    /// `struct io_uring_sqe`: one operation to submit.
+    #[repr(C)]
+    #[derive(Default, Clone, Copy)]
+    struct Sqe {
+        opcode: u8,
+        flags: u8,
+        ioprio: u16,
+        fd: i32,
+        off: u64,
+        addr: u64,
+        len: u32,
+        op_flags: u32,
+        user_data: u64,
+        buf_index: u16,
+        personality: u16,
+        splice_fd_in: i32,
+        addr3: u64,
+        pad: u64,
+    }
+
+    /// `struct io_uring_cqe`: one operation's result.
+    #[repr(C)]
+    struct Cqe {
+        user_data: u64,
+        res: i32,
+        flags: u32,
+    }
+
+    const IORING_OP_OPENAT: u8 = 18;
+    const IORING_OP_READ: u8 = 22;
+    const IORING_ENTER_GETEVENTS: u32 = 1;
+    const IORING_OFF_SQ_RING: i64 = 0;
+    const IORING_OFF_CQ_RING: i64 = 0x800_0000;
+    const IORING_OFF_SQES: i64 = 0x1000_0000;
+
+    /// A ring of one entry, mapped. One thread at a time uses it: the probe's.
+    #[derive(Clone)]
+    pub struct Ring {
+        fd: i32,
+        params: Params,
+        sq: *mut u8,
+        cq: *mut u8,
+        sqes: *mut Sqe,
+    }
+
+    // SAFETY: the mappings belong to the process; the probe's one thread uses them.
+    unsafe impl Send for Ring {}
+
+    impl Ring {
+        /// `io_uring_setup` and the three mappings its rings need.
+        pub fn new() -> Result<Ring, String> {
+            let mut params = Params::default();
+            // SAFETY: the kernel fills `params`, which lives through the call.
+            let fd = unsafe { libc::syscall(libc::SYS_io_uring_setup, 1u32, &mut params) };
+            if fd < 0 {
+                return Err(format!(
+                    "io_uring_setup: {}",
+                    std::io::Error::last_os_error()
+                ));
+            }
+            let fd = fd as i32;
+            let map = |size: usize, offset: i64| {
+                // SAFETY: a shared mapping of the ring's own descriptor.
+                let at = unsafe {
+                    libc::mmap(
+                        std::ptr::null_mut(),
+                        size,
+                        libc::PROT_READ | libc::PROT_WRITE,
+                        libc::MAP_SHARED | libc::MAP_POPULATE,
+                        fd,
+                        offset,
+                    )
+                };
+                if at == libc::MAP_FAILED {
+                    Err(format!("mmap: {}", std::io::Error::last_os_error()))
+                } else {
+                    Ok(at.cast::<u8>())
+                }
+            };
+            let sq_size = params.sq_off.array as usize + params.sq_entries as usize * 4;
+            let cq_size = params.cq_off.cqes as usize + params.cq_entries as usize * 16;
+            let sq = map(sq_size, IORING_OFF_SQ_RING)?;
+            let cq = map(cq_size, IORING_OFF_CQ_RING)?;
+            let sqes = map(
+                params.sq_entries as usize * std::mem::size_of::<Sqe>(),
+                IORING_OFF_SQES,
+            )?
+            .cast::<Sqe>();
+            Ok(Ring {
+                fd,
+                params,
+                sq,
+                cq,
+                sqes,
+            })
+        }
+
+        /// The u32 at `offset` in a ring, as an atomic shared with the kernel.
+        fn field(ring: *mut u8, offset: u32) -> &'static AtomicU32 {
+            // SAFETY: the offset comes from the kernel, inside the mapping, aligned.
+            unsafe { &*ring.add(offset as usize).cast::<AtomicU32>() }
+        }
+
+        /// Submits `sqe`, waits for its completion, and returns its result.
+        fn run(&self, sqe: Sqe) -> i32 {
+            let sq = &self.params.sq_off;
+            let tail = Ring::field(self.sq, sq.tail).load(Ordering::Acquire);
+            let index = tail & Ring::field(self.sq, sq.ring_mask).load(Ordering::Relaxed);
+            // SAFETY: `index` is within the ring's entries, which the kernel mapped.
+            unsafe {
+                *self.sqes.add(index as usize) = sqe;
+                *self
+                    .sq
+                    .add(sq.array as usize)
+                    .cast::<u32>()
+                    .add(index as usize) = index;
+            }
+            Ring::field(self.sq, sq.tail).store(tail.wrapping_add(1), Ordering::Release);
+            // SAFETY: no pointer arguments but a NULL signal mask.
+            let entered = unsafe {
+                libc::syscall(
+                    libc::SYS_io_uring_enter,
+                    self.fd,
+                    1u32,
+                    1u32,
+                    IORING_ENTER_GETEVENTS,
+                    std::ptr::null::<libc::sigset_t>(),
+                    0usize,
+                )
+            };
+            if entered < 0 {
+                return -std::io::Error::last_os_error().raw_os_error().unwrap_or(1);
+            }
+            let cq = &self.params.cq_off;
+            let head = Ring::field(self.cq, cq.head).load(Ordering::Acquire);
+            let index = head & Ring::field(self.cq, cq.ring_mask).load(Ordering::Relaxed);
+            // SAFETY: the completion the kernel wrote, within the mapped ring.
+            let res = unsafe {
+                (*self
+                    .cq
+                    .add(cq.cqes as usize)
+                    .cast::<Cqe>()
+                    .add(index as usize))
+                .res
+            };
+            Ring::field(self.cq, cq.head).store(head.wrapping_add(1), Ordering::Release);
+            res
+        }
+
+        /// Opens `path` and reads up to `buffer.len()` bytes of it, both through
+        /// the ring: only `io_uring_enter` is a syscall. Returns the bytes read, or
+        /// the errno of the operation that failed.
+        pub fn open_and_read(&self, path: &std::ffi::CStr, buffer: &mut [u8]) -> Result<u64, i32> {
+            let opened = self.run(Sqe {
+                opcode: IORING_OP_OPENAT,
+                fd: libc::AT_FDCWD,
+                addr: path.as_ptr() as u64,
+                op_flags: libc::O_RDONLY as u32,
+                ..Sqe::default()
+            });
+            if opened < 0 {
+                return Err(-opened);
+            }
+            let read = self.run(Sqe {
+                opcode: IORING_OP_READ,
+                fd: opened,
+                addr: buffer.as_mut_ptr() as u64,
+                len: buffer.len() as u32,
+                ..Sqe::default()
+            });
+            if read < 0 {
+                return Err(-read);
+            }
+            Ok(read as u64)
+        }
+    }
 }

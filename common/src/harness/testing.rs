@@ -809,8 +809,10 @@ pub fn learned_syscalls(run: &StepRun) -> Vec<String> {
 
 /// The binary of the workspace's package `name` (a step), next to `binary`,
 /// where cargo puts it. `cargo test -p` builds only the binaries of the package
-/// it tests (`cargo test --workspace` builds them all): when it is not there,
-/// it is built first.
+/// it tests (`cargo test --workspace` builds them all), so under cargo (which
+/// sets `CARGO`) it is built first, or rebuilt if its sources changed; where
+/// the tests run without cargo (`scripts/check-arches.sh`), it was built with
+/// the rest.
 #[track_caller]
 pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> std::path::PathBuf {
     let path = binary
@@ -818,14 +820,19 @@ pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> std::path::PathBu
         .parent()
         .expect("a binary is in a directory")
         .join(name);
-    if !path.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let built = Command::new(cargo)
+    // Once a test binary, for each package; tests that ask at once wait.
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let (Ok(cargo), false) = (std::env::var("CARGO"), built.iter().any(|n| n == name)) {
+        let status = Command::new(cargo)
             .args(["build", "-q", "-p", name])
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
             .status()
             .unwrap_or_else(|err| panic!("cannot run cargo to build {name}: {err}"));
-        assert!(built.success(), "cannot build {name}");
+        assert!(status.success(), "cannot build {name}");
+        built.push(name.to_owned());
     }
     path
 }

@@ -125,6 +125,17 @@ pub(crate) enum Against<'a> {
     Policy(&'a Policy),
 }
 
+impl Against<'_> {
+    /// How the report names it.
+    fn name(&self) -> String {
+        match self {
+            Against::AllowList([]) => "step 2's allow list".to_owned(),
+            Against::AllowList(_) => "the allow list (step 2's and --allow)".to_owned(),
+            Against::Policy(policy) => format!("the policy in {}", policy.file),
+        }
+    }
+}
+
 /// A notify filter made for the two descriptors of the hand-over: the socket,
 /// then the listener ([`notify_filter`], [`crate::refine::notify_filter`]).
 pub(crate) type NotifyFilter<'a> = dyn Fn(RawFd, RawFd) -> Result<Filter, StepError> + 'a;
@@ -601,6 +612,9 @@ pub(crate) struct Supervision {
     ids: Ids,
     /// Whether the supervisor was stopped (and continued) meanwhile.
     stopped: bool,
+    /// Whether a supervised process loaded a seccomp filter of its own
+    /// (`seccomp(SECCOMP_SET_MODE_FILTER, ...)` or `prctl(PR_SET_SECCOMP, ...)`).
+    own_filter: bool,
     /// The arguments of the calls a policy's rules compare ([`Pinned`]).
     pinned: Pinned,
 }
@@ -625,6 +639,7 @@ pub(crate) fn supervise(
         lost: 0,
         ids: Ids::default(),
         stopped: false,
+        own_filter: false,
         pinned: match against {
             Against::AllowList(_) => Pinned::default(),
             Against::Policy(policy) => Pinned::compared_by(policy),
@@ -908,6 +923,7 @@ impl Supervision {
             }
         };
         self.ids.note(request.id);
+        self.own_filter |= loads_a_filter(&request.data);
         let syscall = (request.data.arch, request.data.syscall);
         if !self.seen.contains(&syscall) {
             self.seen.push(syscall);
@@ -965,11 +981,7 @@ impl Supervision {
     /// that `against` lacks, then how to allow it.
     fn report(&self, step: &str, against: &Against, ending: Ending) -> String {
         let others = self.subject.others(&self.forked_endings);
-        let list = match against {
-            Against::AllowList([]) => "step 2's allow list".to_owned(),
-            Against::AllowList(_) => "the allow list (step 2's and --allow)".to_owned(),
-            Against::Policy(policy) => format!("the policy in {}", policy.file),
-        };
+        let list = against.name();
         let gaps = Gaps {
             killed: std::iter::once(&ending)
                 .chain(&self.forked_endings)
@@ -987,6 +999,7 @@ impl Supervision {
             &format!("{ending}; {others}"),
             gaps,
         );
+        text.push_str(&self.blind_spots(step, against));
         if !learned.is_empty() {
             text.push_str(&match against {
                 Against::AllowList(_) => step_3_advice(step, self.subject, &learned),
@@ -998,9 +1011,71 @@ impl Supervision {
         text
     }
 
+    /// What no supervisor sees, said where the run may have had it: what a
+    /// process submits through io_uring, which passes no seccomp filter, and
+    /// the syscalls a filter of the process's own answers before the
+    /// supervisor's notification (an errno, a trap or a kill outranks it).
+    fn blind_spots(&self, step: &str, against: &Against) -> String {
+        let noun = self.subject.noun();
+        let allows = |name: &str| match against {
+            Against::AllowList(names) => names.contains(&name),
+            Against::Policy(policy) => policy
+                .rules
+                .iter()
+                .any(|rule| rule.syscall == name && rule.action == crate::policy::Action::Allow),
+        };
+        let seen = |name: &str| {
+            self.seen
+                .iter()
+                .any(|&(arch, nr)| nr.get_name_by_arch(arch).is_ok_and(|seen| seen == name))
+        };
+        let mut text = String::new();
+        if seen("io_uring_setup") {
+            text.push_str(&format!(
+                "{step}: the {noun} set up io_uring (io_uring_setup): what it submits through \
+                 io_uring (opening, reading and writing files, sockets) passes no seccomp \
+                 filter, so none of that is in this list, and a filter that allows \
+                 io_uring_enter lets all of it through\n"
+            ));
+        } else if allows("io_uring_setup") {
+            text.push_str(&format!(
+                "{step}: {} allows io_uring_setup: what the {noun} may have submitted through \
+                 io_uring passes no seccomp filter, and is in no list\n",
+                against.name()
+            ));
+        }
+        if self.own_filter {
+            text.push_str(&format!(
+                "{step}: the {noun} loaded a seccomp filter of its own: a syscall that filter \
+                 answers with an errno, a trap or a kill never reaches the supervisor, and may be \
+                 missing from this list (strace -f sees it)\n"
+            ));
+        } else if allows("seccomp") {
+            text.push_str(&format!(
+                "{step}: {} allows seccomp: a filter the {noun} may have loaded of its own goes \
+                 unseen, and so do the syscalls it answers with an errno, a trap or a kill\n",
+                against.name()
+            ));
+        }
+        text
+    }
+
     /// `true` once the program's process (or the command's) has been collected.
     pub(crate) fn program_ended(&self) -> bool {
         self.program_ending.is_some()
+    }
+}
+
+/// Whether the notified call `data` loads a seccomp filter:
+/// `seccomp(SECCOMP_SET_MODE_FILTER, ...)` or `prctl(PR_SET_SECCOMP,
+/// SECCOMP_MODE_FILTER, ...)`.
+fn loads_a_filter(data: &libseccomp::ScmpNotifData) -> bool {
+    let name = data.syscall.get_name_by_arch(data.arch).unwrap_or_default();
+    let filter_mode = libc::SECCOMP_MODE_FILTER as u64;
+    match name.as_str() {
+        "seccomp" => data.args[0] == u64::from(libc::SECCOMP_SET_MODE_FILTER),
+        "prctl" => data.args[0] == libc::PR_SET_SECCOMP as u64 && data.args[1] == filter_mode,
+        _ => false,
     }
 }
 
