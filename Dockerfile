@@ -27,7 +27,7 @@ FROM docker.io/library/debian:trixie
 # run the program under runc cannot run here anyway. So are the packages of
 # Podman's and Docker's default profiles, which a few tests of step 4 read: for
 # a JSON file each, Podman's brings 60 MB of network tools and Docker's 1.4 GB
-# of Go sources. Those tests say what to install, and do not run without it.
+# of Go sources. Those tests are ignored unless asked for, with their reasons.
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         cargo rustc libseccomp-dev strace python3 git ca-certificates \
