@@ -758,6 +758,17 @@ pub(crate) struct Taken {
     pub(crate) continued: bool,
 }
 
+/// Whether a SIGCONT is pending, blocked as the supervisor blocks it: the
+/// supervisor was stopped and continued since its signalfd was last read.
+fn continue_pending() -> bool {
+    let mut pending = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: `sigpending` fills the set, which is read only if it succeeded.
+    unsafe {
+        libc::sigpending(pending.as_mut_ptr()) == 0
+            && libc::sigismember(pending.as_ptr(), libc::SIGCONT) == 1
+    }
+}
+
 /// Reads every signal pending on `signals`. A [`TERMINATING`] signal does not
 /// return.
 pub(crate) fn take_signals(signals: &SignalFd) -> Taken {
@@ -859,6 +870,8 @@ impl Supervision {
         let mut children_ended = true;
         loop {
             if children_ended && self.collect_ended()? {
+                // A stop the loop did not hear of: its SIGCONT, still pending.
+                self.stopped |= continue_pending();
                 break;
             }
             // With no listener, only SIGCHLD is waited for.
