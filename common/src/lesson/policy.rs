@@ -226,6 +226,22 @@ pub(crate) fn parse_errno(text: &str) -> Result<u16, PolicyProblem> {
             .filter(|errno| ERRNO_RANGE.contains(errno))
             .ok_or(PolicyProblem::ErrnoOutOfRange(number));
     }
+    // The standard second names of three errnos, which nix knows only as
+    // constants: libc numbers them as this architecture does (EDEADLOCK is not
+    // EDEADLK everywhere).
+    let alias = [
+        ("EWOULDBLOCK", libc::EWOULDBLOCK),
+        ("ENOTSUP", libc::ENOTSUP),
+        ("EDEADLOCK", libc::EDEADLOCK),
+    ]
+    .into_iter()
+    .find(|&(name, _)| name == text);
+    if let Some((_, number)) = alias {
+        return u16::try_from(number)
+            .ok()
+            .filter(|errno| ERRNO_RANGE.contains(errno))
+            .ok_or(PolicyProblem::ErrnoOutOfRange(number.into()));
+    }
     // nix names every errno this architecture has; asking it keeps the numbers
     // out of this file (they differ on some architectures). A number nix does not
     // know is `UnknownErrno`, which is no errno's name.
@@ -1269,6 +1285,33 @@ action = "trap"
         }
     }
 
+    /// EWOULDBLOCK, ENOTSUP and EDEADLOCK, the second names of EAGAIN,
+    /// EOPNOTSUPP and EDEADLK, are the numbers the C library gives them.
+    #[test]
+    fn errno_aliases_are_the_numbers_they_stand_for() {
+        for (alias, errno) in [
+            ("EWOULDBLOCK", libc::EWOULDBLOCK),
+            ("ENOTSUP", libc::ENOTSUP),
+            ("EDEADLOCK", libc::EDEADLOCK),
+        ] {
+            assert_eq!(
+                parse_errno(alias).ok(),
+                u16::try_from(errno).ok(),
+                "{alias}"
+            );
+            let text =
+                format!("{HEAD}[[rule]]\nsyscall = \"clone3\"\naction = \"errno {alias}\"\n");
+            let policy = parse("test.toml", &text).expect(alias);
+            assert_eq!(
+                policy.rules[0].action,
+                Action::Errno(u16::try_from(errno).unwrap()),
+                "{alias}"
+            );
+        }
+        assert_eq!(parse_errno("EWOULDBLOCK").ok(), parse_errno("EAGAIN").ok());
+        assert_eq!(parse_errno("ENOTSUP").ok(), parse_errno("EOPNOTSUPP").ok());
+    }
+
     #[test]
     fn errnos_stay_in_range() {
         let rule =
@@ -1281,7 +1324,7 @@ action = "trap"
                 "{err}"
             );
         }
-        for name in ["ENOSUCH", "UnknownErrno"] {
+        for name in ["ENOSUCH", "UnknownErrno", "EWOULDBLOCKED", "enotsup"] {
             let err = refused(&rule(&format!("errno {name}")));
             assert!(
                 matches!(err.problem, PolicyProblem::UnknownErrno(_)),
