@@ -137,7 +137,11 @@ fn under_a_filter_that_refuses_seccomp_the_machine_is_not_ready() {
         "{verdict}"
     );
     // One cause, said once.
-    assert_eq!(verdict.matches("cannot load a filter").count(), 1, "{verdict}");
+    assert_eq!(
+        verdict.matches("cannot load a filter").count(),
+        1,
+        "{verdict}"
+    );
 }
 
 /// A directory of links to the commands on this process's PATH named in
