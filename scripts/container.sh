@@ -14,15 +14,23 @@
 #   printf 'hello seccomp\n' | runc run --bundle BUNDLE NAME
 #
 # Needs runc, ldd and python3 (for the JSON). A bundle this script made at
-# BUNDLE is replaced; anything else there is refused.
+# BUNDLE is replaced; anything else there is refused, and so are an empty
+# BUNDLE and one that resolves to /.
 set -euo pipefail
 
+usage() { sed -n '2,18s/^# \{0,1\}//p' "$0"; }
+# A usage error: what is wrong, then how to call the script; status 2.
+refuse() {
+    echo "error: $1" >&2
+    usage >&2
+    exit 2
+}
 profile=""
 if [ "${1:-}" = "--profile" ]; then
-    profile=$(realpath "$2")
+    [ -n "${2:-}" ] || refuse "--profile needs a FILE.json"
+    profile=$(realpath -m -- "$2")
     shift 2
 fi
-usage() { sed -n '2,17s/^# \{0,1\}//p' "$0"; }
 if [ "${1:-}" = "--help" ]; then
     usage
     exit 0
@@ -31,7 +39,12 @@ if [ $# -lt 2 ]; then
     usage >&2
     exit 2
 fi
-bundle=$1 program=$(realpath "$2")
+bundle=$1
+# BUNDLE's rootfs and config.json go inside it: an empty BUNDLE would put them
+# in / (/rootfs, /config.json), and so would one that resolves to /.
+[ -n "$bundle" ] || refuse "BUNDLE is empty, which would put the bundle in /: give a directory of its own"
+[ "$(realpath -m -- "$bundle")" != / ] || refuse "BUNDLE $bundle resolves to /: give a directory of its own"
+program=$(realpath "$2")
 shift 2
 for tool in runc ldd python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is missing" >&2; exit 1; }

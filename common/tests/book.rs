@@ -894,6 +894,60 @@ fn the_book_shows_what_step_3_finds_on_each_architecture() {
     }
 }
 
+/// The ways the books write the descriptor `(1 << 32) | 1`.
+const STDOUT_WITH_UPPER_BITS: [&str; 3] = ["`(1 << 32) | 1`", "`1 << 32 | 1`", "`0x100000001`"];
+
+/// What the books say step 4's policy does with a `write` to `(1 << 32) | 1`
+/// is what `step-4-policy --simulate` says it does: wherever either book names
+/// that descriptor, the first verdict after it ("allowed" or "killed", "允许"
+/// or "杀死") is the simulator's. (The kernel reads a descriptor as a 32-bit
+/// `int`, so that is stdout, which the policy allows.)
+#[test]
+fn the_books_say_what_step_4_does_with_a_write_to_1_shl_32_or_1() {
+    let step_4 =
+        common::testing::sibling_binary(env!("CARGO_BIN_EXE_filter-probe"), "step-4-policy");
+    let simulated = run(&step_4, &["--simulate", "write(0x100000001, 0, 5)"], b"");
+    let stdout = simulated.stdout_text();
+    let allowed = match stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("action: "))
+    {
+        Some("ALLOW") => true,
+        Some("KILL_PROCESS") => false,
+        _ => panic!("--simulate says neither ALLOW nor KILL_PROCESS:\n{stdout}"),
+    };
+    for (language, verdicts) in [("en", ["allowed", "killed"]), ("zh", ["允许", "杀死"])] {
+        let said = verdicts[usize::from(!allowed)];
+        let mut found = 0;
+        for (name, text) in chapters(language) {
+            for spelling in STDOUT_WITH_UPPER_BITS {
+                for (at, _) in text.match_indices(spelling) {
+                    let after = &text[at + spelling.len()..];
+                    let verdict = verdicts
+                        .iter()
+                        .filter_map(|&verdict| after.find(verdict).map(|i| (i, verdict)))
+                        .min()
+                        .map(|(_, verdict)| verdict);
+                    let line = text[..at].matches('\n').count() + 1;
+                    assert_eq!(
+                        verdict,
+                        Some(said),
+                        "docs/{language}/src/{name}:{line}: a write to {spelling} is {said}, \
+                         as --simulate says: {}",
+                        stdout.lines().last().unwrap_or_default()
+                    );
+                    found += 1;
+                }
+            }
+        }
+        assert!(
+            found >= 2,
+            "the {language} book names (1 << 32) | 1 {found} times, where the policy chapter \
+             names it in two sections"
+        );
+    }
+}
+
 /// `common::error` names no other module of the crate outside its comments:
 /// the modules that fail (policy, simulate) convert their errors into a
 /// `StepError` themselves, so no import goes round in a circle through it.

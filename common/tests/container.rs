@@ -262,7 +262,8 @@ fn every_rule_of_the_container_policy_says_who_needs_it() {
 /// `scripts/container.sh` replaces a bundle it made, and refuses any other
 /// directory (or file, or link) that exists, a bundle made by hand included: a
 /// careless `.` must not delete a learner's files. A bad profile is refused
-/// before anything is removed.
+/// before anything is removed, and so are `--profile` without its file, an
+/// empty BUNDLE and one that resolves to `/`, with the script's usage.
 #[test]
 #[ignore = "needs runc: after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
 fn the_bundle_script_replaces_only_a_bundle() {
@@ -310,6 +311,50 @@ fn the_bundle_script_replaces_only_a_bundle() {
         predicate::str::contains("Usage")
             .or(predicate::str::contains("scripts/container.sh [--profile")),
     );
+    // `--profile` without its file is a usage error, not bash's unbound `$2`.
+    for args in [&["--profile"][..], &["--profile", ""]] {
+        Command::new(&script).args(args).assert().code(2).stderr(
+            predicate::str::starts_with("error: --profile needs a FILE.json\n")
+                .and(predicate::str::contains("scripts/container.sh [--profile")),
+        );
+    }
+    // An empty BUNDLE, or one that resolves to /, would put the bundle's
+    // rootfs and config.json in /: each is a usage error. The script runs as
+    // nobody when the test runs as root, so that one which let them through
+    // could not write there.
+    let as_nobody = |args: &[&str]| {
+        // SAFETY: a query without arguments.
+        let mut command = if unsafe { libc::geteuid() } == 0 {
+            let mut command = Command::new("setpriv");
+            command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+            command.arg(&script);
+            command
+        } else {
+            Command::new(&script)
+        };
+        command.args(args);
+        command
+    };
+    let program = program.to_str().unwrap();
+    for (bundle, error) in [
+        (
+            "",
+            "error: BUNDLE is empty, which would put the bundle in /: give a directory of its own\n",
+        ),
+        (
+            "/",
+            "error: BUNDLE / resolves to /: give a directory of its own\n",
+        ),
+        (
+            "/tmp/..",
+            "error: BUNDLE /tmp/.. resolves to /: give a directory of its own\n",
+        ),
+    ] {
+        as_nobody(&[bundle, program]).assert().code(2).stderr(
+            predicate::str::starts_with(error)
+                .and(predicate::str::contains("scripts/container.sh [--profile")),
+        );
+    }
 }
 
 /// runc adds one answer of its own to a profile whose default action is not

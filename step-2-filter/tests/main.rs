@@ -9,4 +9,5 @@
 //! none is left out.
 
 mod step2;
+mod strace;
 mod transcript;

@@ -202,6 +202,16 @@ fn a_bad_policy_is_refused_before_anything_runs() {
             "bad policy mask.toml, rule 2 (clone, line 8): value 0x100 has bits outside mask 0xff, so (argument & mask) can never equal it and the rule would never match",
         ),
         (
+            "value-bit-63.toml",
+            Some(format!("{head}[[rule]]\nsyscall = \"write\"\naction = \"allow\"\nargs = [{{ arg = 2, op = \"eq\", value = 0x8000000000000000 }}]\n")),
+            "bad policy value-bit-63.toml, rule 2 (line 11): 0x8000000000000000 is larger than any TOML integer: TOML integers are signed 64-bit, so 0x7FFFFFFFFFFFFFFF at most, and a condition's value or mask cannot name bit 63",
+        ),
+        (
+            "mask-bit-63.toml",
+            Some(format!("{head}[[rule]]\nsyscall = \"write\"\naction = \"allow\"\nargs = [\n  {{ arg = 2, op = \"masked_eq\", mask = 18_446_744_073_709_551_615, value = 1 }},\n]\n")),
+            "bad policy mask-bit-63.toml, rule 2 (line 12): 18_446_744_073_709_551_615 is larger than any TOML integer: TOML integers are signed 64-bit, so 0x7FFFFFFFFFFFFFFF at most, and a condition's value or mask cannot name bit 63",
+        ),
+        (
             "missing.toml",
             None,
             "bad policy missing.toml: cannot read it: No such file or directory (os error 2)",

@@ -226,6 +226,22 @@ pub(crate) fn parse_errno(text: &str) -> Result<u16, PolicyProblem> {
             .filter(|errno| ERRNO_RANGE.contains(errno))
             .ok_or(PolicyProblem::ErrnoOutOfRange(number));
     }
+    // The standard second names of three errnos, which nix knows only as
+    // constants: libc numbers them as this architecture does (EDEADLOCK is not
+    // EDEADLK everywhere).
+    let alias = [
+        ("EWOULDBLOCK", libc::EWOULDBLOCK),
+        ("ENOTSUP", libc::ENOTSUP),
+        ("EDEADLOCK", libc::EDEADLOCK),
+    ]
+    .into_iter()
+    .find(|&(name, _)| name == text);
+    if let Some((_, number)) = alias {
+        return u16::try_from(number)
+            .ok()
+            .filter(|errno| ERRNO_RANGE.contains(errno))
+            .ok_or(PolicyProblem::ErrnoOutOfRange(number.into()));
+    }
     // nix names every errno this architecture has; asking it keeps the numbers
     // out of this file (they differ on some architectures). A number nix does not
     // know is `UnknownErrno`, which is no errno's name.
@@ -468,14 +484,20 @@ fn parse(file: &str, text: &str) -> Result<Policy, PolicyError> {
     }
     let raw: PolicyFile = toml::from_str(text).map_err(|err| {
         // A missing field has an empty span: it is the whole file's problem.
-        let line = err
-            .span()
-            .filter(|span| !span.is_empty())
-            .map(|span| line_of(text, span.start));
+        let span = err.span().filter(|span| !span.is_empty());
+        let line = span.clone().map(|span| line_of(text, span.start));
+        // An integer TOML cannot hold is the parser's "u64 value was too large"
+        // or "invalid type: integer ... as i128": say what the limit is.
+        let problem = match span.and_then(|span| text.get(span)) {
+            Some(literal) if past_toml_integers(literal) => {
+                PolicyProblem::PastTomlIntegers(literal.to_owned())
+            }
+            _ => PolicyProblem::Toml(one_line(err.message())),
+        };
         PolicyError {
             rule: line.and_then(|line| rule_at_line(text, line)),
             line,
-            ..PolicyError::whole(file, PolicyProblem::Toml(one_line(err.message())))
+            ..PolicyError::whole(file, problem)
         }
     })?;
     let default_action =
@@ -772,6 +794,24 @@ fn both_match(rule: &Rule, other: &Rule) -> Option<[u64; 6]> {
     Some(args)
 }
 
+/// Whether `literal` is a TOML integer (decimal, `0x`, `0o` or `0b`, with
+/// `_` between digits) larger than TOML's largest, `i64::MAX`.
+fn past_toml_integers(literal: &str) -> bool {
+    let literal = literal
+        .strip_prefix('+')
+        .unwrap_or(literal)
+        .replace('_', "");
+    let (radix, digits) = match literal.get(..2) {
+        Some("0x") => (16, &literal[2..]),
+        Some("0o") => (8, &literal[2..]),
+        Some("0b") => (2, &literal[2..]),
+        _ => (10, &literal[..]),
+    };
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_digit(radix))
+        && i64::from_str_radix(digits, radix).is_err()
+}
+
 /// The line (counted from 1) of byte `offset` in `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
@@ -909,6 +949,10 @@ pub enum PolicyProblem {
     /// field, a value of the wrong type.
     #[error("{0}")]
     Toml(String),
+    /// An integer larger than TOML's largest, which a value or mask with bit 63
+    /// would need.
+    #[error("{0} is larger than any TOML integer: TOML integers are signed 64-bit, so 0x7FFFFFFFFFFFFFFF at most, and a condition's value or mask cannot name bit 63")]
+    PastTomlIntegers(String),
     /// The policy has no rules; it would kill the program at its first syscall.
     #[error("it has no rules; a filter without rules would stop the program at its first syscall")]
     NoRules,
@@ -1269,6 +1313,33 @@ action = "trap"
         }
     }
 
+    /// EWOULDBLOCK, ENOTSUP and EDEADLOCK, the second names of EAGAIN,
+    /// EOPNOTSUPP and EDEADLK, are the numbers the C library gives them.
+    #[test]
+    fn errno_aliases_are_the_numbers_they_stand_for() {
+        for (alias, errno) in [
+            ("EWOULDBLOCK", libc::EWOULDBLOCK),
+            ("ENOTSUP", libc::ENOTSUP),
+            ("EDEADLOCK", libc::EDEADLOCK),
+        ] {
+            assert_eq!(
+                parse_errno(alias).ok(),
+                u16::try_from(errno).ok(),
+                "{alias}"
+            );
+            let text =
+                format!("{HEAD}[[rule]]\nsyscall = \"clone3\"\naction = \"errno {alias}\"\n");
+            let policy = parse("test.toml", &text).expect(alias);
+            assert_eq!(
+                policy.rules[0].action,
+                Action::Errno(u16::try_from(errno).unwrap()),
+                "{alias}"
+            );
+        }
+        assert_eq!(parse_errno("EWOULDBLOCK").ok(), parse_errno("EAGAIN").ok());
+        assert_eq!(parse_errno("ENOTSUP").ok(), parse_errno("EOPNOTSUPP").ok());
+    }
+
     #[test]
     fn errnos_stay_in_range() {
         let rule =
@@ -1281,7 +1352,7 @@ action = "trap"
                 "{err}"
             );
         }
-        for name in ["ENOSUCH", "UnknownErrno"] {
+        for name in ["ENOSUCH", "UnknownErrno", "EWOULDBLOCKED", "enotsup"] {
             let err = refused(&rule(&format!("errno {name}")));
             assert!(
                 matches!(err.problem, PolicyProblem::UnknownErrno(_)),
@@ -1326,6 +1397,48 @@ action = "trap"
         );
         let err = refused(&rule("{ arg = 0, op = \"like\", value = 0 }"));
         assert!(err.to_string().contains("unknown variant `like`"), "{err}");
+    }
+
+    /// A value or mask past the largest TOML integer is refused saying what the
+    /// largest is and why, whatever the parser's own words for it.
+    #[test]
+    fn values_past_toml_s_integers_are_refused_naming_the_limit() {
+        let rule = |condition: &str| {
+            format!(
+                "{HEAD}[[rule]]\nsyscall = \"write\"\naction = \"allow\"\nargs = [{condition}]\n"
+            )
+        };
+        parse(
+            "test.toml",
+            &rule("{ arg = 2, op = \"eq\", value = 0x7FFF_FFFF_FFFF_FFFF }"),
+        )
+        .expect("i64::MAX is a TOML integer");
+        for literal in [
+            "0x8000000000000000",
+            "+9223372036854775808",
+            "0o1777777777777777777777",
+            "0b1000000000000000000000000000000000000000000000000000000000000000",
+            "0xFFFF_FFFF_FFFF_FFFF",
+            "18446744073709551616",
+        ] {
+            for condition in [
+                format!("{{ arg = 2, op = \"eq\", value = {literal} }}"),
+                format!("{{ arg = 2, op = \"masked_eq\", mask = {literal}, value = 1 }}"),
+            ] {
+                let err = refused(&rule(&condition));
+                assert_eq!(
+                    err.to_string(),
+                    format!(
+                        "bad policy test.toml, rule 1 (line 5): {literal} is larger than any TOML \
+                         integer: TOML integers are signed 64-bit, so 0x7FFFFFFFFFFFFFFF at most, \
+                         and a condition's value or mask cannot name bit 63"
+                    )
+                );
+            }
+        }
+        for literal in ["1", "0x7FFFFFFFFFFFFFFF", "-1", "0xZZ", "", "0x", "1e30"] {
+            assert!(!past_toml_integers(literal), "{literal}");
+        }
     }
 
     /// Rules of one syscall with the same action may match the same calls: such

@@ -1232,12 +1232,33 @@ pub fn report_text(
 /// `--allow`; for the tutorial program, in step 4 by learning against its
 /// policy ([`crate::refine`]), which tells what that policy lacks of them, as
 /// rules that can be appended to it.
+/// A syscall libseccomp cannot name (`(462)`) is left out of `--allow`, which
+/// takes names, in a line of its own.
 pub fn step_3_advice(step: &str, subject: Subject, learned: &[Learned]) -> String {
     let names: Vec<&str> = learned.iter().filter_map(|s| s.name.as_deref()).collect();
-    let mut text = format!(
-        "{step}: to allow them in step 3: --allow {}\n",
-        names.join(",")
-    );
+    let unnamed: Vec<String> = learned
+        .iter()
+        .filter(|s| s.name.is_none())
+        .map(|s| s.nr.to_string())
+        .collect();
+    let mut text = String::new();
+    if !names.is_empty() {
+        text.push_str(&format!(
+            "{step}: to allow them in step 3: --allow {}\n",
+            names.join(",")
+        ));
+    }
+    if !unnamed.is_empty() {
+        let numbers = match unnamed.len() {
+            1 => "this number",
+            _ => "these numbers",
+        };
+        text.push_str(&format!(
+            "{step}: left out of --allow: {} (--allow takes names, and libseccomp knows no \
+             name for {numbers} on this architecture)\n",
+            unnamed.join(", ")
+        ));
+    }
     if subject == Subject::Program {
         text.push_str(&format!(
             "{step}: to find which of them step 4's policy lacks, with rules to append to it: \
@@ -1294,6 +1315,34 @@ mod tests {
         assert_eq!(
             step_3_advice("s", Subject::Command, &learned),
             "s: to allow them in step 3: --allow execve\n"
+        );
+    }
+
+    /// A syscall libseccomp cannot name is reported by number, and the advice
+    /// says why `--allow` leaves it out instead of dropping it silently.
+    #[test]
+    fn the_advice_names_the_numbers_left_out_of_the_allow_option() {
+        let unnamed = |nr| Learned { name: None, nr };
+        let text = step_3_advice(
+            "s",
+            Subject::Command,
+            &[
+                learned("execve"),
+                unnamed(999),
+                learned("brk"),
+                unnamed(462),
+            ],
+        );
+        assert_eq!(
+            text,
+            "s: to allow them in step 3: --allow execve,brk\n\
+             s: left out of --allow: 999, 462 (--allow takes names, and libseccomp knows no \
+             name for these numbers on this architecture)\n"
+        );
+        assert_eq!(
+            step_3_advice("s", Subject::Command, &[unnamed(999)]),
+            "s: left out of --allow: 999 (--allow takes names, and libseccomp knows no name \
+             for this number on this architecture)\n"
         );
     }
 

@@ -550,6 +550,27 @@ mod tests {
         );
     }
 
+    /// Podman's `errno` may give an errno its second name: EWOULDBLOCK is
+    /// EAGAIN, ENOTSUP EOPNOTSUPP, and each agrees with the other's number.
+    #[test]
+    fn an_errno_s_second_name_is_the_same_number() {
+        for (name, number) in [
+            ("EWOULDBLOCK", libc::EAGAIN),
+            ("ENOTSUP", libc::EOPNOTSUPP),
+            ("EDEADLOCK", libc::EDEADLOCK),
+        ] {
+            let text = format!(
+                r#"{{ "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{{ "names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": {number}, "errno": "{name}" }}] }}"#
+            );
+            let policy = read_profile("alias.json", &text, Warn::Yes).expect(name);
+            assert_eq!(
+                policy.rules[0].action,
+                Action::Errno(u16::try_from(number).unwrap()),
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn kernel_versions_read_as_major_and_minor() {
         assert_eq!(parse_version("5.8").unwrap(), (5, 8));
