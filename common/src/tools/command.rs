@@ -84,8 +84,8 @@ use nix::unistd::{getpid, Pid};
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions};
 use crate::learn::{
-    check_available, die_with, load_with_listener, step_3_allow_list, supervise, supervisor_error,
-    take_signals, Against, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
+    check_available, die_with, hear_stops, load_with_listener, step_3_allow_list, supervise,
+    supervisor_error, take_signals, Against, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
 use crate::program::{write_all, StackLine};
 use crate::tools::StepFilter;
@@ -321,6 +321,9 @@ pub fn learn_command(step: &'static str, command: &[OsString], also_allow: &[&st
         return fail_closed(step, &supervisor_error("becoming a child subreaper", errno));
     }
     let supervisor = getpid();
+    if let Err(err) = hear_stops() {
+        return fail_closed(step, &err);
+    }
     let mut stack = vec![0u8; CHILD_STACK];
     let child = Box::new(|| -> isize {
         run_command(step, supervisor, &exec, &program, to_supervisor.as_raw_fd())

@@ -157,14 +157,19 @@ pub(crate) fn learn_under(
         return fail_closed(step, &supervisor_error("becoming a child subreaper", errno));
     }
     let supervisor = getpid();
+    if let Err(err) = hear_stops() {
+        return fail_closed(step, &err);
+    }
     // SAFETY: the step has no other threads (see above), so the child may do
     // anything the parent may, allocation included.
     match unsafe { fork() } {
         Err(errno) => fail_closed(step, &supervisor_error("forking", errno)),
         Ok(ForkResult::Child) => {
             drop(supervisor_end);
-            match die_with(supervisor).and_then(|()| load_and_hand_over(step, notify, program_end))
-            {
+            let ready = die_with(supervisor)
+                .and_then(|()| unblock_sigcont())
+                .and_then(|()| load_and_hand_over(step, notify, program_end));
+            match ready {
                 Ok(()) => program.run(),
                 Err(err) => fail_closed(step, &err),
             }
@@ -746,6 +751,26 @@ fn watch_signals() -> Result<SignalFd, StepError> {
         .map_err(|errno| supervisor_error("blocking SIGCHLD, SIGTERM and SIGHUP", errno))?;
     SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|errno| supervisor_error("making a signalfd for SIGCHLD", errno))
+}
+
+/// Blocks SIGCONT in the step, before it forks the process it supervises: a
+/// blocked SIGCONT still continues a stopped process, and waits to be read from
+/// the signalfd ([`watch_signals`]), so that a stop of the supervisor is heard
+/// from the fork on, even one before it starts to answer, while what it
+/// supervises may already have made a syscall that a signal withdrew.
+pub(crate) fn hear_stops() -> Result<(), StepError> {
+    let mut cont = SigSet::empty();
+    cont.add(Signal::SIGCONT);
+    cont.thread_block()
+        .map_err(|errno| supervisor_error("blocking SIGCONT", errno))
+}
+
+/// In the program's process: SIGCONT as it was before [`hear_stops`].
+fn unblock_sigcont() -> Result<(), StepError> {
+    let mut cont = SigSet::empty();
+    cont.add(Signal::SIGCONT);
+    cont.thread_unblock()
+        .map_err(|errno| supervisor_error("unblocking SIGCONT", errno))
 }
 
 /// What the signals pending on the supervisor's signalfd said.
