@@ -79,24 +79,8 @@ in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HO
     CARGO_HOME=/root/.cargo DEBIAN_FRONTEND=noninteractive "$@"; }
 
 # The mounts a chroot needs; undone when the script ends.
-mounted=()
-mount_root() {
-    for dir in proc sys dev dev/pts; do
-        if ! mountpoint -q "$root/$dir"; then
-            case $dir in
-                proc) mount -t proc proc "$root/proc" ;;
-                sys) mount -t sysfs sys "$root/sys" ;;
-                dev) mount --bind /dev "$root/dev" ;;
-                dev/pts) mount -t devpts devpts "$root/dev/pts" ;;
-            esac
-            mounted=("$root/$dir" "${mounted[@]}")
-        fi
-    done
-}
-unmount_root() {
-    for dir in "${mounted[@]}"; do umount -l "$dir" || true; done
-}
-trap unmount_root EXIT
+. scripts/chroot.sh
+trap unmount_all EXIT
 
 # ---- The chroot: Debian 13 with the toolchains of every architecture ----
 setup_root() {
@@ -119,7 +103,7 @@ setup_root() {
     # This machine's trust store, in case the registries are reached through a
     # proxy that it trusts.
     cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/host.crt"
-    mount_root
+    mount_root "$root"
     in_root update-ca-certificates >/dev/null 2>&1
     touch "$root/.base"
 }
@@ -131,7 +115,7 @@ setup_arch() {
     # The marker names what is unpacked: a list that grew is unpacked again.
     [ -e "$root/.ready-$arch-setpriv" ] && return
     say "$arch: installing the $deb toolchain in the chroot (once)"
-    mount_root
+    mount_root "$root"
     in_root dpkg --add-architecture "$deb"
     in_root apt-get update -qq
     local packages=(rustc cargo gcc libc6-dev libseccomp-dev pkgconf
@@ -175,7 +159,7 @@ build_arch() {
     local arch=$1 target triple
     target=$(rust_target "$arch")
     triple=$(gnu_triple "$arch")
-    mount_root
+    mount_root "$root"
     # The sources, at the path the tests will find them at: this checkout's
     # files only (a file removed here must not linger from an earlier run).
     rm -rf "$root/build/seccomp-tutorial"

@@ -105,31 +105,7 @@ as_learner() {
 }
 
 # ---- Mounts: what a chroot needs, and the caches; undone when the script ends ----
-mounted=()
-mount_root() {
-    local root=$1 dir
-    for dir in proc sys dev dev/pts; do
-        mountpoint -q "$root/$dir" && continue
-        case $dir in
-            proc) mount -t proc proc "$root/proc" ;;
-            sys) mount -t sysfs sys "$root/sys" ;;
-            dev) mount --bind /dev "$root/dev" ;;
-            dev/pts) mount -t devpts devpts "$root/dev/pts" ;;
-        esac
-        mounted=("$root/$dir" "${mounted[@]}")
-    done
-}
-# Mounts cache directory $1 on $2 in a root.
-mount_cache() {
-    mkdir -p "$1" "$2"
-    mount --bind "$1" "$2"
-    mounted=("$2" "${mounted[@]}")
-}
-unmount_all() {
-    local dir
-    for dir in "${mounted[@]}"; do umount -l "$dir" 2>/dev/null || true; done
-    mounted=()
-}
+. scripts/chroot.sh
 
 # What a test or a command left running in a root (a process whose root
 # directory is that root) would keep its mounts busy: it is killed, by its id.
@@ -244,7 +220,7 @@ make_base() {
     cp /etc/resolv.conf "$build/etc/resolv.conf"
     scratch_roots+=("$build")
     mount_root "$build"
-    mount_cache "$cache/$system/apt" "$build/var/cache/apt/archives"
+    mount_bind "$cache/$system/apt" "$build/var/cache/apt/archives"
     {
         as_root "$build" apt-get update &&
             as_root "$build" apt-get install -y --no-install-recommends "${packages[@]}" &&
@@ -332,10 +308,10 @@ fresh_root() {
     scratch_roots+=("$root")
     tar -C "$root" --numeric-owner --xattrs -xpf "$cache/$system/base.tar"
     mount_root "$root"
-    mount_cache "$cache/$system/apt" "$root/var/cache/apt/archives"
+    mount_bind "$cache/$system/apt" "$root/var/cache/apt/archives"
     mkdir -p "$cache/$system/cargo-registry" "$root$home/.cargo"
     chown $uid:$uid "$cache/$system/cargo-registry" "$root$home/.cargo"
-    mount_cache "$cache/$system/cargo-registry" "$root$home/.cargo/registry"
+    mount_bind "$cache/$system/cargo-registry" "$root$home/.cargo/registry"
     connect_root "$root"
     # The check means nothing on a machine that already has what the quick start
     # installs. (dpkg-query fails for a package it does not even know of.)

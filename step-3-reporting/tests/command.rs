@@ -663,6 +663,56 @@ fn a_command_that_changes_its_credentials_outlives_a_killed_supervisor() {
     ]));
 }
 
+/// Runs `bash -c SCRIPT` (which traps SIGUSR1 and reads a line) under
+/// `--learn`, with everything it needs allowed but `notified`, and drives it:
+/// once the shell waits for its line, stops the supervisor and gives the shell
+/// its line; once the shell waits for the supervisor in one of `waits_in`,
+/// sends it SIGUSR1 and waits for the trap's `caught`; then `meanwhile` runs
+/// (with the shell's pid), and the supervisor is continued.
+fn interrupt_while_the_supervisor_is_stopped(
+    script: &str,
+    notified: &[&str],
+    waits_in: &[&str],
+    meanwhile: impl FnOnce(Pid) -> std::io::Result<()>,
+) -> StepRun {
+    let (_, needs) = learn(&["bash", "-c", script]);
+    let allow: Vec<&str> = needs
+        .iter()
+        .map(String::as_str)
+        .filter(|name| !notified.contains(name))
+        .collect();
+    let allow = allow.join(",");
+    let waits_in = common::testing::syscall_numbers(waits_in);
+    let read = common::testing::syscall_numbers(&["read"]);
+    let args = ["--learn", "--allow", &allow, "--", "bash", "-c", script];
+    let (run, ()) = drive_step(Command::new(STEP).args(args), |step| {
+        let supervisor = step.pid();
+        let shell = wait_until(
+            "the shell waits for its line",
+            || {
+                proc::children(supervisor)
+                    .into_iter()
+                    .find(|&pid| proc::blocked_in_syscall(pid).is_some_and(|nr| read.contains(&nr)))
+            },
+            || proc::describe(&proc::live_in_group(supervisor)),
+        )?;
+        send_signal(supervisor, Signal::SIGSTOP)?;
+        wait_until_stopped("the supervisor stops", supervisor)?;
+        step.write_stdin(b"go\n")?;
+        wait_until(
+            "the shell waits for the supervisor",
+            || proc::waits_for_supervisor(shell, &waits_in).then_some(()),
+            || proc::describe(&[shell]),
+        )?;
+        send_signal(shell, Signal::SIGUSR1)?;
+        step.wait_for_stdout("caught\n")?;
+        meanwhile(shell)?;
+        send_signal(supervisor, Signal::SIGCONT)
+    })
+    .unwrap_or_else(|err| panic!("{err}"));
+    run
+}
+
 /// A signal that comes while a syscall waits for the supervisor interrupts it,
 /// as the kernel's user notification has it: a handler installed without
 /// `SA_RESTART` then sees EINTR, even from an `open` of a file, which without a
@@ -678,53 +728,21 @@ fn a_command_that_changes_its_credentials_outlives_a_killed_supervisor() {
 /// the signal waits for the fork to return.)
 #[test]
 fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
-    let script = "trap 'echo caught' USR1; read line; read other < /dev/null; echo after";
     let opens = ["open", "openat", "openat2"];
-    let (_, needs) = learn(&["bash", "-c", script]);
-    let allow: Vec<&str> = needs
-        .iter()
-        .map(String::as_str)
-        .filter(|name| !opens.contains(name))
-        .collect();
-    let allow = allow.join(",");
     let open_numbers = common::testing::syscall_numbers(&opens);
-    let read = common::testing::syscall_numbers(&["read"]);
-    let args = ["--learn", "--allow", &allow, "--", "bash", "-c", script];
-    let (run, ()) = drive_step(Command::new(STEP).args(args), |step| {
-        let supervisor = step.pid();
-        let shell = wait_until(
-            "the shell waits for its line",
-            || {
-                proc::children(supervisor)
-                    .into_iter()
-                    .find(|&pid| proc::blocked_in_syscall(pid).is_some_and(|nr| read.contains(&nr)))
-            },
-            || proc::describe(&proc::live_in_group(supervisor)),
-        )?;
-        send_signal(supervisor, Signal::SIGSTOP)?;
-        wait_until_stopped("the supervisor stops", supervisor)?;
-        step.write_stdin(b"go\n")?;
-        let open_waits = || {
-            (proc::blocked_in_syscall(shell).is_some_and(|nr| open_numbers.contains(&nr))
-                && proc::wait_channel(shell).is_some_and(|wchan| wchan.contains("seccomp")))
-            .then_some(())
-        };
-        wait_until(
-            "the shell's open waits for the supervisor",
-            open_waits,
-            || proc::describe(&[shell]),
-        )?;
-        send_signal(shell, Signal::SIGUSR1)?;
+    let run = interrupt_while_the_supervisor_is_stopped(
+        "trap 'echo caught' USR1; read line; read other < /dev/null; echo after",
+        &opens,
+        &opens,
         // The trap ran: the open returned, though nobody answered it.
-        step.wait_for_stdout("caught\n")?;
-        wait_until(
-            "the shell opens again, and waits for the supervisor",
-            open_waits,
-            || proc::describe(&[shell]),
-        )?;
-        send_signal(supervisor, Signal::SIGCONT)
-    })
-    .unwrap_or_else(|err| panic!("{err}"));
+        |shell| {
+            wait_until(
+                "the shell opens again, and waits for the supervisor",
+                || proc::waits_for_supervisor(shell, &open_numbers).then_some(()),
+                || proc::describe(&[shell]),
+            )
+        },
+    );
     assert_eq!(
         run.stdout_text(),
         "caught\nafter\n",
@@ -736,55 +754,13 @@ fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
 
 /// Runs `bash -c SCRIPT` (which traps SIGUSR1, reads a line, then calls
 /// `umask`) under `--learn`, with everything it needs allowed but `umask` and
-/// `also_notified`; stops
-/// the supervisor, gives the shell its line, and once the shell's `umask` waits
-/// for the supervisor, sends it SIGUSR1. The kernel withdraws the notification
-/// before the supervisor received it, and bash's handler, without
-/// `SA_RESTART`, lets `umask` return at once, never to be made again. Then the
-/// supervisor goes on; the run's report is returned.
+/// `also_notified`, and interrupts its `umask` while the supervisor is stopped
+/// ([`interrupt_while_the_supervisor_is_stopped`]). The kernel withdraws the
+/// notification before the supervisor received it, and bash's handler,
+/// without `SA_RESTART`, lets `umask` return at once, never to be made again.
 fn interrupt_an_unseen_umask(script: &str, also_notified: &[&str]) -> StepRun {
-    let (_, needs) = learn(&["bash", "-c", script]);
     let notified = [&["umask"], also_notified].concat();
-    for name in &notified {
-        assert!(needs.iter().any(|need| need == name), "{name} in {needs:?}");
-    }
-    let allow: Vec<&str> = needs
-        .iter()
-        .map(String::as_str)
-        .filter(|name| !notified.contains(name))
-        .collect();
-    let allow = allow.join(",");
-    let umask = common::testing::syscall_numbers(&["umask"]);
-    let read = common::testing::syscall_numbers(&["read"]);
-    let args = ["--learn", "--allow", &allow, "--", "bash", "-c", script];
-    let (run, ()) = drive_step(Command::new(STEP).args(args), |step| {
-        let supervisor = step.pid();
-        let shell = wait_until(
-            "the shell waits for its line",
-            || {
-                proc::children(supervisor)
-                    .into_iter()
-                    .find(|&pid| proc::blocked_in_syscall(pid).is_some_and(|nr| read.contains(&nr)))
-            },
-            || proc::describe(&proc::live_in_group(supervisor)),
-        )?;
-        send_signal(supervisor, Signal::SIGSTOP)?;
-        wait_until_stopped("the supervisor stops", supervisor)?;
-        step.write_stdin(b"go\n")?;
-        wait_until(
-            "the shell's umask waits for the supervisor",
-            || {
-                (proc::blocked_in_syscall(shell).is_some_and(|nr| umask.contains(&nr))
-                    && proc::wait_channel(shell).is_some_and(|wchan| wchan.contains("seccomp")))
-                .then_some(())
-            },
-            || proc::describe(&[shell]),
-        )?;
-        send_signal(shell, Signal::SIGUSR1)?;
-        step.wait_for_stdout("caught\n")?;
-        send_signal(supervisor, Signal::SIGCONT)
-    })
-    .unwrap_or_else(|err| panic!("{err}"));
+    let run = interrupt_while_the_supervisor_is_stopped(script, &notified, &["umask"], |_| Ok(()));
     assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
     assert!(
         !learned_syscalls(&run).iter().any(|name| name == "umask"),

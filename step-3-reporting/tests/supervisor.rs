@@ -307,25 +307,6 @@ fn a_report_says_so_when_a_notification_was_lost() {
     assert_eq!(run.ending(), Ending::Exited(137), "{stderr}");
 }
 
-/// Whether the kernel knows `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux
-/// 5.19): asked without loading anything, the way libseccomp asks, a known
-/// flag gets as far as the missing program (EFAULT), an unknown one no further
-/// than the flags (EINVAL).
-fn wait_killable_recv_known() -> bool {
-    let flags =
-        libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
-    // SAFETY: the kernel reads nothing at a NULL program; it fails with EFAULT.
-    let result = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            flags,
-            std::ptr::null::<libc::sock_fprog>(),
-        )
-    };
-    result == -1 && nix::errno::Errno::last() == nix::errno::Errno::EFAULT
-}
-
 /// `--learn`'s filter asks that a syscall whose notification the supervisor
 /// has received wait for its answer through any signal but a fatal one
 /// (`SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV`, Linux 5.19): with the supervisor
@@ -355,11 +336,7 @@ fn a_received_notification_waits_for_its_answer_through_sigstop() {
         held_by_strace_at(supervisor, "ioctl", 1, libc::SECCOMP_IOCTL_NOTIF_SEND)?;
         wait_until(
             "the program's sleep waits for the supervisor",
-            || {
-                (proc::blocked_in_syscall(program).is_some_and(|nr| sleep.contains(&nr))
-                    && proc::wait_channel(program).is_some_and(|wchan| wchan.contains("seccomp")))
-                .then_some(())
-            },
+            || proc::waits_for_supervisor(program, &sleep).then_some(()),
             || proc::describe(&[program]),
         )?;
         // ...when the program is sent SIGSTOP.
@@ -371,7 +348,11 @@ fn a_received_notification_waits_for_its_answer_through_sigstop() {
         Ok(state)
     })
     .unwrap_or_else(|err| panic!("{err}"));
-    let expected = if wait_killable_recv_known() { 'D' } else { 'T' };
+    let expected = if common::learn::wait_killable_recv_known() {
+        'D'
+    } else {
+        'T'
+    };
     assert_eq!(state, Some(expected), "{}", run.stderr_text());
     assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
     assert_eq!(

@@ -768,9 +768,7 @@ fn run_probe(probe: Probe) -> ExitCode {
 fn notify_probe(parent: i64) {
     println!(
         "wait_killable_recv={}",
-        yes_no(filter_flag_known(
-            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-        ))
+        yes_no(common::learn::wait_killable_recv_known())
     );
     let filter = load_getppid_filter(ScmpAction::Notify, libc::SECCOMP_RET_USER_NOTIF);
     let listener = match filter.get_notify_fd() {
@@ -808,23 +806,6 @@ fn yes_no(yes: bool) -> &'static str {
     } else {
         "no"
     }
-}
-
-/// Whether the kernel knows the filter flags `flags`, asked the way libseccomp
-/// asks it: `seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL)` fails with EFAULT,
-/// at the missing program, only after the flags were accepted; unknown flags
-/// fail with EINVAL first. Nothing is loaded.
-fn filter_flag_known(flags: libc::c_ulong) -> bool {
-    // SAFETY: the kernel reads nothing at a NULL program; it fails with EFAULT.
-    let result = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            flags,
-            std::ptr::null::<libc::sock_fprog>(),
-        )
-    };
-    result == -1 && nix::errno::Errno::last() == nix::errno::Errno::EFAULT
 }
 
 /// Whether the listener takes `SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP` (Linux 6.6).

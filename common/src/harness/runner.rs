@@ -750,6 +750,13 @@ pub mod proc {
         (!wchan.is_empty() && wchan != "0").then_some(wchan)
     }
 
+    /// Whether process `pid` is in one of the syscalls `numbers` and waits there
+    /// for a supervisor's answer (in seccomp's wait, `/proc/PID/wchan` says).
+    pub fn waits_for_supervisor(pid: Pid, numbers: &[i64]) -> bool {
+        blocked_in_syscall(pid).is_some_and(|nr| numbers.contains(&nr))
+            && wait_channel(pid).is_some_and(|wchan| wchan.contains("seccomp"))
+    }
+
     /// A line for a test's message: each process's state and what it waits in.
     pub fn describe(pids: &[Pid]) -> String {
         let states: Vec<String> = pids

@@ -394,6 +394,26 @@ pub(crate) fn load_with_listener(program: &[libc::sock_filter]) -> Result<RawFd,
     }
 }
 
+/// Whether the kernel knows `SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV` (Linux
+/// 5.19), asked without loading anything, the way libseccomp asks about a
+/// flag: `seccomp(SECCOMP_SET_MODE_FILTER, flags, NULL)` fails with EFAULT, at
+/// the missing program, only once the flags were accepted; unknown flags fail
+/// with EINVAL first.
+pub fn wait_killable_recv_known() -> bool {
+    let flags =
+        libc::SECCOMP_FILTER_FLAG_NEW_LISTENER | libc::SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+    // SAFETY: the kernel reads nothing at a NULL program; it fails with EFAULT.
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            flags,
+            std::ptr::null::<libc::sock_fprog>(),
+        )
+    };
+    result == -1 && Errno::last() == Errno::EFAULT
+}
+
 /// Ends the program's process after its filter is loaded but before the listener
 /// reached the supervisor: one line on stderr with `write(2)` and `_exit`, the only
 /// syscalls it can still make without an answer, and no allocation. The
