@@ -1,14 +1,33 @@
-//! `common`'s build script: finds the version of the libseccomp the workspace
-//! builds against, for the one test that checks one version's behaviour. The
-//! policy chapter says what libseccomp 2.5.4 (Debian 12's) does with rules a
-//! policy now refuses; that test is built to run where the version is 2.5.4
-//! (`cfg(libseccomp_2_5_4)`), and is ignored elsewhere, which the test summary
-//! then counts, instead of passing without checking anything.
+//! `common`'s build script: tells the tests what the machine they are built on
+//! has, for the few tests that need it, so that where it is missing they are
+//! ignored with their reason, which the test summary counts, instead of passing
+//! without checking anything.
+//!
+//! - `cfg(libseccomp_2_5_4)`: the libseccomp the workspace builds against is
+//!   2.5.4 (Debian 12's). The policy chapter says what that version does with
+//!   rules a policy now refuses, and one test checks it there.
+//! - `cfg(io_uring_refused)`: io_uring cannot be set up here. A container
+//!   runtime's default profile refuses `io_uring_setup`, and Linux 6.6 and
+//!   later can turn it off (`kernel.io_uring_disabled`); there is then nothing
+//!   to read a file through io_uring with, and the tests that show what io_uring
+//!   lets by a seccomp filter cannot run.
+//! - `cfg(under_a_filter)`: the build runs under a seccomp filter already, a
+//!   container runtime's profile most likely, which answers every syscall it
+//!   does not name (an unknown number, say) before a filter of the steps sees
+//!   it: the tests that make such a syscall under `--learn` cannot run.
 
 use std::process::Command;
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(libseccomp_2_5_4)");
+    println!("cargo::rustc-check-cfg=cfg(io_uring_refused)");
+    if io_uring_refused() {
+        println!("cargo::rustc-cfg=io_uring_refused");
+    }
+    println!("cargo::rustc-check-cfg=cfg(under_a_filter)");
+    if under_a_filter() {
+        println!("cargo::rustc-cfg=under_a_filter");
+    }
     println!("cargo::rerun-if-env-changed=PKG_CONFIG_PATH");
     for header in HEADERS {
         println!("cargo::rerun-if-changed={header}");
@@ -50,4 +69,37 @@ fn version() -> Option<String> {
         part("SCMP_VER_MINOR")?,
         part("SCMP_VER_MICRO")?
     ))
+}
+
+/// Whether `io_uring_setup` fails here: a ring of one entry is set up, and
+/// closed at once. (Its number, 425, is the same on every architecture.)
+fn io_uring_refused() -> bool {
+    extern "C" {
+        fn syscall(number: std::ffi::c_long, ...) -> std::ffi::c_long;
+        fn close(fd: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    // `struct io_uring_params`, 120 bytes, which the kernel fills in.
+    let mut params = [0u8; 120];
+    // SAFETY: the kernel writes the parameters into `params`, which is big enough.
+    let ring = unsafe { syscall(425, 1u32, params.as_mut_ptr()) };
+    if ring < 0 {
+        return true;
+    }
+    // SAFETY: the ring's descriptor is this process's, closed once.
+    unsafe { close(ring as std::ffi::c_int) };
+    false
+}
+
+/// Whether this process runs under a seccomp filter (`Seccomp_filters:` of
+/// /proc/self/status above 0).
+fn under_a_filter() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("Seccomp_filters:"))
+                .and_then(|count| count.trim().parse::<u32>().ok())
+        })
+        .is_some_and(|count| count > 0)
 }

@@ -52,6 +52,10 @@ need_tools() {
     if ! command -v debootstrap >/dev/null 2>&1; then
         install_package "makes the Debian 13 base image" debootstrap debootstrap debootstrap
     fi
+    # The summary of each command's log is written in Python.
+    if ! command -v python3 >/dev/null 2>&1; then
+        install_package "sums up the test runs' logs" python3 python3 python
+    fi
     command -v podman >/dev/null 2>&1 ||
         { say "podman is still missing after the install"; exit 1; }
 }
@@ -97,12 +101,7 @@ EOF
 }
 
 # ---- The commands: the README's, as a learner copies them ----
-quick_start_commands() {
-    awk '/^## Quick start/ { section = 1; next }
-         section && !block && /^```sh$/ { block = 1; next }
-         block && /^```/ { exit }
-         block && NF { print }' README.md
-}
+. scripts/quick-start.sh
 
 # ---- Build: the Dockerfile of the clone, as committed ----
 build_image() {
@@ -227,7 +226,7 @@ build_image "$scratch/repo"
 
 mkdir -p "$scratch/check"
 driver_script >"$scratch/check/driver.sh"
-quick_start_commands >"$scratch/check/commands"
+quick_start_commands "$scratch/repo/README.md" >"$scratch/check/commands"
 [ -s "$scratch/check/commands" ] || { say "no sh block after ## Quick start in README.md"; exit 1; }
 say "running the README's commands in the container: $(paste -sd';' "$scratch/check/commands")"
 run_commands "$scratch/repo" "$scratch/check"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the scripts that install packages share (install-prerequisites.sh,
-# install-container-tools.sh, install-chromium.sh): one function that installs
-# packages with the system's package manager. Sourced, not run.
+# install-container-tools.sh, install-chromium.sh, check-container-image.sh):
+# one function that installs packages with the system's package manager.
+# Sourced, not run.
 #
 # install_package WHY DEBIAN FEDORA ARCH
 #   Installs the packages named DEBIAN on Debian, Ubuntu and Alpine (apt-get,

@@ -96,31 +96,6 @@ fn learn_lists_what_ls_needs_from_its_execve_on() {
     );
 }
 
-/// A syscall libseccomp knows no name for is listed by its number, `(999)`, and
-/// the advice names the numbers it leaves out of `--allow`, which takes names,
-/// instead of dropping them: Python makes syscalls 999 and 998, numbers the
-/// kernel has not given out, through the C library's `syscall`.
-#[test]
-fn the_advice_names_the_syscalls_it_leaves_out_of_allow() {
-    let python = "import ctypes; call = ctypes.CDLL(None).syscall; call(999); call(998)";
-    if let Err(err) = Command::new("python3").args(["-c", "pass"]).output() {
-        panic!("cannot run python3 ({err}): ./tour.sh installs Python 3");
-    }
-    let (run, learned) = learn(&["python3", "-c", python]);
-    let stderr = run.stderr_text();
-    assert_eq!(run.ending(), Ending::Exited(0), "{stderr}");
-    assert!(stderr.contains("\n(999)\n(998)\n"), "{stderr}");
-    assert!(
-        stderr.ends_with(&format!(
-            "\nstep-3-reporting: to allow them in step 3: --allow {}\n\
-             step-3-reporting: left out of --allow: 999, 998 (--allow takes names, and \
-             libseccomp knows no name for these numbers on this architecture)\n",
-            learned.join(",")
-        )),
-        "{stderr}"
-    );
-}
-
 /// With everything it listed passed to `--allow`, `--learn` finds nothing more
 /// for the same command, which still prints what it printed.
 #[test]

@@ -86,19 +86,28 @@ pub fn within_limit<T>(
         let watching = std::thread::Builder::new()
             .name("compile-limit".to_owned())
             .spawn_scoped(scope, || watch_over(clock, &watch, &done, &refusal));
-        let compiled = compile(&watch);
-        *done
-            .0
+        // Without a watching thread (none could be started), the compile runs
+        // unwatched, as it would without this limit; with one, the scope joins
+        // it before it returns.
+        drop(watching);
+        // Set when the compile ends, however it ends: a panic too must let the
+        // watching thread go, or the scope would wait for it for ever.
+        let _finished = Finished(&done);
+        compile(&watch)
+    })
+}
+
+/// Tells the watching thread, when dropped, that the compile has ended.
+struct Finished<'a>(&'a (Mutex<bool>, Condvar));
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        let (finished, ended) = self.0;
+        *finished
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = true;
-        done.1.notify_one();
-        // Without a watching thread (none could be started), the compile ran
-        // unwatched, as it would without this limit.
-        if let Ok(watching) = watching {
-            let _ = watching.join();
-        }
-        compiled
-    })
+        ended.notify_one();
+    }
 }
 
 /// The watching thread: every few milliseconds, until `done`, the CPU time the
@@ -198,6 +207,19 @@ mod tests {
                 Stage::Generating
             ]
         );
+    }
+
+    /// A compile that panics lets the watching thread go: the panic reaches
+    /// the caller, instead of a scope that waits for ever.
+    #[test]
+    fn a_compile_that_panics_ends_the_watch_too() {
+        let caught = std::panic::catch_unwind(|| {
+            within_limit(
+                |_| unreachable!("no stage takes that long"),
+                |_| -> u8 { panic!("the compile failed") },
+            )
+        });
+        assert!(caught.is_err());
     }
 
     /// A thread's CPU clock counts its work, not the time it waits.

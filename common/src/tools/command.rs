@@ -84,7 +84,7 @@ use nix::unistd::{getpid, Pid};
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions};
 use crate::learn::{
-    check_available, die_with, hear_stops, load_with_listener, step_3_allow_list, supervise,
+    block_sigcont, check_available, die_with, load_with_listener, step_3_allow_list, supervise,
     supervisor_error, take_signals, Against, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
 use crate::program::{write_all, StackLine};
@@ -321,7 +321,8 @@ pub fn learn_command(step: &'static str, command: &[OsString], also_allow: &[&st
         return fail_closed(step, &supervisor_error("becoming a child subreaper", errno));
     }
     let supervisor = getpid();
-    if let Err(err) = hear_stops() {
+    // The command's process resets its signal mask before `execve`.
+    if let Err(err) = block_sigcont() {
         return fail_closed(step, &err);
     }
     let mut stack = vec![0u8; CHILD_STACK];
@@ -533,7 +534,7 @@ impl HandOver for SharedTable {
                 });
             }
             children_ended = events(&ready[1]).contains(PollFlags::POLLIN)
-                && take_signals(signals).children_ended;
+                && supervision.heard(take_signals(signals));
         }
     }
 

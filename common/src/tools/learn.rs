@@ -157,9 +157,10 @@ pub(crate) fn learn_under(
         return fail_closed(step, &supervisor_error("becoming a child subreaper", errno));
     }
     let supervisor = getpid();
-    if let Err(err) = hear_stops() {
-        return fail_closed(step, &err);
-    }
+    let mask_before = match block_sigcont() {
+        Ok(mask) => mask,
+        Err(err) => return fail_closed(step, &err),
+    };
     // SAFETY: the step has no other threads (see above), so the child may do
     // anything the parent may, allocation included.
     match unsafe { fork() } {
@@ -167,7 +168,7 @@ pub(crate) fn learn_under(
         Ok(ForkResult::Child) => {
             drop(supervisor_end);
             let ready = die_with(supervisor)
-                .and_then(|()| unblock_sigcont())
+                .and_then(|()| restore_mask(mask_before))
                 .and_then(|()| load_and_hand_over(step, notify, program_end));
             match ready {
                 Ok(()) => program.run(),
@@ -766,31 +767,31 @@ fn watch_signals() -> Result<SignalFd, StepError> {
     for signal in TERMINATING {
         signals.add(signal);
     }
-    signals
-        .thread_block()
-        .map_err(|errno| supervisor_error("blocking SIGCHLD, SIGTERM and SIGHUP", errno))?;
+    signals.thread_block().map_err(|errno| {
+        supervisor_error("blocking SIGCHLD, SIGCONT, SIGTERM and SIGHUP", errno)
+    })?;
     SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|errno| supervisor_error("making a signalfd for SIGCHLD", errno))
 }
 
-/// Blocks SIGCONT in the step, before it forks the process it supervises: a
-/// blocked SIGCONT still continues a stopped process, and waits to be read from
-/// the signalfd ([`watch_signals`]), so that a stop of the supervisor is heard
-/// from the fork on, even one before it starts to answer, while what it
-/// supervises may already have made a syscall that a signal withdrew.
-pub(crate) fn hear_stops() -> Result<(), StepError> {
+/// Blocks SIGCONT in the step, before it forks the process it supervises, and
+/// returns the signal mask it had: a blocked SIGCONT still continues a stopped
+/// process, and waits to be read from the signalfd ([`watch_signals`]), so that
+/// a stop of the supervisor is heard from the fork on, even one before it
+/// starts to answer, while what it supervises may already have made a syscall
+/// that a signal withdrew.
+pub(crate) fn block_sigcont() -> Result<SigSet, StepError> {
     let mut cont = SigSet::empty();
     cont.add(Signal::SIGCONT);
-    cont.thread_block()
+    cont.thread_swap_mask(nix::sys::signal::SigmaskHow::SIG_BLOCK)
         .map_err(|errno| supervisor_error("blocking SIGCONT", errno))
 }
 
-/// In the program's process: SIGCONT as it was before [`hear_stops`].
-fn unblock_sigcont() -> Result<(), StepError> {
-    let mut cont = SigSet::empty();
-    cont.add(Signal::SIGCONT);
-    cont.thread_unblock()
-        .map_err(|errno| supervisor_error("unblocking SIGCONT", errno))
+/// In the program's process: the signal mask the step had before
+/// [`block_sigcont`].
+fn restore_mask(mask: SigSet) -> Result<(), StepError> {
+    mask.thread_set_mask()
+        .map_err(|errno| supervisor_error("restoring the signal mask", errno))
 }
 
 /// What the signals pending on the supervisor's signalfd said.
@@ -938,13 +939,7 @@ impl Supervision {
                 PollFlags::empty()
             };
             // Reading a pending SIGCHLD clears it; `collect_ended` does the rest.
-            let taken = if signalled {
-                take_signals(signals)
-            } else {
-                Taken::default()
-            };
-            children_ended = taken.children_ended;
-            self.stopped |= taken.continued;
+            children_ended = signalled && self.heard(take_signals(signals));
             if notified.contains(PollFlags::POLLIN) {
                 if let Some(fd) = &listener {
                     if let Err(err) = self.answer(fd.as_raw_fd()) {
@@ -1075,12 +1070,16 @@ impl Supervision {
     /// supervisor's notification (an errno, a trap or a kill outranks it).
     fn blind_spots(&self, step: &str, against: &Against) -> String {
         let noun = self.subject.noun();
+        // A rule that lets a call run (allow, or log) lets it by unseen.
         let allows = |name: &str| match against {
             Against::AllowList(names) => names.contains(&name),
-            Against::Policy(policy) => policy
-                .rules
-                .iter()
-                .any(|rule| rule.syscall == name && rule.action == crate::policy::Action::Allow),
+            Against::Policy(policy) => policy.rules.iter().any(|rule| {
+                rule.syscall == name
+                    && matches!(
+                        rule.action,
+                        crate::policy::Action::Allow | crate::policy::Action::Log
+                    )
+            }),
         };
         let seen = |name: &str| {
             self.seen
@@ -1108,14 +1107,21 @@ impl Supervision {
                  answers with an errno, a trap or a kill never reaches the supervisor, and may be \
                  missing from this list (strace -f sees it)\n"
             ));
-        } else if allows("seccomp") {
+        } else if let Some(name) = ["seccomp", "prctl"].into_iter().find(|&name| allows(name)) {
             text.push_str(&format!(
-                "{step}: {} allows seccomp: a filter the {noun} may have loaded of its own goes \
+                "{step}: {} allows {name}: a filter the {noun} may have loaded of its own goes \
                  unseen, and so do the syscalls it answers with an errno, a trap or a kill\n",
                 against.name()
             ));
         }
         text
+    }
+
+    /// Notes what the signals read said of a stop ([`Taken::continued`]), and
+    /// returns whether a supervised process may have ended.
+    pub(crate) fn heard(&mut self, taken: Taken) -> bool {
+        self.stopped |= taken.continued;
+        taken.children_ended
     }
 
     /// `true` once the program's process (or the command's) has been collected.
@@ -1130,9 +1136,14 @@ impl Supervision {
 fn loads_a_filter(data: &libseccomp::ScmpNotifData) -> bool {
     let name = data.syscall.get_name_by_arch(data.arch).unwrap_or_default();
     let filter_mode = libc::SECCOMP_MODE_FILTER as u64;
+    // The kernel reads seccomp's operation as an unsigned int, prctl's option
+    // as an int: their lower halves.
+    let lower = |arg: u64| arg as u32;
     match name.as_str() {
-        "seccomp" => data.args[0] == u64::from(libc::SECCOMP_SET_MODE_FILTER),
-        "prctl" => data.args[0] == libc::PR_SET_SECCOMP as u64 && data.args[1] == filter_mode,
+        "seccomp" => lower(data.args[0]) == libc::SECCOMP_SET_MODE_FILTER,
+        "prctl" => {
+            lower(data.args[0]) == libc::PR_SET_SECCOMP as u32 && data.args[1] == filter_mode
+        }
         _ => false,
     }
 }
