@@ -1107,9 +1107,11 @@ impl Supervision {
                  answers with an errno, a trap or a kill never reaches the supervisor, and may be \
                  missing from this list (strace -f sees it)\n"
             ));
-        } else if let Some(name) = ["seccomp", "prctl"].into_iter().find(|&name| allows(name)) {
+        } else if allows("seccomp") {
+            // (A filter loaded through prctl, which so many programs call for
+            // other things, is said when prctl is notified, not when allowed.)
             text.push_str(&format!(
-                "{step}: {} allows {name}: a filter the {noun} may have loaded of its own goes \
+                "{step}: {} allows seccomp: a filter the {noun} may have loaded of its own goes \
                  unseen, and so do the syscalls it answers with an errno, a trap or a kill\n",
                 against.name()
             ));
