@@ -75,21 +75,17 @@ fn version() -> Option<String> {
 }
 
 /// Whether `io_uring_setup` fails here: a ring of one entry is set up, and
-/// closed at once. (Its number, 425, is the same on every architecture.)
+/// closed at once.
 fn io_uring_refused() -> bool {
-    extern "C" {
-        fn syscall(number: std::ffi::c_long, ...) -> std::ffi::c_long;
-        fn close(fd: std::ffi::c_int) -> std::ffi::c_int;
-    }
     // `struct io_uring_params`, 120 bytes, which the kernel fills in.
     let mut params = [0u8; 120];
     // SAFETY: the kernel writes the parameters into `params`, which is big enough.
-    let ring = unsafe { syscall(425, 1u32, params.as_mut_ptr()) };
+    let ring = unsafe { libc::syscall(libc::SYS_io_uring_setup, 1u32, params.as_mut_ptr()) };
     if ring < 0 {
         return true;
     }
     // SAFETY: the ring's descriptor is this process's, closed once.
-    unsafe { close(ring as std::ffi::c_int) };
+    unsafe { libc::close(ring as libc::c_int) };
     false
 }
 
