@@ -32,7 +32,10 @@ fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     // Those that exist: Cargo runs the script again on every build while a
     // path it was told to watch is missing.
-    for header in HEADERS.iter().filter(|path| std::path::Path::new(path).exists()) {
+    for header in HEADERS
+        .iter()
+        .filter(|path| std::path::Path::new(path).exists())
+    {
         println!("cargo::rerun-if-changed={header}");
     }
     if version().as_deref() == Some("2.5.4") {
