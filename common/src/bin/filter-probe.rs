@@ -636,9 +636,9 @@ mod uring {
     const IORING_OP_OPENAT: u8 = 18;
     const IORING_OP_READ: u8 = 22;
     const IORING_ENTER_GETEVENTS: u32 = 1;
-    const IORING_OFF_SQ_RING: i64 = 0;
-    const IORING_OFF_CQ_RING: i64 = 0x800_0000;
-    const IORING_OFF_SQES: i64 = 0x1000_0000;
+    const IORING_OFF_SQ_RING: libc::off_t = 0;
+    const IORING_OFF_CQ_RING: libc::off_t = 0x800_0000;
+    const IORING_OFF_SQES: libc::off_t = 0x1000_0000;
 
     /// A ring of one entry, mapped. One thread at a time uses it: the probe's.
     #[derive(Clone)]
@@ -666,7 +666,7 @@ mod uring {
                 ));
             }
             let fd = fd as i32;
-            let map = |size: usize, offset: i64| {
+            let map = |size: usize, offset: libc::off_t| {
                 // SAFETY: a shared mapping of the ring's own descriptor.
                 let at = unsafe {
                     libc::mmap(

@@ -669,7 +669,8 @@ fn report_of(run: &StepRun) -> BTreeMap<String, String> {
 /// `getppid`, made directly: what each probe's filter answers.
 fn getppid() -> Result<i64, nix::errno::Errno> {
     // SAFETY: getppid takes no arguments and cannot fail but by the filter.
-    nix::errno::Errno::result(unsafe { libc::syscall(libc::SYS_getppid) })
+    // (`c_long`, 32 bits on a 32-bit architecture.)
+    nix::errno::Errno::result(unsafe { libc::syscall(libc::SYS_getppid) } as i64)
 }
 
 /// What `getppid` returned, as the probe prints it.
@@ -727,7 +728,7 @@ fn action_available(action: u32) -> Result<(), nix::errno::Errno> {
 /// filter has it.
 fn run_probe(probe: Probe) -> ExitCode {
     // SAFETY: a plain query.
-    let parent = unsafe { libc::syscall(libc::SYS_getppid) };
+    let parent = unsafe { libc::syscall(libc::SYS_getppid) } as i64;
     match probe {
         Probe::NoNewPrivs => {
             let set = nix::sys::prctl::set_no_new_privs()
