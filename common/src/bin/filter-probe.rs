@@ -112,6 +112,9 @@ enum Probe {
     IoUringRead,
     /// `getpid`, which no step's filter allows.
     Getpid,
+    /// Syscalls 999 and then 998, numbers no architecture has given out, which
+    /// libseccomp knows no name for; returns what the second returned.
+    Unnamed,
     /// `getpid` by its x32-ABI number (the native number with bit 30 set); x86_64 only.
     X32,
     /// `umask(022)` through i386's `int 0x80` entry, with i386's number, which is
@@ -342,6 +345,10 @@ fn make(probe: Probe, flags: u64, prepared: &Prepared) -> Result<u64, i32> {
                 ) as i64)
             }
             Probe::Getpid => from_libc(libc::syscall(libc::SYS_getpid) as i64),
+            Probe::Unnamed => {
+                libc::syscall(999);
+                from_libc(libc::syscall(998) as i64)
+            }
             Probe::IoUringRead => {
                 let mut buffer = [0u8; 4096];
                 match &prepared.ring {
