@@ -3,6 +3,10 @@
 //! (`common::compile_limit`): step 4 compiles under a limit of CPU time, and a
 //! policy that passes it is refused in one line that names the rule, with
 //! status 2, as any bad policy is, whatever the step was asked to do with it.
+//!
+//! The tests are built for 64-bit architectures (`tests/main.rs`): on a 32-bit
+//! one no argument has an upper half, and a policy that names one is refused
+//! before libseccomp.
 
 use std::process::Command;
 
