@@ -7,6 +7,7 @@
 //! checks what it printed and how it ended; `common::runner` runs it where the
 //! forked process's end matters too.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -717,4 +718,50 @@ fn the_entries_learn_prints_add_to_a_json_profile_and_the_program_runs_to_the_en
     )
     .unwrap();
     assert_runs_to_the_end_and_lacks_nothing(&dir, file);
+}
+
+/// When step 4 loads its filter, its process has one thread: the thread that
+/// watched libseccomp's compile (`common::compile_limit`) has ended, as the
+/// kernel sees it, and no thread that the filter does not cover is left to
+/// run beside the program. strace shows each thread's end (`+++ exited`)
+/// before the load.
+#[test]
+fn no_other_thread_lives_when_the_filter_is_loaded() {
+    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "one-thread");
+    let log = dir.join("strace.log");
+    let traced = run_step(
+        Command::new("strace")
+            .args(["-f", "-o"])
+            .arg(&log)
+            .arg(STEP),
+        TUTORIAL_INPUT,
+    )
+    .unwrap_or_else(|err| panic!("{}", common::testing::strace_failure(&err)));
+    assert_eq!(
+        traced.ending(),
+        Ending::Exited(0),
+        "{}",
+        traced.stderr_text()
+    );
+    let log = fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let pid = |line: &str| line.split_whitespace().next().unwrap_or("").to_owned();
+    let load = lines
+        .iter()
+        .position(|line| line.contains("seccomp(SECCOMP_SET_MODE_FILTER, 0, {len="))
+        .unwrap_or_else(|| panic!("no load of the filter in:\n{log}"));
+    let main = pid(lines[load]);
+    let before: BTreeSet<String> = lines[..load].iter().map(|line| pid(line)).collect();
+    for thread in before.iter().filter(|&thread| *thread != main) {
+        assert!(
+            lines[..load]
+                .iter()
+                .any(|line| line.starts_with(&format!("{thread} +++ exited"))),
+            "thread {thread} had not ended when {main} loaded the filter:\n{log}"
+        );
+    }
+    assert!(
+        before.len() > 1,
+        "the compile's watching thread is in the log"
+    );
 }

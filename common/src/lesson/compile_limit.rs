@@ -18,8 +18,8 @@
 //! for generating the program. When one is passed, the watching thread says
 //! which rule was being added, as a refused policy is said, and ends the
 //! process with exit status 2: the thread that is stuck inside libseccomp cannot
-//! be stopped any other way. The watching thread is gone when [`within_limit`]
-//! returns, before any filter is loaded or any process forked.
+//! be stopped any other way. The watching thread is joined, and so gone, when
+//! [`within_limit`] returns, before any filter is loaded or any process forked.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -86,14 +86,20 @@ pub fn within_limit<T>(
         let watching = std::thread::Builder::new()
             .name("compile-limit".to_owned())
             .spawn_scoped(scope, || watch_over(clock, &watch, &done, &refusal));
-        // Without a watching thread (none could be started), the compile runs
-        // unwatched, as it would without this limit; with one, the scope joins
-        // it before it returns.
-        drop(watching);
         // Set when the compile ends, however it ends: a panic too must let the
         // watching thread go, or the scope would wait for it for ever.
-        let _finished = Finished(&done);
-        compile(&watch)
+        let finished = Finished(&done);
+        let compiled = compile(&watch);
+        drop(finished);
+        // Joined, not left to the scope: the scope waits for the thread's work
+        // to end, a join for the thread itself, which would otherwise still be
+        // on its way out, unfiltered, when a filter is loaded. Without a
+        // watching thread (none could be started), the compile ran unwatched,
+        // as it would without this limit.
+        if let Ok(watching) = watching {
+            let _ = watching.join();
+        }
+        compiled
     })
 }
 
