@@ -42,14 +42,24 @@
 //! - [`testing`]: assertions the integration tests of every step share;
 //! - [`tour`]: the transcripts the `tour` binary prints for the four steps.
 //!
-//! And [`error`]: the errors a step can meet before its program starts, and the
-//! exit statuses they map to (a step fails closed: it never runs unfiltered).
+//! **The ground floor**, which every folder may use and which uses none of them:
+//! - [`error`]: the errors a step can meet before its program starts, and the
+//!   exit statuses they map to (a step fails closed: it never runs unfiltered);
+//! - [`kernel`]: the native architecture's token and a filter's BPF
+//!   instructions as the kernel reads them;
+//! - [`ending`]: how a process ended, as `wait` reports it and a shell shows it.
+//!
+//! The lesson uses only the ground floor; the tools use the lesson and the
+//! ground floor; the harness may use them all. `common/tests/layers.rs` keeps
+//! these rules.
 //!
 //! Each module is also at the crate's root (`common::policy`, `common::runner`),
 //! as the steps and the tests name them.
 
+pub mod ending;
 pub mod error;
 pub mod harness;
+pub mod kernel;
 pub mod lesson;
 pub mod tools;
 

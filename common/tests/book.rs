@@ -948,21 +948,6 @@ fn the_books_say_what_step_4_does_with_a_write_to_1_shl_32_or_1() {
     }
 }
 
-/// `common::error` names no other module of the crate outside its comments:
-/// the modules that fail (policy, simulate) convert their errors into a
-/// `StepError` themselves, so no import goes round in a circle through it.
-#[test]
-fn the_error_module_depends_on_no_other() {
-    let path = workspace().join("common/src/error.rs");
-    let text = fs::read_to_string(&path).unwrap();
-    let code: Vec<&str> = text
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .filter(|line| line.contains("crate::") || line.contains("super::"))
-        .collect();
-    assert!(code.is_empty(), "{}: {code:?}", path.display());
-}
-
 /// The names of the `[[KIND]]` targets (`test`, `bench`) of crate `krate`.
 fn targets(krate: &str, kind: &str) -> Vec<String> {
     let manifest = fs::read_to_string(workspace().join(krate).join("Cargo.toml")).unwrap();

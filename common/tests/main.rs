@@ -11,6 +11,7 @@
 mod blind_spots;
 mod book;
 mod container;
+mod layers;
 mod oci;
 mod overhead_docs;
 mod policy;

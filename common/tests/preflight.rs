@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::runner::{run_step, Ending, StepRun};
-use common::testing::{run_with_seccomp_denied_args, write_executable, Scratch};
+use common::testing::{run_with_seccomp_denied, write_executable, Scratch};
 
 const PREFLIGHT: &str = env!("CARGO_BIN_EXE_preflight");
 
@@ -102,7 +102,7 @@ fn filters_here() -> u32 {
 /// says the steps cannot load a filter here, and what to do, with status 1.
 #[test]
 fn under_a_filter_that_refuses_seccomp_the_machine_is_not_ready() {
-    let run = run_with_seccomp_denied_args(PREFLIGHT, &[], b"");
+    let run = run_with_seccomp_denied(PREFLIGHT, &[], b"");
     let (checks, verdict) = lines(&run);
     assert_eq!(run.ending(), Ending::Exited(1), "{}", run.stdout_text());
     for what in [

@@ -10,8 +10,8 @@ use std::process::Command;
 use common::runner::{run_step_with, Ending, StdoutTo};
 use common::testing::{
     assert_fails_closed_with_args, learned_syscalls, reported_syscalls, run,
-    run_with_seccomp_denied_args, runs_stopped_and_continued, sibling_binary, side_by_side,
-    StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    run_with_seccomp_denied, runs_stopped_and_continued, sibling_binary, side_by_side, StepRun,
+    StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
 };
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -323,7 +323,7 @@ fn step_4_allows_everything_learn_lists() {
 #[test]
 fn learn_says_so_when_user_notification_is_not_available() {
     assert_fails_closed_with_args(STEP, &["--learn"]);
-    let run = run_with_seccomp_denied_args(STEP, &["--learn"], TUTORIAL_INPUT);
+    let run = run_with_seccomp_denied(STEP, &["--learn"], TUTORIAL_INPUT);
     assert!(
         run.stderr_text()
             .contains("seccomp user notification is not available here"),

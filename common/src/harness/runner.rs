@@ -29,10 +29,9 @@
 //! here loads a filter: filters are loaded by the step binaries, in their own
 //! processes.
 
-use std::fmt;
 use std::fs::OpenOptions;
 use std::io::{self, Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::panic::AssertUnwindSafe;
 use std::process::{ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -44,76 +43,10 @@ use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::resource::{setrlimit, Resource};
 use nix::sys::signal::{killpg, Signal};
-use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
+use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 
-/// How one process ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// It exited with this status.
-    Exited(i32),
-    /// It was killed by this signal number.
-    Signaled(i32),
-}
-
-impl Ending {
-    /// The ending recorded in a `std` exit status.
-    pub fn from_status(status: ExitStatus) -> Ending {
-        match (status.code(), status.signal()) {
-            (Some(code), _) => Ending::Exited(code),
-            (None, Some(signal)) => Ending::Signaled(signal),
-            (None, None) => unreachable!("a process that was waited for exited or was killed"),
-        }
-    }
-
-    /// The process and its ending in a `waitpid` status, when the status says it ended.
-    pub fn from_wait_status(status: WaitStatus) -> Option<(nix::unistd::Pid, Ending)> {
-        match status {
-            WaitStatus::Exited(pid, code) => Some((pid, Ending::Exited(code))),
-            WaitStatus::Signaled(pid, signal, _) => Some((pid, Ending::Signaled(signal as i32))),
-            _ => None,
-        }
-    }
-
-    /// `true` when the process was killed by SIGSYS, a seccomp filter's kill action.
-    pub fn is_sigsys(self) -> bool {
-        self == Ending::Signaled(libc::SIGSYS)
-    }
-
-    /// The status a shell puts in `$?` for this ending: the exit status, or 128
-    /// plus the signal number.
-    pub fn shell_status(self) -> i32 {
-        match self {
-            Ending::Exited(code) => code,
-            Ending::Signaled(signal) => 128 + signal,
-        }
-    }
-}
-
-impl fmt::Display for Ending {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Ending::Exited(code) => write!(f, "exit status {code}"),
-            Ending::Signaled(number) => {
-                let name = Signal::try_from(number).map_or("an unknown signal", Signal::as_str);
-                write!(
-                    f,
-                    "killed by {name} ({}), status {} in a shell",
-                    signal_description(number),
-                    self.shell_status()
-                )
-            }
-        }
-    }
-}
-
-/// The C library's description of signal `number`, as a shell prints it for a
-/// command that signal killed: `Bad system call` for SIGSYS.
-pub fn signal_description(number: i32) -> String {
-    // SAFETY: `strsignal` returns a description for any number, valid until the next call.
-    let description = unsafe { std::ffi::CStr::from_ptr(libc::strsignal(number)) };
-    description.to_string_lossy().into_owned()
-}
+pub use crate::ending::{signal_description, Ending};
 
 /// What one run of a step printed, and how its processes ended.
 #[derive(Debug)]

@@ -165,11 +165,6 @@ mod ptrace {
     }
 }
 
-/// The lines of the run's stdout, without their newlines.
-pub fn stdout_lines(run: &StepRun) -> Vec<String> {
-    run.stdout_text().lines().map(str::to_owned).collect()
-}
-
 /// Asserts that the book's transcript of the step at `binary`
 /// (`docs/transcripts/STEP.txt`) is what the step prints here with the tutorial's
 /// input: the same command, output, ending and forked child, as the tour renders
@@ -496,16 +491,7 @@ pub const SLEEP_SYSCALLS: &[&str] = &["clock_nanosleep", "nanosleep"];
 /// The outer filter is built here, in the test process, but loaded in the child
 /// between `fork` and `execve`, with nothing but two `prctl` calls, which are safe
 /// to make there. The test process itself is never filtered.
-pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, stdin: &[u8]) -> StepRun {
-    run_with_seccomp_denied_args(binary, &[], stdin)
-}
-
-/// [`run_with_seccomp_denied`] with command-line arguments.
-pub fn run_with_seccomp_denied_args(
-    binary: impl AsRef<Path>,
-    args: &[&str],
-    stdin: &[u8],
-) -> StepRun {
+pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, args: &[&str], stdin: &[u8]) -> StepRun {
     use std::os::unix::process::CommandExt;
 
     use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext};
@@ -556,7 +542,7 @@ pub fn assert_fails_closed(binary: impl AsRef<Path>) {
 /// [`assert_fails_closed`] for the step run with `args`.
 #[track_caller]
 pub fn assert_fails_closed_with_args(binary: impl AsRef<Path>, args: &[&str]) {
-    let run = run_with_seccomp_denied_args(binary, args, TUTORIAL_INPUT);
+    let run = run_with_seccomp_denied(binary, args, TUTORIAL_INPUT);
     let stderr = run.stderr_text();
     assert_eq!(run.stdout_text(), "", "the program must not run unfiltered");
     assert_eq!(
@@ -790,8 +776,8 @@ pub fn parse_syscall(text: &str) -> Option<String> {
 /// twice when the step and its forked child both report it).
 #[track_caller]
 pub fn reported_syscalls(run: &StepRun) -> Vec<String> {
-    stdout_lines(run)
-        .iter()
+    run.stdout_text()
+        .lines()
         .filter_map(|line| line.strip_prefix(crate::reporter::REPORT_PREFIX))
         .map(|report| parse_syscall(report).unwrap_or_else(|| panic!("not NAME(NR): {report:?}")))
         .collect()

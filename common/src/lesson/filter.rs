@@ -204,9 +204,9 @@ pub fn bpf_program(filter: &ScmpFilterContext) -> Result<Vec<u8>, StepError> {
 /// [`bpf_program`] cut into `struct sock_filter`s (in the machine's byte order),
 /// ready for [`load_instructions`].
 pub fn bpf_instructions(filter: &ScmpFilterContext) -> Result<Vec<libc::sock_filter>, StepError> {
-    Ok(crate::bpf::instructions(&bpf_program(filter)?)
+    Ok(crate::kernel::instructions(&bpf_program(filter)?)
         .into_iter()
-        .map(crate::bpf::Instruction::to_sock_filter)
+        .map(crate::kernel::Instruction::to_sock_filter)
         .collect())
 }
 

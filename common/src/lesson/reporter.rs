@@ -64,7 +64,7 @@ struct SigsysInfo {
 /// Call it before loading a filter whose action is `Trap`.
 pub fn install() -> Result<(), StepError> {
     NAMES.get_or_init(native_names);
-    NATIVE_ARCH.store(crate::bpf::native_arch(), Ordering::Relaxed);
+    NATIVE_ARCH.store(crate::kernel::native_arch(), Ordering::Relaxed);
 
     let action = SigAction::new(
         SigHandler::SigAction(report_refused_syscall),
@@ -150,10 +150,10 @@ mod tests {
     #[test]
     fn names_a_native_syscall_as_the_c_reporter_does() {
         NAMES.get_or_init(native_names);
-        NATIVE_ARCH.store(crate::bpf::native_arch(), Ordering::Relaxed);
+        NATIVE_ARCH.store(crate::kernel::native_arch(), Ordering::Relaxed);
         let nr = ScmpSyscall::from_name("getppid").unwrap().as_raw_syscall();
         assert_eq!(
-            line_for(nr, crate::bpf::native_arch()),
+            line_for(nr, crate::kernel::native_arch()),
             format!("Looks like you also need syscall: getppid({nr})\n")
         );
     }
@@ -161,14 +161,14 @@ mod tests {
     #[test]
     fn a_number_without_a_name_is_printed_alone() {
         NAMES.get_or_init(native_names);
-        NATIVE_ARCH.store(crate::bpf::native_arch(), Ordering::Relaxed);
+        NATIVE_ARCH.store(crate::kernel::native_arch(), Ordering::Relaxed);
         assert_eq!(
-            line_for(5000, crate::bpf::native_arch()),
+            line_for(5000, crate::kernel::native_arch()),
             "Looks like you also need syscall: (5000)\n"
         );
         // A number from another architecture's table is not looked up in ours.
         assert_eq!(
-            line_for(0, crate::bpf::native_arch() ^ 1),
+            line_for(0, crate::kernel::native_arch() ^ 1),
             "Looks like you also need syscall: (0)\n"
         );
     }

@@ -26,8 +26,7 @@ use std::ffi::CStr;
 
 use libseccomp_sys as sys;
 
-/// The size of one instruction (`struct sock_filter`).
-pub const INSTRUCTION_SIZE: usize = 8;
+pub use crate::kernel::{instructions, native_arch, Instruction, INSTRUCTION_SIZE};
 
 /// The bit that marks an x32 syscall number on x86_64 (`__X32_SYSCALL_BIT`).
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
@@ -35,51 +34,7 @@ const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 /// Set in an `AUDIT_ARCH_*` token when the architecture is little-endian.
 const AUDIT_ARCH_LE: u32 = 0x4000_0000;
 
-/// One BPF instruction, as the kernel reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Instruction {
-    /// The opcode: class, size or operation, mode or source.
-    pub code: u16,
-    /// Forward jump offset when a conditional jump's test holds.
-    pub jt: u8,
-    /// Forward jump offset when it does not.
-    pub jf: u8,
-    /// The constant operand.
-    pub k: u32,
-}
-
 impl Instruction {
-    /// Decodes one instruction from 8 bytes in this machine's byte order, the
-    /// order in which the kernel reads them.
-    pub fn from_bytes(bytes: [u8; INSTRUCTION_SIZE]) -> Self {
-        Instruction {
-            code: u16::from_ne_bytes([bytes[0], bytes[1]]),
-            jt: bytes[2],
-            jf: bytes[3],
-            k: u32::from_ne_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]),
-        }
-    }
-
-    /// The instruction as the kernel's `struct sock_filter`, for loading.
-    pub fn to_sock_filter(self) -> libc::sock_filter {
-        libc::sock_filter {
-            code: self.code,
-            jt: self.jt,
-            jf: self.jf,
-            k: self.k,
-        }
-    }
-
-    /// The instruction as the 8 bytes the kernel reads, in this machine's byte order.
-    pub fn to_bytes(self) -> [u8; INSTRUCTION_SIZE] {
-        let mut bytes = [0; INSTRUCTION_SIZE];
-        bytes[..2].copy_from_slice(&self.code.to_ne_bytes());
-        bytes[2] = self.jt;
-        bytes[3] = self.jf;
-        bytes[4..].copy_from_slice(&self.k.to_ne_bytes());
-        bytes
-    }
-
     /// The instruction in `bpf_asm` syntax, with jump targets as absolute
     /// instruction numbers given that the instruction is number `index`; an
     /// instruction the kernel refuses in a seccomp filter (see [`Self::refusal`])
@@ -399,12 +354,6 @@ pub fn arch_name(token: u32) -> Option<&'static str> {
         .map(|&(_, name)| name)
 }
 
-/// The `AUDIT_ARCH_*` token of the architecture this program runs on.
-pub fn native_arch() -> u32 {
-    // SAFETY: a plain query without arguments.
-    unsafe { sys::seccomp_arch_native() }
-}
-
 /// The name of syscall `nr` on the architecture with token `arch`, from libseccomp.
 pub fn syscall_name(arch: u32, nr: i32) -> Option<String> {
     // SAFETY: libseccomp returns NULL or a string it allocated for the caller to free.
@@ -647,15 +596,6 @@ pub fn disassemble(program: &[u8]) -> Vec<Line> {
         });
     }
     lines
-}
-
-/// Decodes a BPF program into its instructions (whole instructions; trailing
-/// bytes are left out).
-pub fn instructions(program: &[u8]) -> Vec<Instruction> {
-    program
-        .chunks_exact(INSTRUCTION_SIZE)
-        .map(|bytes| Instruction::from_bytes(bytes.try_into().expect("8-byte chunks")))
-        .collect()
 }
 
 /// The disassembly as text, one instruction per line, in the form `tcpdump -d`

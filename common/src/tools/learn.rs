@@ -77,12 +77,12 @@ use nix::sys::socket::{
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
 
+use crate::ending::Ending;
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions, Filter, TUTORIAL_ALLOW_LIST};
 use crate::policy::Policy;
 use crate::program::{write_all, Program, StackLine};
 use crate::refine::Pinned;
-use crate::runner::Ending;
 
 /// The libseccomp API level from which the notify API works with the CONTINUE
 /// flag and the libseccomp crate accepts it (Linux 5.7 or later).
