@@ -72,7 +72,7 @@ pub enum StepError {
     #[error("the kernel would refuse the BPF program: {0}")]
     Refused(Box<dyn std::error::Error + Send + Sync>),
     /// A policy file that cannot be used: it is refused before any filter is
-    /// built. It holds a `policy::PolicyError`, boxed: it names the file, the rule
+    /// built. It holds a `policy_error::PolicyError`, boxed: it names the file, the rule
     /// and the problem, and is far larger than the other errors.
     #[error(transparent)]
     Policy(Box<dyn std::error::Error + Send + Sync>),

@@ -1,6 +1,6 @@
 //! What the kernel's seccomp interface is made of, as the lesson and the tools
-//! both use it: the token of the architecture this program runs on, and the
-//! BPF instructions of a filter as the kernel reads them.
+//! both use it: the token of the architecture this program runs on and its
+//! name, and the BPF instructions of a filter as the kernel reads them.
 //!
 //! A filter is an array of 8-byte instructions (`struct sock_filter`: a 16-bit
 //! opcode, two 8-bit jump offsets and a 32-bit constant). Step 4 cuts the program
@@ -11,6 +11,39 @@ use libseccomp_sys as sys;
 
 /// The size of one instruction (`struct sock_filter`).
 pub const INSTRUCTION_SIZE: usize = 8;
+
+/// libseccomp's name for the architecture with `AUDIT_ARCH_*` token `token`.
+pub fn arch_name(token: u32) -> Option<&'static str> {
+    const ARCHES: &[(u32, &str)] = &[
+        (sys::SCMP_ARCH_X86, "x86"),
+        (sys::SCMP_ARCH_X86_64, "x86_64"),
+        (sys::SCMP_ARCH_X32, "x32"),
+        (sys::SCMP_ARCH_ARM, "arm"),
+        (sys::SCMP_ARCH_AARCH64, "aarch64"),
+        (sys::SCMP_ARCH_LOONGARCH64, "loongarch64"),
+        (sys::SCMP_ARCH_M68K, "m68k"),
+        (sys::SCMP_ARCH_MIPS, "mips"),
+        (sys::SCMP_ARCH_MIPS64, "mips64"),
+        (sys::SCMP_ARCH_MIPS64N32, "mips64n32"),
+        (sys::SCMP_ARCH_MIPSEL, "mipsel"),
+        (sys::SCMP_ARCH_MIPSEL64, "mipsel64"),
+        (sys::SCMP_ARCH_MIPSEL64N32, "mipsel64n32"),
+        (sys::SCMP_ARCH_PPC, "ppc"),
+        (sys::SCMP_ARCH_PPC64, "ppc64"),
+        (sys::SCMP_ARCH_PPC64LE, "ppc64le"),
+        (sys::SCMP_ARCH_S390, "s390"),
+        (sys::SCMP_ARCH_S390X, "s390x"),
+        (sys::SCMP_ARCH_PARISC, "parisc"),
+        (sys::SCMP_ARCH_PARISC64, "parisc64"),
+        (sys::SCMP_ARCH_RISCV64, "riscv64"),
+        (sys::SCMP_ARCH_SHEB, "sheb"),
+        (sys::SCMP_ARCH_SH, "sh"),
+    ];
+    ARCHES
+        .iter()
+        .find(|&&(arch, _)| arch == token)
+        .map(|&(_, name)| name)
+}
 
 /// The `AUDIT_ARCH_*` token of the architecture this program runs on.
 pub fn native_arch() -> u32 {

@@ -12,8 +12,11 @@
 //!   and a default action into a libseccomp filter, and [`filter::Filter`], a
 //!   filter with the rules it was given;
 //! - [`reporter`]: step 3's SIGSYS handler, which names the syscall a filter refused;
-//! - [`policy`]: step 4's policy, a TOML file of rules with argument conditions,
-//!   its validation, and the filter it compiles to;
+//! - [`policy`]: step 4's policy, rules with argument conditions, and the
+//!   filter it compiles to; and beside it, what a learner may skip: reading a
+//!   policy file ([`policy_file`], and [`policy_json`] for a container runtime's
+//!   profile), checking its rules ([`policy_check`], with
+//!   [`libseccomp_workarounds`]), and the refusals ([`policy_error`]);
 //! - [`condition`]: what one argument condition of a policy means (over 32 or 64
 //!   bits), the libseccomp comparisons that say exactly that, and whether two
 //!   conditions can both hold;
@@ -34,7 +37,7 @@
 //! - [`simulate`]: a simulator of seccomp's BPF, the kernel's checks when a filter
 //!   is loaded and its answer to one syscall, behind `--simulate`;
 //! - [`oci`]: `--print-filter=oci`, a step's filter as a container runtime's
-//!   seccomp profile, and such profiles read as step 4 policies.
+//!   seccomp profile.
 //!
 //! **What the tour and the tests use** ([`harness`]):
 //! - [`runner`]: runs a step binary the way a shell would and records how the step
@@ -64,7 +67,10 @@ pub mod lesson;
 pub mod tools;
 
 pub use harness::{runner, testing, tour};
-pub use lesson::{compile_limit, condition, filter, policy, program, readers, reporter};
+pub use lesson::{
+    compile_limit, condition, filter, libseccomp_workarounds, policy, policy_check, policy_error,
+    policy_file, policy_json, program, readers, reporter,
+};
 pub use tools::{allow, bpf, command, learn, oci, print_filter, refine, simulate};
 
 pub use error::{fail_closed, StepError};

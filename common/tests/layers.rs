@@ -41,19 +41,7 @@ impl Layer {
 /// The arrows that break a rule today, with what removes each: `(from, to)`
 /// for an arrow that runs up, and the two names in order for two modules that
 /// use each other.
-const KNOWN_ARROWS: [(&str, &str, &str); 4] = [
-    (
-        "policy",
-        "oci",
-        "step 4's policy reads a JSON profile through the OCI reader, until reading \
-         a policy file and choosing its format are two steps",
-    ),
-    (
-        "oci",
-        "policy",
-        "the OCI reader checks a profile with the TOML reader's validation, until \
-         the validation takes a rule as data with its origin",
-    ),
+const KNOWN_ARROWS: [(&str, &str, &str); 2] = [
     (
         "filter",
         "policy",

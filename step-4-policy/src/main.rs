@@ -12,8 +12,8 @@
 //! The policy names syscalls, never numbers, and it is a union over the glibc
 //! versions and architectures the tutorial is tried on: a name this architecture
 //! does not have is skipped by libseccomp, and a syscall this glibc does not make
-//! is allowed but unused. How the file is read, checked and compiled is in
-//! `common::policy`. A bad policy is refused before anything runs, with one line
+//! is allowed but unused. What a policy holds and how it is compiled is in
+//! `common::policy`; how its file is read and checked, beside it. A bad policy is refused before anything runs, with one line
 //! naming the file, the rule and the mistake, and exit status 2. `--learn` runs
 //! the program under a policy with its default action replaced by a user
 //! notification, and prints what the policy lacks as rules to append to it

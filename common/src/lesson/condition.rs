@@ -155,30 +155,30 @@ pub const ARGUMENT_WIDTHS: &[(&str, &str)] = &[
 ];
 // ANCHOR_END: widths
 
-/// What the policy knows of argument `arg` of `syscall`.
+/// What the policy knows of the width of argument `arg` of `syscall`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Known {
-    /// Its width.
-    Width(Width),
+pub enum ArgumentWidth {
+    /// The kernel reads it with this width.
+    Known(Width),
     /// The syscall has this many arguments, and `arg` is not one of them.
-    Past(usize),
+    NoSuchArgument(usize),
     /// Nothing: a condition on it states its width.
     Unknown,
-    /// That the kernel reads it neither as 32 nor as 64 bits (`?` in the table):
-    /// a condition on it states a width, and is exact only for what it names.
-    Other,
+    /// The kernel reads it neither as 32 nor as 64 bits (`?` in the table): a
+    /// condition on it states a width, and is exact only for what it names.
+    Neither,
 }
 
 /// What the policy knows of argument `arg` of `syscall` ([`ARGUMENT_WIDTHS`]).
-pub fn argument_width(syscall: &str, arg: u32) -> Known {
+pub fn argument_width(syscall: &str, arg: u32) -> ArgumentWidth {
     let Some(&(_, widths)) = ARGUMENT_WIDTHS.iter().find(|(name, _)| *name == syscall) else {
-        return Known::Unknown;
+        return ArgumentWidth::Unknown;
     };
     match widths.as_bytes().get(arg as usize) {
-        None => Known::Past(widths.len()),
-        Some(b'4') => Known::Width(Width::Bits32),
-        Some(b'8') => Known::Width(Width::Bits64),
-        Some(_) => Known::Other,
+        None => ArgumentWidth::NoSuchArgument(widths.len()),
+        Some(b'4') => ArgumentWidth::Known(Width::Bits32),
+        Some(b'8') => ArgumentWidth::Known(Width::Bits64),
+        Some(_) => ArgumentWidth::Neither,
     }
 }
 
@@ -575,17 +575,33 @@ mod tests {
 
     #[test]
     fn widths_are_known_for_common_syscalls() {
-        assert_eq!(argument_width("write", 0), Known::Width(Width::Bits32));
-        assert_eq!(argument_width("write", 2), Known::Width(Width::Bits64));
-        assert_eq!(argument_width("write", 3), Known::Past(3));
-        assert_eq!(argument_width("getpid", 0), Known::Past(0));
-        assert_eq!(argument_width("mmap", 2), Known::Other);
+        assert_eq!(
+            argument_width("write", 0),
+            ArgumentWidth::Known(Width::Bits32)
+        );
+        assert_eq!(
+            argument_width("write", 2),
+            ArgumentWidth::Known(Width::Bits64)
+        );
+        assert_eq!(argument_width("write", 3), ArgumentWidth::NoSuchArgument(3));
+        assert_eq!(
+            argument_width("getpid", 0),
+            ArgumentWidth::NoSuchArgument(0)
+        );
+        assert_eq!(argument_width("mmap", 2), ArgumentWidth::Neither);
         // The option decides how the kernel reads prctl's other arguments.
-        assert_eq!(argument_width("prctl", 0), Known::Width(Width::Bits32));
+        assert_eq!(
+            argument_width("prctl", 0),
+            ArgumentWidth::Known(Width::Bits32)
+        );
         for arg in 1..=4 {
-            assert_eq!(argument_width("prctl", arg), Known::Other, "{arg}");
+            assert_eq!(
+                argument_width("prctl", arg),
+                ArgumentWidth::Neither,
+                "{arg}"
+            );
         }
-        assert_eq!(argument_width("mount", 0), Known::Unknown);
+        assert_eq!(argument_width("mount", 0), ArgumentWidth::Unknown);
         // Every name is one libseccomp knows, and none is listed twice.
         for (index, (name, widths)) in ARGUMENT_WIDTHS.iter().enumerate() {
             assert!(crate::filter::resolve(name).is_ok(), "{name}");

@@ -26,7 +26,7 @@ use std::ffi::CStr;
 
 use libseccomp_sys as sys;
 
-pub use crate::kernel::{instructions, native_arch, Instruction, INSTRUCTION_SIZE};
+pub use crate::kernel::{arch_name, instructions, native_arch, Instruction, INSTRUCTION_SIZE};
 
 /// The bit that marks an x32 syscall number on x86_64 (`__X32_SYSCALL_BIT`).
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
@@ -319,39 +319,6 @@ pub fn action_name(value: u32) -> String {
         sys::SECCOMP_RET_ALLOW => "ALLOW".to_owned(),
         _ => format!("#{value:#x}"),
     }
-}
-
-/// libseccomp's name for the architecture with `AUDIT_ARCH_*` token `token`.
-pub fn arch_name(token: u32) -> Option<&'static str> {
-    const ARCHES: &[(u32, &str)] = &[
-        (sys::SCMP_ARCH_X86, "x86"),
-        (sys::SCMP_ARCH_X86_64, "x86_64"),
-        (sys::SCMP_ARCH_X32, "x32"),
-        (sys::SCMP_ARCH_ARM, "arm"),
-        (sys::SCMP_ARCH_AARCH64, "aarch64"),
-        (sys::SCMP_ARCH_LOONGARCH64, "loongarch64"),
-        (sys::SCMP_ARCH_M68K, "m68k"),
-        (sys::SCMP_ARCH_MIPS, "mips"),
-        (sys::SCMP_ARCH_MIPS64, "mips64"),
-        (sys::SCMP_ARCH_MIPS64N32, "mips64n32"),
-        (sys::SCMP_ARCH_MIPSEL, "mipsel"),
-        (sys::SCMP_ARCH_MIPSEL64, "mipsel64"),
-        (sys::SCMP_ARCH_MIPSEL64N32, "mipsel64n32"),
-        (sys::SCMP_ARCH_PPC, "ppc"),
-        (sys::SCMP_ARCH_PPC64, "ppc64"),
-        (sys::SCMP_ARCH_PPC64LE, "ppc64le"),
-        (sys::SCMP_ARCH_S390, "s390"),
-        (sys::SCMP_ARCH_S390X, "s390x"),
-        (sys::SCMP_ARCH_PARISC, "parisc"),
-        (sys::SCMP_ARCH_PARISC64, "parisc64"),
-        (sys::SCMP_ARCH_RISCV64, "riscv64"),
-        (sys::SCMP_ARCH_SHEB, "sheb"),
-        (sys::SCMP_ARCH_SH, "sh"),
-    ];
-    ARCHES
-        .iter()
-        .find(|&&(arch, _)| arch == token)
-        .map(|&(_, name)| name)
 }
 
 /// The name of syscall `nr` on the architecture with token `arch`, from libseccomp.

@@ -42,11 +42,13 @@ use std::process::ExitCode;
 use libseccomp::{ScmpAction, ScmpArch, ScmpSyscall};
 
 use crate::compile_limit::within_limit;
-use crate::condition::{argument_width, Known, Width};
+use crate::condition::{argument_width, ArgumentWidth, Width};
 use crate::error::{fail_closed, StepError};
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
 use crate::learn::{filter_to_print_under, learn_under, Against};
-use crate::policy::{validate_rule, Action, ConditionFile, OpName, Origin, Policy, PolicyProblem};
+use crate::policy::{Action, Policy};
+use crate::policy_check::{check_rule, ConditionData, OpName, RuleData};
+use crate::policy_error::{Origin, PolicyProblem};
 use crate::program::Program;
 use crate::tools::StepFilter;
 
@@ -126,37 +128,35 @@ pub fn notify_filter(policy: &Policy, socket: RawFd, listener: RawFd) -> Result<
             }
             watch.adding(policy.rules.len());
             for (name, fd) in [("sendmsg", socket), ("close", socket), ("close", listener)] {
-                let descriptor = ConditionFile {
-                    arg: 0,
-                    op: OpName::Eq,
-                    value: fd as u64,
-                    mask: None,
-                    width: None,
+                let hand_over = RuleData {
+                    syscall: name.to_owned(),
+                    action: Action::Allow,
+                    conditions: vec![ConditionData {
+                        arg: 0,
+                        op: OpName::Eq,
+                        value: fd as u64,
+                        mask: None,
+                        width: None,
+                    }],
+                    origin: Origin::HandOver,
                 };
-                let hand_over = Origin::Toml { rule: 0, line: 0 };
-                let rule = validate_rule(
-                    name.to_owned(),
-                    Action::Allow,
-                    vec![descriptor],
-                    hand_over,
-                    policy.default_action,
-                    &policy.rules,
-                )
-                .map_err(|problem| {
-                    let why = match problem {
-                        PolicyProblem::OverlapWithAnotherAction { other, action, .. } => {
-                            format!("{other} gives it the action `{action}`")
-                        }
-                        problem => problem.to_string(),
-                    };
-                    StepError::LearnAgainst {
-                        file: policy.file.clone(),
-                        why: format!(
-                            "the program's process hands the listener to the supervisor \
+                let rule = check_rule(hand_over, policy.default_action, &policy.rules).map_err(
+                    |problem| {
+                        let why = match problem {
+                            PolicyProblem::OverlapWithAnotherAction { other, action, .. } => {
+                                format!("{other} gives it the action `{action}`")
+                            }
+                            problem => problem.to_string(),
+                        };
+                        StepError::LearnAgainst {
+                            file: policy.file.clone(),
+                            why: format!(
+                                "the program's process hands the listener to the supervisor \
                              with {name}({fd}), which must be allowed: {why}"
-                        ),
-                    }
-                })?;
+                            ),
+                        }
+                    },
+                )?;
                 for comparisons in rule.comparisons() {
                     filter.add_rule(ScmpAction::Allow, name, &comparisons)?;
                 }
@@ -390,7 +390,7 @@ pub fn rule_text(name: &str, pins: &[(u32, Width, u64)]) -> String {
             // A width the policy's table does not know is stated, as the
             // policy's own rules for the syscall state it.
             let stated = match argument_width(name, arg) {
-                Known::Width(_) => String::new(),
+                ArgumentWidth::Known(_) => String::new(),
                 _ => format!(", width = {width}"),
             };
             format!(
