@@ -7,7 +7,7 @@
 //! [`runtime_filter`]), and as step 4 reads it (`Policy::parse`). Both BPF
 //! programs, and the step's own, are run through `common::simulate` on the
 //! boundary values of every condition, for the steps' filters, the shipped
-//! policy and generated policies (`support::generate`), and must give each call
+//! policy and generated policies (`support::policy_text`), and must give each call
 //! the same action. Podman's and Docker's default profiles, as Debian ships
 //! them (packages golang-github-containers-common and
 //! golang-github-docker-docker-dev), are read and compared with a runtime's
@@ -20,10 +20,10 @@ use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::{Action, Policy};
 use common::simulate::{self, SeccompData};
-use common::testing::{installed_file, sample_size, Rng};
+use common::testing::{installed_file, sample_size};
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 use serde_json::Value;
-use support::{calls_to_try, generate};
+use support::calls_to_try;
 
 /// Where Debian's package golang-github-containers-common puts Podman's default profile.
 const PODMAN_PROFILE: &str = "/usr/share/containers/seccomp.json";
@@ -212,20 +212,21 @@ fn the_shipped_policy_round_trips() {
 
 #[test]
 fn generated_policies_round_trip() {
-    let seed = Rng::seed_from_env("POLICY_SEED", 0x0c1_0000_0011);
-    let mut rng = Rng(seed);
-    let mut tried = 0;
-    for _ in 0..sample_size(600) {
-        let text = generate(&mut rng);
+    let cases = sample_size(600);
+    let tried = std::cell::Cell::new(0);
+    let result = support::runner(cases, file!()).run(&support::policy_text(), |text| {
         if let Ok(policy) = Policy::parse("generated.toml", &text) {
-            tried += 1;
+            tried.set(tried.get() + 1);
+            // round_trip asserts: proptest catches its panic as the case's failure.
             round_trip(&policy, &text);
         }
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
     }
-    assert!(
-        tried > sample_size(600) / 5,
-        "only {tried} policies accepted"
-    );
+    let tried = tried.get();
+    assert!(tried > cases / 5, "only {tried} policies accepted");
 }
 
 /// Reads the profile at `path` as step 4 does and as a runtime does, and

@@ -13,21 +13,22 @@
 //! policy's own reading gives ([`Rule::matches`]), which compares a 32-bit
 //! argument on its lower half, as the kernel reads it.
 //!
-//! The policies come from `common::testing::Rng` with a fixed seed, which a
-//! failure prints (set `POLICY_SEED` to try another).
+//! The policies come from a proptest strategy (`support::policy_text`): a
+//! failing policy is shrunk to a small one, and its seed is kept in
+//! `proptest-regressions/` to be tried first the next time. `PROPTEST_RNG_SEED`
+//! sets the seed of a run.
 
 use crate::support;
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use common::policy::{Action, Policy, Rule};
 use common::simulate::{self, SeccompData};
-use common::testing::{sample_size, Rng};
+use common::testing::sample_size;
 use libseccomp::ScmpSyscall;
-use support::{calls_to_try, generate, ret_of};
-
-/// The seed of the generator, unless `POLICY_SEED` gives another.
-const SEED: u64 = 0x5ecc_0b9f_0000_0009;
+use proptest::test_runner::TestCaseError;
+use support::{calls_to_try, policy_text, ret_of, runner};
 
 /// How many policies are generated (fewer with `SAMPLE_PERCENT`).
 const POLICIES: usize = 3000;
@@ -72,14 +73,11 @@ fn wrong_answer(policy: &Policy) -> Result<bool, String> {
 
 #[test]
 fn every_accepted_policy_gives_each_call_the_action_of_its_rule() {
-    let seed = Rng::seed_from_env("POLICY_SEED", SEED);
-    let mut rng = Rng(seed);
     let policies = sample_size(POLICIES);
-    let mut accepted = 0;
-    let mut with_overlaps_refused = 0;
-    let mut with_overlaps_accepted = 0;
-    for _ in 0..policies {
-        let text = generate(&mut rng);
+    let accepted = Cell::new(0);
+    let with_overlaps_refused = Cell::new(0);
+    let with_overlaps_accepted = Cell::new(0);
+    let result = runner(policies, file!()).run(&policy_text(), |text| {
         let policy = match Policy::parse("generated.toml", &text) {
             Ok(policy) => policy,
             Err(err) => {
@@ -87,29 +85,41 @@ fn every_accepted_policy_gives_each_call_the_action_of_its_rule() {
                     .to_string()
                     .contains("so make the conditions exclude each other")
                 {
-                    with_overlaps_refused += 1;
+                    with_overlaps_refused.set(with_overlaps_refused.get() + 1);
                 }
-                continue;
+                return Ok(());
             }
         };
-        accepted += 1;
+        accepted.set(accepted.get() + 1);
         match wrong_answer(&policy) {
-            Ok(overlapped) => with_overlaps_accepted += usize::from(overlapped),
-            Err(wrong) => panic!("seed {seed:#x}: {wrong}; the policy:\n{text}"),
+            Ok(overlapped) => {
+                with_overlaps_accepted.set(with_overlaps_accepted.get() + usize::from(overlapped));
+                Ok(())
+            }
+            Err(wrong) => Err(TestCaseError::fail(format!("{wrong}; the policy:\n{text}"))),
         }
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
     }
-    // The generator makes both kinds, or the test proves little.
+    // The generator makes both kinds, or the test proves little. (Shrinking a
+    // failure runs more cases: these counts are checked only when all passed.)
+    let (accepted, refused, overlapping) = (
+        accepted.get(),
+        with_overlaps_refused.get(),
+        with_overlaps_accepted.get(),
+    );
     assert!(
         accepted > policies / 5,
         "only {accepted} of {policies} accepted"
     );
     assert!(
-        with_overlaps_refused > policies / 20,
-        "only {with_overlaps_refused} refused for overlapping rules"
+        refused > policies / 20,
+        "only {refused} refused for overlapping rules"
     );
     assert!(
-        with_overlaps_accepted > policies / 20,
-        "only {with_overlaps_accepted} accepted with rules of one action that overlap"
+        overlapping > policies / 20,
+        "only {overlapping} accepted with rules of one action that overlap"
     );
 }
 

@@ -11,25 +11,29 @@
 //! value: with those the child writes its answers and exits. The simulator runs
 //! the original program, and its action is mapped to an errno the same way.
 //!
-//! The calls come from a small pseudo-random generator with a fixed seed, which
-//! a failure prints (set `SIMULATE_SEED` to try another): numbers and arguments
-//! from the program's own constants, on and around them, with and without the
-//! upper 32 bits set, and random ones.
+//! The calls come from a proptest strategy: numbers and arguments from the
+//! program's own constants, on and around them, with and without the upper 32
+//! bits set, and random ones. A failing batch names its first calls that
+//! differ, and its seed is kept in `proptest-regressions/` to be tried first
+//! the next time; `PROPTEST_RNG_SEED` sets the seed of a run. (A batch is run
+//! in one child: proptest shrinks it only a little, each try a child more.)
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use common::bpf::{self, Instruction};
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
 use common::runner::Ending;
 use common::simulate::{self, SeccompData};
-use common::testing::{run, sample_size, Rng, StepRun};
+use common::testing::{run, sample_size, StepRun};
 use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext, ScmpSyscall};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 const CALLS: &str = env!("CARGO_BIN_EXE_filter-calls");
-
-/// The seed of the generator, unless `SIMULATE_SEED` gives another.
-const SEED: u64 = 0x5ecc_0b9f_0000_0006;
 
 /// Argument 5 of the calls the guard lets through.
 const MAGIC: u64 = if cfg!(target_pointer_width = "64") {
@@ -63,10 +67,6 @@ const ACTION_ERRNOS: [(u32, u32); 7] = [
     (0x7ffc_0000, 4006), // LOG
     (RET_ALLOW, 4007),
 ];
-
-fn seed() -> u64 {
-    Rng::seed_from_env("SIMULATE_SEED", SEED)
-}
 
 /// What the kernel makes of `action` for the syscall, once the program is
 /// rewritten: minus the errno, or for `ERRNO(0)` a result of 0. An action
@@ -205,32 +205,43 @@ fn mismatches(program: &[Instruction], calls: &[SeccompData], kernel: &[i64]) ->
 /// answered each as the simulator says; returns the calls made.
 #[track_caller]
 fn assert_kernel_agrees(name: &str, program: &[Instruction], count: usize) -> Vec<SeccompData> {
-    let seed = seed();
     simulate::check(program).unwrap_or_else(|err| panic!("{name}: {err}"));
     let loaded = rewritten(program);
     simulate::check(&loaded).unwrap_or_else(|err| panic!("{name}, rewritten: {err}"));
-    let calls = generate_calls(program, count, seed ^ hash(name));
-    let kernel = kernel_results(&loaded, &calls);
-    let wrong = mismatches(program, &calls, &kernel);
     // SAFETY: a query without pointers.
     let outer = match unsafe { libc::prctl(libc::PR_GET_SECCOMP) } {
         2 => " (this test runs under a seccomp filter of its own, a container's or a sandbox's, whose actions can take precedence in the child)",
         _ => "",
     };
-    assert!(
-        wrong.is_empty(),
-        "{name}: the kernel and the simulator differ on {} of {} calls (seed {seed:#x}){outer}; the first:\n{}",
-        wrong.len(),
-        calls.len(),
-        wrong.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
-    );
-    calls
+    // One batch of calls, run in one child.
+    let tried = std::cell::RefCell::new(Vec::new());
+    let result = runner(1).run(&calls(program, count), |calls| {
+        let kernel = kernel_results(&loaded, &calls);
+        let wrong = mismatches(program, &calls, &kernel);
+        if !wrong.is_empty() {
+            return Err(TestCaseError::fail(format!(
+                "{name}: the kernel and the simulator differ on {} of {} calls{outer}; the first:\n{}",
+                wrong.len(),
+                calls.len(),
+                wrong.iter().take(5).cloned().collect::<Vec<_>>().join("\n")
+            )));
+        }
+        *tried.borrow_mut() = calls;
+        Ok(())
+    });
+    if let Err(failure) = result {
+        panic!("{failure}");
+    }
+    tried.into_inner()
 }
 
-/// A number for `name`, so that each program gets calls of its own.
-fn hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+/// A runner of `cases` generated cases, which keeps the seed of a failure in
+/// `proptest-regressions/`.
+fn runner(cases: u32) -> TestRunner {
+    TestRunner::new(Config {
+        cases,
+        source_file: Some(file!()),
+        ..Config::default()
     })
 }
 
@@ -250,58 +261,76 @@ const UNFILTERED: [i32; 0] = [];
 /// program's constants, with and without their upper 32 bits, boundary values
 /// and random ones. None has [`MAGIC`] as argument 5, and none is one the
 /// kernel does not filter ([`UNFILTERED`]).
-fn generate_calls(program: &[Instruction], count: usize, seed: u64) -> Vec<SeccompData> {
-    let mut rng = Rng(seed);
-    let found = Constants::of(program);
+fn calls(program: &[Instruction], count: usize) -> impl Strategy<Value = Vec<SeccompData>> {
+    let found = Arc::new(Constants::of(program));
     let x32 = 0x4000_0000u32;
-    (0..count)
-        .map(|_| {
-            let nr = loop {
-                let nr = match rng.below(10) {
-                    0..=3 => rng.pick(&found.numbers),
-                    4 | 5 => rng.below(1024) as u32,
-                    6 => rng.pick(&found.numbers) | x32,
-                    7 => rng.pick(&[u32::MAX, 0x8000_0000, 0x7fff_ffff, x32 - 1, x32, x32 + 1]),
-                    _ => rng.next() as u32,
-                } as i32;
-                if !UNFILTERED.contains(&nr) {
-                    break nr;
-                }
-            };
-            let mut args = [0u64; 6];
-            for (i, arg) in args.iter_mut().enumerate() {
-                let half = |rng: &mut Rng, own: &[u32]| {
-                    u64::from(if own.is_empty() || rng.below(4) == 0 {
-                        rng.pick(&found.any)
-                    } else {
-                        rng.pick(own)
-                    })
-                };
-                let low = half(&mut rng, &found.low[i]);
-                *arg = match rng.below(10) {
-                    0..=3 => low | half(&mut rng, &found.high[i]) << 32,
-                    4 | 5 => {
-                        let random = rng.next() >> 32;
-                        low | rng.pick(&[0, u64::from(u32::MAX), 1, random]) << 32
-                    }
-                    6 => rng.below(16),
-                    7 => rng.pick(&[0, u64::MAX, 1 << 32, 1 << 63, u64::from(u32::MAX)]),
-                    _ => rng.next(),
-                };
-            }
-            if cfg!(target_pointer_width = "32") {
-                // The kernel of a 32-bit architecture passes each 32-bit
-                // register with an upper half of 0: no call has another.
-                for arg in &mut args {
-                    *arg &= u64::from(u32::MAX);
-                }
-            }
-            if args[5] == MAGIC {
-                args[5] ^= 1;
-            }
-            SeccompData::native(nr, args)
+    // Each value is chosen by a kind (shrinking to 0: the program's own
+    // constants), an index into a list of constants, and a random number: plain
+    // values, which proptest makes and shrinks quickly.
+    let kind = || 0..10u8;
+    let numbers = Arc::clone(&found);
+    let nr = (kind(), any::<Index>(), any::<u32>())
+        .prop_map(move |(kind, index, random)| {
+            let edges = [u32::MAX, 0x8000_0000, 0x7fff_ffff, x32 - 1, x32, x32 + 1];
+            (match kind {
+                0..=3 => *index.get(&numbers.numbers),
+                4 | 5 => random % 1024,
+                6 => *index.get(&numbers.numbers) | x32,
+                7 => *index.get(&edges),
+                _ => random,
+            }) as i32
         })
-        .collect()
+        .prop_filter("the kernel filters it", |nr| !UNFILTERED.contains(nr));
+    // Half of an argument: one of the constants the program compares that half
+    // with, or (one time in four, or when it has none) one of all its constants.
+    let half = |own: &[u32], any: &[u32], which: u8, index: Index| {
+        u64::from(if own.is_empty() || which == 0 {
+            *index.get(any)
+        } else {
+            *index.get(own)
+        })
+    };
+    let arg = (
+        kind(),
+        0..4u8,
+        any::<Index>(),
+        0..4u8,
+        any::<Index>(),
+        any::<u64>(),
+    );
+    let args = [(); 6].map(|_| arg.clone());
+    let call = (nr, args).prop_map(move |(nr, args)| {
+        let mut values = [0u64; 6];
+        for (i, (kind, low_which, low, high_which, high, random)) in args.into_iter().enumerate() {
+            let low = half(&found.low[i], &found.any, low_which, low);
+            let high = half(&found.high[i], &found.any, high_which, high);
+            values[i] = match kind {
+                0..=3 => low | high << 32,
+                4 | 5 => low | [0, u64::from(u32::MAX), 1, random >> 32][random as usize % 4] << 32,
+                6 => random % 16,
+                7 => [0, u64::MAX, 1 << 32, 1 << 63, u64::from(u32::MAX)][random as usize % 5],
+                _ => random,
+            };
+        }
+        if cfg!(target_pointer_width = "32") {
+            // The kernel of a 32-bit architecture passes each 32-bit
+            // register with an upper half of 0: no call has another.
+            for value in &mut values {
+                *value &= u64::from(u32::MAX);
+            }
+        }
+        if values[5] == MAGIC {
+            values[5] ^= 1;
+        }
+        SeccompData::native(nr, values)
+    });
+    prop::collection::vec(call, count)
+}
+
+/// One batch of [`calls`] for `program`, as generated (not shrunk).
+fn some_calls(program: &[Instruction], count: usize) -> Vec<SeccompData> {
+    let batch = calls(program, count).new_tree(&mut runner(1));
+    batch.expect("a batch of calls").current()
 }
 
 /// The constants a program compares with, each with its neighbours (k - 1 and
@@ -508,13 +537,16 @@ fn the_kernel_answers_as_simulated_under_every_action_and_comparison() {
 fn the_kernel_computes_as_simulated() {
     let (arg0, _) = arg_offsets(0);
     let (arg1, _) = arg_offsets(1);
-    let mut rng = Rng(seed() ^ hash("alu"));
+    let mut runner = runner(1);
+    let mut one = |values: std::ops::RangeInclusive<u32>| {
+        values.new_tree(&mut runner).expect("a constant").current()
+    };
     // add, sub, mul, div, or, and, lsh, rsh, xor
     for op in [0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0] {
         for source in [0x00, 0x08] {
             let k = match op {
-                0x60 | 0x70 => rng.below(32) as u32,
-                _ => (rng.next() as u32).max(1),
+                0x60 | 0x70 => one(0..=31),
+                _ => one(1..=u32::MAX),
             };
             for window in [0, 11, 22] {
                 let mut program = vec![stmt(0x20, arg1)];
@@ -624,7 +656,7 @@ fn a_wrong_simulation_is_caught() {
         .find(|insn| insn.code == 0x15 && insn.k == write as u32)
         .expect("a jeq for write");
     jeq_write.k = getpid as u32;
-    let mut calls = generate_calls(&program, 2_000, seed());
+    let mut calls = some_calls(&program, 2_000);
     calls.extend([write, getpid].map(|nr| SeccompData::native(nr, [1, 0, 5, 0, 0, 0])));
     let kernel = kernel_results(&rewritten(&program), &calls);
     assert!(mismatches(&program, &calls, &kernel).is_empty());

@@ -1195,41 +1195,6 @@ pub fn sample_size(full: usize) -> usize {
     (full * percent / 100).max(1)
 }
 
-/// A small pseudo-random generator for the tests that generate their cases
-/// (splitmix64: a few lines, no dependency, the same numbers everywhere), so that
-/// a failure can print its seed and be run again.
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The seed in environment variable `var` (hexadecimal, `0x` optional), or `default`.
-    pub fn seed_from_env(var: &str, default: u64) -> u64 {
-        std::env::var(var)
-            .ok()
-            .and_then(|seed| u64::from_str_radix(seed.trim_start_matches("0x"), 16).ok())
-            .unwrap_or(default)
-    }
-
-    /// The next number.
-    #[allow(clippy::should_implement_trait)]
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n`.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// One of `items`.
-    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

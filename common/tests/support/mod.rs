@@ -7,8 +7,10 @@ use std::collections::BTreeSet;
 
 use common::condition::LOWER_HALF;
 use common::policy::{Action, Policy, Rule};
-use common::testing::Rng;
 use libseccomp::{ScmpCompareOp, ScmpSyscall};
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::{Config, TestRunner};
 
 /// The syscalls the generated rules are for, with the arguments they compare:
 /// `write` and `clone` have widths the policy knows (a 32-bit descriptor or
@@ -60,43 +62,76 @@ pub fn ret_of(action: Action) -> u32 {
     }
 }
 
-/// A generated policy's text.
-pub fn generate(rng: &mut Rng) -> String {
-    let default = rng.pick(&["kill", "errno EPERM", "allow"]);
-    let mut text = format!("default_action = \"{default}\"\n");
-    // One width for each of mount's arguments in this policy, as a learner
-    // would state them.
-    let mount_width = [rng.pick(&[32, 64]), rng.pick(&[32, 64])];
-    // Two actions per policy, so that many rules share one: rules with the same
-    // action may overlap, those with different ones may not.
-    let actions = [rng.pick(ACTIONS), rng.pick(ACTIONS)];
-    for _ in 0..1 + rng.below(4) {
-        let (syscall, args) = rng.pick(SYSCALLS);
-        let action = rng.pick(&actions);
-        text += &format!("\n[[rule]]\nsyscall = \"{syscall}\"\naction = \"{action}\"\nargs = [");
-        let mut conditions = Vec::new();
-        for (index, &arg) in args.iter().enumerate() {
-            if rng.below(3) == 0 {
-                continue;
-            }
-            let op = rng.pick(OPS);
-            let mut value = rng.pick(VALUES);
-            let mut condition = format!("{{ arg = {arg}, op = \"{op}\"");
-            if op == "masked_eq" {
-                let mask = rng.pick(MASKS);
-                value &= mask;
-                condition += &format!(", mask = {mask}");
-            }
-            condition += &format!(", value = {value}");
+/// One condition of a generated rule on argument `arg` (of `syscall`), or
+/// none: a third of the arguments a rule could compare go uncompared.
+fn condition(syscall: &'static str, arg: u32, width: u32) -> impl Strategy<Value = Option<String>> {
+    let condition =
+        (select(OPS), select(VALUES), select(MASKS)).prop_map(move |(op, value, mask)| {
+            let mut text = format!("{{ arg = {arg}, op = \"{op}\"");
+            let value = if op == "masked_eq" {
+                text += &format!(", mask = {mask}");
+                value & mask
+            } else {
+                value
+            };
+            text += &format!(", value = {value}");
             if syscall == "mount" {
-                condition += &format!(", width = {}", mount_width[index]);
+                text += &format!(", width = {width}");
             }
-            conditions.push(condition + " }");
-        }
-        text += &conditions.join(", ");
-        text += "]\n";
-    }
-    text
+            text + " }"
+        });
+    prop::option::weighted(2.0 / 3.0, condition)
+}
+
+/// One generated `[[rule]]`, for one of [`SYSCALLS`] with one of `actions`;
+/// `mount_width` gives the width of each argument `mount`'s rules compare.
+fn rule(actions: [&'static str; 2], mount_width: [u32; 2]) -> impl Strategy<Value = String> {
+    (select(SYSCALLS), select(actions.to_vec())).prop_flat_map(move |((syscall, args), action)| {
+        let conditions: Vec<_> = args
+            .iter()
+            .enumerate()
+            .map(|(index, &arg)| condition(syscall, arg, mount_width[index]))
+            .collect();
+        conditions.prop_map(move |conditions| {
+            let conditions: Vec<String> = conditions.into_iter().flatten().collect();
+            format!(
+                "\n[[rule]]\nsyscall = \"{syscall}\"\naction = \"{action}\"\nargs = [{}]\n",
+                conditions.join(", ")
+            )
+        })
+    })
+}
+
+/// Generated policies' texts: a default action and one to four rules for the
+/// syscalls of [`SYSCALLS`], with every kind of condition. A failing policy
+/// shrinks to fewer rules and conditions.
+pub fn policy_text() -> impl Strategy<Value = String> {
+    // One width for each of mount's arguments in a policy, as a learner would
+    // state them, and two actions per policy, so that many rules share one:
+    // rules with the same action may overlap, those with different ones may not.
+    let widths = [select(&[32u32, 64][..]), select(&[32u32, 64][..])];
+    let actions = [select(ACTIONS), select(ACTIONS)];
+    (
+        select(&["kill", "errno EPERM", "allow"][..]),
+        actions,
+        widths,
+    )
+        .prop_flat_map(|(default, actions, mount_width)| {
+            prop::collection::vec(rule(actions, mount_width), 1..=4).prop_map(move |rules| {
+                format!("default_action = \"{default}\"\n{}", rules.concat())
+            })
+        })
+}
+
+/// A test runner for `cases` generated policies: a failing case is shrunk to a
+/// small policy, and its seed kept in `proptest-regressions/` beside the test
+/// file (`source`), to be tried first the next time.
+pub fn runner(cases: usize, source: &'static str) -> TestRunner {
+    TestRunner::new(Config {
+        cases: cases as u32,
+        source_file: Some(source),
+        ..Config::default()
+    })
 }
 
 /// The boundary values of argument `arg` in the rules for one syscall.
