@@ -102,8 +102,10 @@ fn every_accepted_policy_gives_each_call_the_action_of_its_rule() {
     if let Err(failure) = result {
         panic!("{failure}");
     }
-    // The generator makes both kinds, or the test proves little. (Shrinking a
-    // failure runs more cases: these counts are checked only when all passed.)
+    // The generator makes both kinds, or the test proves little. Each run has
+    // a seed of its own: the bounds are far below what a run makes (of 750
+    // policies, about 265 accepted, 45 refused for overlaps, 60 accepted with
+    // overlaps), so that no seed fails them.
     let (accepted, refused, overlapping) = (
         accepted.get(),
         with_overlaps_refused.get(),
@@ -114,11 +116,11 @@ fn every_accepted_policy_gives_each_call_the_action_of_its_rule() {
         "only {accepted} of {policies} accepted"
     );
     assert!(
-        refused > policies / 20,
+        refused > policies / 40,
         "only {refused} refused for overlapping rules"
     );
     assert!(
-        overlapping > policies / 20,
+        overlapping > policies / 40,
         "only {overlapping} accepted with rules of one action that overlap"
     );
 }
