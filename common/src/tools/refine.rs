@@ -46,7 +46,9 @@ use crate::condition::{argument_width, Known, Width};
 use crate::error::{fail_closed, StepError};
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
 use crate::learn::{filter_to_print_under, learn_under, Against};
-use crate::policy::{validate_rule, Action, ConditionFile, OpName, Origin, Policy, PolicyProblem};
+use crate::policy::{
+    validate_rule, Action, ConditionFile, OpName, Origin, Policy, PolicyFilter, PolicyProblem,
+};
 use crate::program::Program;
 use crate::tools::StepFilter;
 
@@ -63,7 +65,11 @@ pub const MAX_CALLS: usize = 8;
 /// line, with status 2, and nothing runs.
 ///
 /// Call it only while the process has one thread, as a step's `main` does.
-pub fn learn_against(step: &'static str, program: &mut Program, filter: &StepFilter) -> ExitCode {
+pub fn learn_against(
+    step: &'static str,
+    program: &mut Program,
+    filter: &Result<PolicyFilter, StepError>,
+) -> ExitCode {
     let policy = match filter.as_ref().map(learnable) {
         Ok(Ok(policy)) => policy,
         Ok(Err(err)) => return fail_closed(step, &err),
@@ -80,18 +86,15 @@ pub fn learn_against(step: &'static str, program: &mut Program, filter: &StepFil
 /// The filter `--learn` would load against the policy `filter` was compiled
 /// from, with the descriptor numbers the program's process would use, for
 /// `--print-filter` and `--simulate`.
-pub fn filter_to_print(filter: &Filter) -> StepFilter {
+pub fn filter_to_print(filter: &PolicyFilter) -> StepFilter {
     let policy = learnable(filter)?;
     filter_to_print_under(&|socket, listener| notify_filter(policy, socket, listener))
 }
 
 /// The policy `filter` was compiled from, when `--learn` can learn against it:
 /// when its default action refuses calls.
-fn learnable(filter: &Filter) -> Result<&Policy, StepError> {
-    let policy = filter.policy().ok_or_else(|| StepError::LearnAgainst {
-        file: "the step's filter".to_owned(),
-        why: "it was not compiled from a policy".to_owned(),
-    })?;
+fn learnable(filter: &PolicyFilter) -> Result<&Policy, StepError> {
+    let policy = &filter.policy;
     if matches!(policy.default_action, Action::Allow | Action::Log) {
         return Err(StepError::LearnAgainst {
             file: policy.file.clone(),
