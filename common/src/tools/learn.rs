@@ -82,7 +82,7 @@ use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions, Filter, TUTORIAL_ALLOW_LIST};
 use crate::policy::Policy;
 use crate::program::{write_all, Program, StackLine};
-use crate::refine::Pinned;
+use crate::refine::ComparedCalls;
 
 /// The libseccomp API level from which the notify API works with the CONTINUE
 /// flag and the libseccomp crate accepts it (Linux 5.7 or later).
@@ -107,7 +107,7 @@ pub(crate) const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 /// is sound only when no other thread could have held the allocator's lock.
 pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> ExitCode {
     let allow_list = step_3_allow_list(also_allow);
-    learn_under(
+    learn_with_filter(
         step,
         program,
         &|socket, listener| notify_filter(&allow_list, socket, listener),
@@ -142,7 +142,7 @@ pub(crate) type NotifyFilter<'a> = dyn Fn(RawFd, RawFd) -> Result<Filter, StepEr
 
 /// The body of [`learn`], for any notify filter: the program runs under the
 /// filter `notify` makes, and the report compares what it made with `against`.
-pub(crate) fn learn_under(
+pub(crate) fn learn_with_filter(
     step: &'static str,
     program: &mut Program,
     notify: &NotifyFilter,
@@ -287,12 +287,12 @@ pub fn notify_filter(
 /// numbers the program's process would use.
 pub fn filter_to_print(also_allow: &[&str]) -> Result<Filter, StepError> {
     let allow_list = step_3_allow_list(also_allow);
-    filter_to_print_under(&|socket, listener| notify_filter(&allow_list, socket, listener))
+    notify_filter_to_print(&|socket, listener| notify_filter(&allow_list, socket, listener))
 }
 
 /// The filter `notify` makes, with the descriptor numbers the program's process
 /// would use, for `--print-filter`.
-pub(crate) fn filter_to_print_under(notify: &NotifyFilter) -> Result<Filter, StepError> {
+pub(crate) fn notify_filter_to_print(notify: &NotifyFilter) -> Result<Filter, StepError> {
     let (supervisor_end, program_end) = handoff_socket()?;
     // As in the program's process: the supervisor's end is closed first.
     drop(supervisor_end);
@@ -641,8 +641,8 @@ pub(crate) struct Supervision {
     /// Whether a supervised process loaded a seccomp filter of its own
     /// (`seccomp(SECCOMP_SET_MODE_FILTER, ...)` or `prctl(PR_SET_SECCOMP, ...)`).
     own_filter: bool,
-    /// The arguments of the calls a policy's rules compare ([`Pinned`]).
-    pinned: Pinned,
+    /// The arguments of the calls a policy's rules compare ([`ComparedCalls`]).
+    compared_calls: ComparedCalls,
 }
 
 /// In the supervisor, after the fork: receives the listener, answers every
@@ -666,9 +666,9 @@ pub(crate) fn supervise(
         ids: Ids::default(),
         stopped: false,
         own_filter: false,
-        pinned: match against {
-            Against::AllowList(_) => Pinned::default(),
-            Against::Policy(policy) => Pinned::compared_by(policy),
+        compared_calls: match against {
+            Against::AllowList(_) => ComparedCalls::default(),
+            Against::Policy(policy) => ComparedCalls::for_policy(policy),
         },
     };
     // Without SIGCHLD or the listener, nobody could answer the program: it is
@@ -981,7 +981,7 @@ impl Supervision {
         if !self.seen.contains(&syscall) {
             self.seen.push(syscall);
         }
-        self.pinned
+        self.compared_calls
             .note(request.data.arch, request.data.syscall, &request.data.args);
         let answer = ScmpNotifResp::new_continue(request.id, ScmpNotifRespFlags::empty());
         if let Err(source) = answer.respond(listener) {
@@ -1055,9 +1055,9 @@ impl Supervision {
         text.push_str(&self.blind_spots(step, against));
         if !learned.is_empty() {
             text.push_str(&match against {
-                Against::AllowList(_) => step_3_advice(step, self.subject, &learned),
+                Against::AllowList(_) => allow_list_advice(step, self.subject, &learned),
                 Against::Policy(policy) => {
-                    crate::refine::advice(step, policy, &self.seen, &self.pinned)
+                    crate::refine::advice(step, policy, &self.seen, &self.compared_calls)
                 }
             });
         }
@@ -1214,7 +1214,7 @@ impl Gaps {
 
 /// The report: how the processes ended, what may be missing from it ([`Gaps`]),
 /// and each learned syscall as `NAME(NR)` in the order first seen; how to allow
-/// them follows ([`step_3_advice`], [`crate::refine::advice`]). It never claims
+/// them follows ([`allow_list_advice`], [`crate::refine::advice`]). It never claims
 /// more than the supervisor saw: with a gap, the program made *at least* the
 /// syscalls listed. `subject` names what ran: "the program's process" or "the
 /// command's process".
@@ -1292,7 +1292,7 @@ pub fn report_text(
 /// rules that can be appended to it.
 /// A syscall libseccomp cannot name (`(462)`) is left out of `--allow`, which
 /// takes names, in a line of its own.
-pub fn step_3_advice(step: &str, subject: Subject, learned: &[Learned]) -> String {
+pub fn allow_list_advice(step: &str, subject: Subject, learned: &[Learned]) -> String {
     let names: Vec<&str> = learned.iter().filter_map(|s| s.name.as_deref()).collect();
     let unnamed: Vec<String> = learned
         .iter()
@@ -1348,7 +1348,7 @@ mod tests {
             "step 2's allow list",
             "exit status 0; it forked no process",
             Gaps::default(),
-        ) + &step_3_advice("step-x", Subject::Program, &learned);
+        ) + &allow_list_advice("step-x", Subject::Program, &learned);
         let clone = ScmpSyscall::from_name("clone").unwrap().as_raw_syscall();
         let munmap = ScmpSyscall::from_name("munmap").unwrap().as_raw_syscall();
         assert_eq!(
@@ -1371,7 +1371,7 @@ mod tests {
     fn a_command_s_report_ends_with_the_allow_option() {
         let learned = [learned("execve")];
         assert_eq!(
-            step_3_advice("s", Subject::Command, &learned),
+            allow_list_advice("s", Subject::Command, &learned),
             "s: to allow them in step 3: --allow execve\n"
         );
     }
@@ -1381,7 +1381,7 @@ mod tests {
     #[test]
     fn the_advice_names_the_numbers_left_out_of_the_allow_option() {
         let unnamed = |nr| Learned { name: None, nr };
-        let text = step_3_advice(
+        let text = allow_list_advice(
             "s",
             Subject::Command,
             &[
@@ -1398,7 +1398,7 @@ mod tests {
              name for these numbers on this architecture)\n"
         );
         assert_eq!(
-            step_3_advice("s", Subject::Command, &[unnamed(999)]),
+            allow_list_advice("s", Subject::Command, &[unnamed(999)]),
             "s: left out of --allow: 999 (--allow takes names, and libseccomp knows no name \
              for this number on this architecture)\n"
         );

@@ -45,7 +45,7 @@ use crate::compile_limit::within_limit;
 use crate::condition::{argument_width, Known, Width};
 use crate::error::{fail_closed, StepError};
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
-use crate::learn::{filter_to_print_under, learn_under, Against};
+use crate::learn::{learn_with_filter, notify_filter_to_print, Against};
 use crate::policy::{
     validate_rule, Action, ConditionFile, OpName, Origin, Policy, PolicyFilter, PolicyProblem,
 };
@@ -75,7 +75,7 @@ pub fn learn_against(
         Ok(Err(err)) => return fail_closed(step, &err),
         Err(err) => return fail_closed(step, err),
     };
-    learn_under(
+    learn_with_filter(
         step,
         program,
         &|socket, listener| notify_filter(policy, socket, listener),
@@ -88,7 +88,7 @@ pub fn learn_against(
 /// `--print-filter` and `--simulate`.
 pub fn filter_to_print(filter: &PolicyFilter) -> StepFilter {
     let policy = learnable(filter)?;
-    filter_to_print_under(&|socket, listener| notify_filter(policy, socket, listener))
+    notify_filter_to_print(&|socket, listener| notify_filter(policy, socket, listener))
 }
 
 /// The policy `filter` was compiled from, when `--learn` can learn against it:
@@ -187,7 +187,7 @@ pub fn notify_filter(policy: &Policy, socket: RawFd, listener: RawFd) -> Result<
 /// The calls the supervisor saw of the syscalls whose rules compare arguments,
 /// by the values of those arguments.
 #[derive(Debug, Default)]
-pub(crate) struct Pinned {
+pub(crate) struct ComparedCalls {
     /// Each syscall of this architecture that the policy's rules compare
     /// arguments of, with those arguments and their widths, in order.
     compared: Vec<(ScmpSyscall, Vec<(u32, Width)>)>,
@@ -195,12 +195,12 @@ pub(crate) struct Pinned {
     /// arguments (a 32-bit one's lower half), in the order first seen.
     calls: Vec<(ScmpSyscall, Vec<u64>)>,
     /// The syscalls made with more than [`MAX_CALLS`] sets of values.
-    crowded: Vec<ScmpSyscall>,
+    past_max_calls: Vec<ScmpSyscall>,
 }
 
-impl Pinned {
-    /// What the supervisor notes of the calls made against `policy`.
-    pub(crate) fn compared_by(policy: &Policy) -> Pinned {
+impl ComparedCalls {
+    /// What the supervisor notes of the calls made against `policy`: none yet.
+    pub(crate) fn for_policy(policy: &Policy) -> ComparedCalls {
         let mut compared: Vec<(ScmpSyscall, Vec<(u32, Width)>)> = Vec::new();
         for rule in policy
             .rules
@@ -229,9 +229,9 @@ impl Pinned {
             }
             args.sort_by_key(|&(arg, _)| arg);
         }
-        Pinned {
+        ComparedCalls {
             compared,
-            ..Pinned::default()
+            ..ComparedCalls::default()
         }
     }
 
@@ -259,8 +259,8 @@ impl Pinned {
             return;
         }
         if self.calls.iter().filter(|(s, _)| *s == syscall).count() >= MAX_CALLS {
-            if !self.crowded.contains(&syscall) {
-                self.crowded.push(syscall);
+            if !self.past_max_calls.contains(&syscall) {
+                self.past_max_calls.push(syscall);
             }
             return;
         }
@@ -270,12 +270,12 @@ impl Pinned {
 
 /// What step 4's report says after the list of syscalls the policy lacks: the
 /// rules to append to the policy's file that allow them (each checked appended
-/// to it), and why a call has none.
+/// to it), and why a call has none. `compared` holds the values the calls had.
 pub(crate) fn advice(
     step: &str,
     policy: &Policy,
     seen: &[(ScmpArch, ScmpSyscall)],
-    pinned: &Pinned,
+    compared: &ComparedCalls,
 ) -> String {
     let json = policy.is_json();
     let mut notes = String::new();
@@ -296,8 +296,8 @@ pub(crate) fn advice(
         let Ok(name) = syscall.get_name_by_arch(arch) else {
             continue;
         };
-        let sets: Vec<Vec<(u32, Width, u64)>> = match pinned.args_of(syscall) {
-            Some(args) if arch == ScmpArch::native() => pinned
+        let sets: Vec<Vec<(u32, Width, u64)>> = match compared.args_of(syscall) {
+            Some(args) if arch == ScmpArch::native() => compared
                 .calls
                 .iter()
                 .filter(|(s, _)| *s == syscall)
@@ -310,7 +310,7 @@ pub(crate) fn advice(
                 .collect(),
             _ => vec![Vec::new()],
         };
-        if pinned.crowded.contains(&syscall) {
+        if compared.past_max_calls.contains(&syscall) {
             notes.push_str(&format!(
                 "{step}: {name} was made with more than {MAX_CALLS} sets of values of the \
                  arguments the policy's rules compare; rules follow for the first \
@@ -537,16 +537,16 @@ mod tests {
     /// Runs `seen` (a syscall and its arguments, in order) through what the
     /// supervisor notes, and returns the advice its report gives.
     fn advice_for(policy: &Policy, seen: &[(&str, [u64; 6])]) -> String {
-        let mut pinned = Pinned::compared_by(policy);
+        let mut compared = ComparedCalls::for_policy(policy);
         let mut order = Vec::new();
         for (name, args) in seen {
             let call = (ScmpArch::native(), syscall(name));
             if !order.contains(&call) {
                 order.push(call);
             }
-            pinned.note(call.0, call.1, args);
+            compared.note(call.0, call.1, args);
         }
-        advice("s", policy, &order, &pinned)
+        advice("s", policy, &order, &compared)
     }
 
     /// The rules of an advice: what follows its line `append these rules to`.
@@ -678,21 +678,21 @@ mod tests {
     /// syscall; a syscall whose rules compare nothing is not noted.
     #[test]
     fn the_supervisor_notes_each_set_of_values_of_the_compared_arguments() {
-        let mut pinned = Pinned::compared_by(&Policy::shipped().unwrap());
+        let mut compared = ComparedCalls::for_policy(&Policy::shipped().unwrap());
         let native = ScmpArch::native();
         let clone = syscall("clone");
         // Argument 0 is clone's flags, 32 bits as the kernel reads them.
-        pinned.note(native, clone, &[0xdead_0000_0000_0011, 7, 0, 0, 0, 0]);
-        pinned.note(native, clone, &[0x11, 8, 0, 0, 0, 0]);
-        pinned.note(native, syscall("munmap"), &[1, 2, 0, 0, 0, 0]);
-        assert_eq!(pinned.calls, [(clone, vec![0x11])]);
+        compared.note(native, clone, &[0xdead_0000_0000_0011, 7, 0, 0, 0, 0]);
+        compared.note(native, clone, &[0x11, 8, 0, 0, 0, 0]);
+        compared.note(native, syscall("munmap"), &[1, 2, 0, 0, 0, 0]);
+        assert_eq!(compared.calls, [(clone, vec![0x11])]);
         for flags in 0..2 * MAX_CALLS as u64 {
-            pinned.note(native, clone, &[flags, 0, 0, 0, 0, 0]);
+            compared.note(native, clone, &[flags, 0, 0, 0, 0, 0]);
         }
-        let clones = pinned.calls.iter().filter(|(s, _)| *s == clone).count();
+        let clones = compared.calls.iter().filter(|(s, _)| *s == clone).count();
         assert_eq!(clones, MAX_CALLS);
         assert_eq!(MAX_CALLS, 8, "the book says eight");
-        assert_eq!(pinned.crowded, [clone]);
+        assert_eq!(compared.past_max_calls, [clone]);
     }
 
     /// What the program lacks, appended as the advice prints it, makes a policy
