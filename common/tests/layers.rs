@@ -41,7 +41,7 @@ impl Layer {
 /// The arrows that break a rule today, with what removes each: `(from, to)`
 /// for an arrow that runs up, and the two names in order for two modules that
 /// use each other.
-const KNOWN_ARROWS: [(&str, &str, &str); 3] = [
+const KNOWN_ARROWS: [(&str, &str, &str); 2] = [
     (
         "policy",
         "oci",
@@ -53,12 +53,6 @@ const KNOWN_ARROWS: [(&str, &str, &str); 3] = [
         "policy",
         "the OCI reader checks a profile with the TOML reader's validation, until \
          the validation takes a rule as data with its origin",
-    ),
-    (
-        "learn",
-        "refine",
-        "the supervisor asks the policy's refinement for its advice, until what a \
-         run is compared with is a trait of its own",
     ),
 ];
 

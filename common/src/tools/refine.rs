@@ -45,7 +45,7 @@ use crate::compile_limit::within_limit;
 use crate::condition::{argument_width, Known, Width};
 use crate::error::{fail_closed, StepError};
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
-use crate::learn::{learn_with_filter, notify_filter_to_print, Against};
+use crate::learn::{learn_with_filter, notify_filter_to_print, Allowed, Learned, Subject};
 use crate::policy::{
     validate_rule, Action, ConditionFile, OpName, Origin, Policy, PolicyFilter, PolicyProblem,
 };
@@ -79,7 +79,10 @@ pub fn learn_against(
         step,
         program,
         &|socket, listener| notify_filter(policy, socket, listener),
-        &Against::Policy(policy),
+        &mut PolicyWithCalls {
+            policy,
+            calls: ComparedCalls::for_policy(policy),
+        },
     )
 }
 
@@ -184,10 +187,45 @@ pub fn notify_filter(policy: &Policy, socket: RawFd, listener: RawFd) -> Result<
 }
 // ANCHOR_END: notify_filter
 
+/// A policy as `--learn` compares the program with it, and the calls the
+/// supervisor saw of the syscalls whose rules compare arguments.
+struct PolicyWithCalls<'a> {
+    /// The policy whose default action the notify filter replaced.
+    policy: &'a Policy,
+    /// The calls seen of the syscalls whose rules compare arguments.
+    calls: ComparedCalls,
+}
+
+impl Allowed for PolicyWithCalls<'_> {
+    fn name(&self) -> String {
+        format!("the policy in {}", self.policy.file)
+    }
+
+    fn lets_run(&self, syscall: &str) -> bool {
+        self.policy.rules.iter().any(|rule| {
+            rule.syscall == syscall && matches!(rule.action, Action::Allow | Action::Log)
+        })
+    }
+
+    fn note(&mut self, arch: ScmpArch, syscall: ScmpSyscall, args: &[u64; 6]) {
+        self.calls.note(arch, syscall, args);
+    }
+
+    fn advice(
+        &self,
+        step: &str,
+        _: Subject,
+        seen: &[(ScmpArch, ScmpSyscall)],
+        _: &[Learned],
+    ) -> String {
+        advice(step, self.policy, seen, &self.calls)
+    }
+}
+
 /// The calls the supervisor saw of the syscalls whose rules compare arguments,
 /// by the values of those arguments.
 #[derive(Debug, Default)]
-pub(crate) struct ComparedCalls {
+struct ComparedCalls {
     /// Each syscall of this architecture that the policy's rules compare
     /// arguments of, with those arguments and their widths, in order.
     compared: Vec<(ScmpSyscall, Vec<(u32, Width)>)>,
@@ -200,7 +238,7 @@ pub(crate) struct ComparedCalls {
 
 impl ComparedCalls {
     /// What the supervisor notes of the calls made against `policy`: none yet.
-    pub(crate) fn for_policy(policy: &Policy) -> ComparedCalls {
+    fn for_policy(policy: &Policy) -> ComparedCalls {
         let mut compared: Vec<(ScmpSyscall, Vec<(u32, Width)>)> = Vec::new();
         for rule in policy
             .rules
@@ -244,7 +282,7 @@ impl ComparedCalls {
     }
 
     /// Notes a call the supervisor was told of: `syscall` on `arch`, with `args`.
-    pub(crate) fn note(&mut self, arch: ScmpArch, syscall: ScmpSyscall, args: &[u64; 6]) {
+    fn note(&mut self, arch: ScmpArch, syscall: ScmpSyscall, args: &[u64; 6]) {
         if arch != ScmpArch::native() {
             return;
         }
@@ -271,7 +309,7 @@ impl ComparedCalls {
 /// What step 4's report says after the list of syscalls the policy lacks: the
 /// rules to append to the policy's file that allow them (each checked appended
 /// to it), and why a call has none. `compared` holds the values the calls had.
-pub(crate) fn advice(
+fn advice(
     step: &str,
     policy: &Policy,
     seen: &[(ScmpArch, ScmpSyscall)],
