@@ -13,7 +13,10 @@
 //! supervisor here, the fork, the filter and the hand-over of its listener in
 //! [`crate::command`]. Step 4's `--learn` runs the program the same way under
 //! its policy, with the Notify action for what no rule matches, and reports
-//! what the policy lacks ([`crate::refine`]).
+//! what the policy lacks ([`crate::refine`]). What a run compares the program
+//! with is a trait of this module, `Allowed`. Step 3's allow list implements it
+//! here, and a policy implements it in [`crate::refine`]: so this supervisor
+//! needs nothing of step 4.
 //!
 //! The design, and why:
 //!

@@ -34,7 +34,9 @@
 //!
 //! All of this happens in the supervisor, which is not filtered and may
 //! allocate: the program's process only loads the filter and hands the listener
-//! over, as under step 3's `--learn`.
+//! over, as under step 3's `--learn`. The supervisor is step 3's
+//! ([`crate::learn`]). This module gives it the filter above and the policy to
+//! compare the program with, which notes the calls it needs for its advice.
 
 use std::os::fd::RawFd;
 use std::process::ExitCode;
