@@ -135,7 +135,7 @@ fn step2_filter() -> Result<ScmpFilterContext, StepError> {
 /// Step 4's filter: its shipped policy (`step-4-policy/policy.toml`, with the
 /// argument checks on `read`, `write` and `clone`), plus what the measurement needs.
 fn step4_filter() -> Result<ScmpFilterContext, StepError> {
-    let mut filter = Policy::shipped()?.filter()?;
+    let mut filter = Policy::shipped()?.filter()?.filter;
     for &name in MEASUREMENT_NEEDS {
         filter.add_rule(ScmpAction::Allow, name, &[])?;
     }

@@ -11,9 +11,7 @@
 //! - no two modules use each other.
 //!
 //! A module's unit tests (its `#[cfg(test)] mod tests`) are not shipped and are
-//! not read; nor are the binaries of `src/bin/`. The arrows that break a rule
-//! today are listed in [`KNOWN_ARROWS`], each with what removes it: the list may
-//! only shrink, because an arrow that is gone must leave it too.
+//! not read; nor are the binaries of `src/bin/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -37,23 +35,6 @@ impl Layer {
         }
     }
 }
-
-/// The arrows that break a rule today, with what removes each: `(from, to)`
-/// for an arrow that runs up, and the two names in order for two modules that
-/// use each other.
-const KNOWN_ARROWS: [(&str, &str, &str); 2] = [
-    (
-        "filter",
-        "policy",
-        "a filter keeps the policy it was compiled from, for step 4's --learn",
-    ),
-    (
-        "learn",
-        "refine",
-        "the supervisor asks the policy's refinement for its advice, until what a \
-         run is compared with is a trait of its own",
-    ),
-];
 
 /// The library's modules by name (`policy`, or `tools` for `tools/mod.rs`),
 /// with their layer and their code.
@@ -234,28 +215,14 @@ fn broken_rules() -> BTreeMap<(String, String), String> {
 
 #[test]
 fn no_module_uses_a_layer_above_its_own_or_a_module_that_uses_it() {
-    let known: BTreeSet<(String, String)> = KNOWN_ARROWS
+    let broken: Vec<String> = broken_rules()
         .iter()
-        .map(|(from, to, _)| (from.to_string(), to.to_string()))
-        .collect();
-    let broken = broken_rules();
-    let new: Vec<String> = broken
-        .iter()
-        .filter(|(arrow, _)| !known.contains(*arrow))
         .map(|((from, to), why)| format!("{from} -> {to}: {why}"))
         .collect();
     assert!(
-        new.is_empty(),
+        broken.is_empty(),
         "arrows that break the layers:\n{}",
-        new.join("\n")
-    );
-    let gone: Vec<&(String, String)> = known
-        .iter()
-        .filter(|arrow| !broken.contains_key(*arrow))
-        .collect();
-    assert!(
-        gone.is_empty(),
-        "these arrows are gone: take them out of KNOWN_ARROWS: {gone:?}"
+        broken.join("\n")
     );
 }
 

@@ -164,9 +164,12 @@ fn main() -> ExitCode {
             reporter::install()
                 .and_then(|()| allow_list_filter(ScmpAction::Trap, TUTORIAL_ALLOW_LIST)),
         ),
-        FilterChoice::Step4 => {
-            Some(Policy::read_or_shipped(cli.policy.as_deref()).and_then(|policy| policy.filter()))
-        }
+        // The probe loads the filter only: the policy it came with is not needed.
+        FilterChoice::Step4 => Some(
+            Policy::read_or_shipped(cli.policy.as_deref())
+                .and_then(|policy| policy.filter())
+                .map(|compiled| compiled.filter),
+        ),
     };
     if let Some(filter) = filter {
         if let Err(err) = filter.and_then(|filter| load(&filter)) {

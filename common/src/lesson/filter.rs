@@ -10,7 +10,6 @@
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpFilterContext, ScmpSyscall};
 
 use crate::error::StepError;
-use crate::policy::Policy;
 
 // ANCHOR: allow_list
 /// The tutorial's allow list: what strict seccomp mode (mode 1) allows, as a filter.
@@ -44,8 +43,7 @@ pub fn allow_list_filter(
 
 /// A filter as a step builds it: libseccomp's filter context, which is what is
 /// loaded, and the rules it was given, kept as data so that `--print-filter=oci`
-/// can write them as a container runtime's profile ([`crate::oci`]), with the
-/// policy it was compiled from, if any, for step 4's `--learn`.
+/// can write them as a container runtime's profile ([`crate::oci`]).
 ///
 /// It gives the context's own methods (it dereferences to it), and changes it
 /// only through [`Filter::add_rule`], which keeps the record whole.
@@ -53,7 +51,6 @@ pub struct Filter {
     context: ScmpFilterContext,
     default_action: ScmpAction,
     rules: Vec<FilterRule>,
-    policy: Option<Box<Policy>>,
 }
 
 /// One rule a [`Filter`] was given: an action for a syscall, when every one of
@@ -86,7 +83,6 @@ impl Filter {
             context,
             default_action,
             rules: Vec::new(),
-            policy: None,
         })
     }
 
@@ -121,20 +117,6 @@ impl Filter {
     /// The rules, in the order they were added.
     pub fn rules(&self) -> &[FilterRule] {
         &self.rules
-    }
-
-    /// The filter, noting that it is `policy` compiled ([`Policy::filter`]).
-    pub fn compiled_from(self, policy: &Policy) -> Filter {
-        Filter {
-            policy: Some(Box::new(policy.clone())),
-            ..self
-        }
-    }
-
-    /// The policy the filter was compiled from, if it was: step 4's `--learn`
-    /// learns against it ([`crate::refine`]).
-    pub fn policy(&self) -> Option<&Policy> {
-        self.policy.as_deref()
     }
 
     /// libseccomp's filter context, to change what the record does not keep

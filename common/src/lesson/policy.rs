@@ -146,8 +146,9 @@ impl Policy {
     // ANCHOR: compile
     /// Compiles the policy into a libseccomp filter: the default action, one
     /// libseccomp rule per policy rule with its argument conditions, and
-    /// `KillProcess` for any syscall made through another ABI.
-    pub fn filter(&self) -> Result<Filter, StepError> {
+    /// `KillProcess` for any syscall made through another ABI. The filter comes
+    /// with the policy, which step 4's `--learn` learns against.
+    pub fn filter(&self) -> Result<PolicyFilter, StepError> {
         // libseccomp never finishes some rules: it compiles under a limit of CPU
         // time, and a rule that takes longer is refused ([`compile_limit`]).
         within_limit(
@@ -177,8 +178,10 @@ impl Policy {
                 // A filter longer than the kernel loads is the policy's fault (exit 2).
                 watch.generating();
                 self.check_length(&filter)?;
-                // The filter keeps its policy, for `--learn` to learn against.
-                Ok(filter.compiled_from(self))
+                Ok(PolicyFilter {
+                    policy: self.clone(),
+                    filter,
+                })
             },
         )
     }
@@ -221,5 +224,26 @@ impl Policy {
             );
         }
         Ok(())
+    }
+}
+
+/// A filter compiled from a policy, with that policy ([`Policy::filter`]).
+///
+/// It dereferences to the filter, so step 4 loads it as steps 2 and 3 load
+/// theirs. Step 4's `--learn` needs the policy itself: it builds a filter of
+/// its own from the policy's rules and compares the program's syscalls with
+/// them.
+pub struct PolicyFilter {
+    /// The policy the filter was compiled from.
+    pub policy: Policy,
+    /// The filter compiled from it.
+    pub filter: Filter,
+}
+
+impl std::ops::Deref for PolicyFilter {
+    type Target = Filter;
+
+    fn deref(&self) -> &Filter {
+        &self.filter
     }
 }

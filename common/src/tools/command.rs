@@ -85,7 +85,7 @@ use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions};
 use crate::learn::{
     block_sigcont, check_available, die_with, load_with_listener, step_3_allow_list, supervise,
-    supervisor_error, take_signals, Against, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
+    supervisor_error, take_signals, AllowList, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
 use crate::program::{write_all, StackLine};
 use crate::tools::StepFilter;
@@ -354,7 +354,7 @@ pub fn learn_command(step: &'static str, command: &[OsString], also_allow: &[&st
                 step,
                 Subject::Command,
                 child,
-                &Against::AllowList(also_allow),
+                &mut AllowList { also_allow },
                 &mut hand_over,
             )
         }

@@ -13,7 +13,10 @@
 //! supervisor here, the fork, the filter and the hand-over of its listener in
 //! [`crate::command`]. Step 4's `--learn` runs the program the same way under
 //! its policy, with the Notify action for what no rule matches, and reports
-//! what the policy lacks ([`crate::refine`]).
+//! what the policy lacks ([`crate::refine`]). What a run compares the program
+//! with is a trait of this module, `Allowed`. Step 3's allow list implements it
+//! here, and a policy implements it in [`crate::refine`]: so this supervisor
+//! needs nothing of step 4.
 //!
 //! The design, and why:
 //!
@@ -80,9 +83,7 @@ use nix::unistd::{fork, getpid, getppid, ForkResult, Pid};
 use crate::ending::Ending;
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions, Filter, TUTORIAL_ALLOW_LIST};
-use crate::policy::Policy;
 use crate::program::{write_all, Program, StackLine};
-use crate::refine::Pinned;
 
 /// The libseccomp API level from which the notify API works with the CONTINUE
 /// flag and the libseccomp crate accepts it (Linux 5.7 or later).
@@ -107,32 +108,69 @@ pub(crate) const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 /// is sound only when no other thread could have held the allocator's lock.
 pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> ExitCode {
     let allow_list = step_3_allow_list(also_allow);
-    learn_under(
+    learn_with_filter(
         step,
         program,
         &|socket, listener| notify_filter(&allow_list, socket, listener),
-        &Against::AllowList(also_allow),
+        &mut AllowList { also_allow },
     )
 }
 
-/// What the supervisor's report compares the program's syscalls with: what the
-/// filter it runs under was made from.
-pub(crate) enum Against<'a> {
-    /// Step 3's allow list, plus these names given with `--allow`.
-    AllowList(&'a [&'a str]),
-    /// A policy, whose default action the filter replaced (step 4's `--learn`,
-    /// [`crate::refine`]).
-    Policy(&'a Policy),
+/// What a `--learn` run compares the program's syscalls with: what its notify
+/// filter allows without asking the supervisor. That is step 3's allow list
+/// ([`AllowList`]) or the rules of a policy ([`crate::refine`]). The supervisor
+/// is told of every other syscall, and the report lists those.
+pub(crate) trait Allowed {
+    /// How the report names it: `step 2's allow list`, `the policy in FILE`.
+    fn name(&self) -> String;
+
+    /// Whether a rule lets the calls of `syscall` run unseen by the supervisor:
+    /// a rule whose action is allow or log.
+    fn lets_run(&self, syscall: &str) -> bool;
+
+    /// Notes a call the supervisor was told of: `syscall` on `arch`, with
+    /// `args`. The advice for a policy needs the values of the arguments its
+    /// rules compare. By default nothing is noted.
+    fn note(&mut self, _arch: ScmpArch, _syscall: ScmpSyscall, _args: &[u64; 6]) {}
+
+    /// What the report says after its list of syscalls: how to allow them.
+    /// `seen` holds each syscall by architecture and number, and `learned`
+    /// holds the same syscalls by name, both in the order first made.
+    fn advice(
+        &self,
+        step: &str,
+        subject: Subject,
+        seen: &[(ScmpArch, ScmpSyscall)],
+        learned: &[Learned],
+    ) -> String;
 }
 
-impl Against<'_> {
-    /// How the report names it.
+/// Step 3's allow list: the tutorial's, plus the names given with `--allow`.
+pub(crate) struct AllowList<'a> {
+    /// The names given with `--allow`.
+    pub(crate) also_allow: &'a [&'a str],
+}
+
+impl Allowed for AllowList<'_> {
     fn name(&self) -> String {
-        match self {
-            Against::AllowList([]) => "step 2's allow list".to_owned(),
-            Against::AllowList(_) => "the allow list (step 2's and --allow)".to_owned(),
-            Against::Policy(policy) => format!("the policy in {}", policy.file),
+        match self.also_allow {
+            [] => "step 2's allow list".to_owned(),
+            _ => "the allow list (step 2's and --allow)".to_owned(),
         }
+    }
+
+    fn lets_run(&self, syscall: &str) -> bool {
+        TUTORIAL_ALLOW_LIST.contains(&syscall) || self.also_allow.contains(&syscall)
+    }
+
+    fn advice(
+        &self,
+        step: &str,
+        subject: Subject,
+        _: &[(ScmpArch, ScmpSyscall)],
+        learned: &[Learned],
+    ) -> String {
+        allow_list_advice(step, subject, learned)
     }
 }
 
@@ -141,12 +179,13 @@ impl Against<'_> {
 pub(crate) type NotifyFilter<'a> = dyn Fn(RawFd, RawFd) -> Result<Filter, StepError> + 'a;
 
 /// The body of [`learn`], for any notify filter: the program runs under the
-/// filter `notify` makes, and the report compares what it made with `against`.
-pub(crate) fn learn_under(
+/// filter `notify` makes, and the report compares what it made with `allowed`,
+/// what that filter allows.
+pub(crate) fn learn_with_filter(
     step: &'static str,
     program: &mut Program,
     notify: &NotifyFilter,
-    against: &Against,
+    allowed: &mut dyn Allowed,
 ) -> ExitCode {
     let (supervisor_end, program_end) = match check_available().and_then(|()| handoff_socket()) {
         Ok(ends) => ends,
@@ -178,7 +217,7 @@ pub(crate) fn learn_under(
         Ok(ForkResult::Parent { child }) => {
             drop(program_end);
             let mut hand_over = SocketHandOver(Some(supervisor_end));
-            supervise(step, Subject::Program, child, against, &mut hand_over)
+            supervise(step, Subject::Program, child, allowed, &mut hand_over)
         }
     }
 }
@@ -287,12 +326,12 @@ pub fn notify_filter(
 /// numbers the program's process would use.
 pub fn filter_to_print(also_allow: &[&str]) -> Result<Filter, StepError> {
     let allow_list = step_3_allow_list(also_allow);
-    filter_to_print_under(&|socket, listener| notify_filter(&allow_list, socket, listener))
+    notify_filter_to_print(&|socket, listener| notify_filter(&allow_list, socket, listener))
 }
 
 /// The filter `notify` makes, with the descriptor numbers the program's process
 /// would use, for `--print-filter`.
-pub(crate) fn filter_to_print_under(notify: &NotifyFilter) -> Result<Filter, StepError> {
+pub(crate) fn notify_filter_to_print(notify: &NotifyFilter) -> Result<Filter, StepError> {
     let (supervisor_end, program_end) = handoff_socket()?;
     // As in the program's process: the supervisor's end is closed first.
     drop(supervisor_end);
@@ -641,8 +680,6 @@ pub(crate) struct Supervision {
     /// Whether a supervised process loaded a seccomp filter of its own
     /// (`seccomp(SECCOMP_SET_MODE_FILTER, ...)` or `prctl(PR_SET_SECCOMP, ...)`).
     own_filter: bool,
-    /// The arguments of the calls a policy's rules compare ([`Pinned`]).
-    pinned: Pinned,
 }
 
 /// In the supervisor, after the fork: receives the listener, answers every
@@ -653,7 +690,7 @@ pub(crate) fn supervise(
     step: &str,
     subject: Subject,
     program: Pid,
-    against: &Against,
+    allowed: &mut dyn Allowed,
     hand_over: &mut dyn HandOver,
 ) -> ExitCode {
     let mut supervision = Supervision {
@@ -666,10 +703,6 @@ pub(crate) fn supervise(
         ids: Ids::default(),
         stopped: false,
         own_filter: false,
-        pinned: match against {
-            Against::AllowList(_) => Pinned::default(),
-            Against::Policy(policy) => Pinned::compared_by(policy),
-        },
     };
     // Without SIGCHLD or the listener, nobody could answer the program: it is
     // stopped rather than left waiting.
@@ -694,7 +727,7 @@ pub(crate) fn supervise(
     if let Some(fd) = &listener {
         take_turns(fd);
     }
-    let served = supervision.serve(listener, &signals);
+    let served = supervision.serve(listener, &signals, allowed);
     if let Some(err) = failure.or(served.err()) {
         return fail_closed(step, &err);
     }
@@ -711,7 +744,7 @@ pub(crate) fn supervise(
     // and ran nothing to report on. A stderr that went away (`2>&1 | head`) loses
     // the report, but must not turn the program's status into a panic's.
     if handed_over && hand_over.ran() {
-        let report = supervision.report(step, against, ending);
+        let report = supervision.report(step, allowed, ending);
         let _ = write_all(libc::STDERR_FILENO, report.as_bytes());
     }
     ExitCode::from(u8::try_from(ending.shell_status()).unwrap_or(u8::MAX))
@@ -907,8 +940,14 @@ impl Supervision {
     /// a notification costs one `poll`, one receive and one answer, the least the
     /// kernel's interface allows. When the supervisor cannot go on, it closes the
     /// listener: the kernel then fails every notified syscall with ENOSYS, so the
-    /// program ends one way or another instead of waiting forever.
-    fn serve(&mut self, listener: Option<OwnedFd>, signals: &SignalFd) -> Result<(), StepError> {
+    /// program ends one way or another instead of waiting forever. `allowed`
+    /// notes each call ([`Allowed::note`]).
+    fn serve(
+        &mut self,
+        listener: Option<OwnedFd>,
+        signals: &SignalFd,
+        allowed: &mut dyn Allowed,
+    ) -> Result<(), StepError> {
         let mut listener = listener;
         let mut failure = None;
         // Processes that ended before SIGCHLD was blocked are collected first;
@@ -942,7 +981,7 @@ impl Supervision {
             children_ended = signalled && self.heard(take_signals(signals));
             if notified.contains(PollFlags::POLLIN) {
                 if let Some(fd) = &listener {
-                    if let Err(err) = self.answer(fd.as_raw_fd()) {
+                    if let Err(err) = self.answer(fd.as_raw_fd(), allowed) {
                         failure = Some(err);
                         listener = None;
                     }
@@ -956,7 +995,7 @@ impl Supervision {
     }
 
     /// Receives one notification, notes the syscall, and lets it run.
-    fn answer(&mut self, listener: RawFd) -> Result<(), StepError> {
+    fn answer(&mut self, listener: RawFd, allowed: &mut dyn Allowed) -> Result<(), StepError> {
         let request = match ScmpNotifReq::receive(listener) {
             Ok(request) => request,
             // The process was killed, or its syscall interrupted by a signal, since
@@ -981,8 +1020,7 @@ impl Supervision {
         if !self.seen.contains(&syscall) {
             self.seen.push(syscall);
         }
-        self.pinned
-            .note(request.data.arch, request.data.syscall, &request.data.args);
+        allowed.note(request.data.arch, request.data.syscall, &request.data.args);
         let answer = ScmpNotifResp::new_continue(request.id, ScmpNotifRespFlags::empty());
         if let Err(source) = answer.respond(listener) {
             // A notification that is no longer valid has nobody waiting for it: its
@@ -1031,10 +1069,10 @@ impl Supervision {
     }
 
     /// The report printed on stderr once the program has ended: what it made
-    /// that `against` lacks, then how to allow it.
-    fn report(&self, step: &str, against: &Against, ending: Ending) -> String {
+    /// that `allowed` lacks, then how to allow it.
+    fn report(&self, step: &str, allowed: &dyn Allowed, ending: Ending) -> String {
         let others = self.subject.others(&self.forked_endings);
-        let list = against.name();
+        let list = allowed.name();
         let gaps = Gaps {
             killed: std::iter::once(&ending)
                 .chain(&self.forked_endings)
@@ -1052,14 +1090,9 @@ impl Supervision {
             &format!("{ending}; {others}"),
             gaps,
         );
-        text.push_str(&self.blind_spots(step, against));
+        text.push_str(&self.blind_spots(step, allowed));
         if !learned.is_empty() {
-            text.push_str(&match against {
-                Against::AllowList(_) => step_3_advice(step, self.subject, &learned),
-                Against::Policy(policy) => {
-                    crate::refine::advice(step, policy, &self.seen, &self.pinned)
-                }
-            });
+            text.push_str(&allowed.advice(step, self.subject, &self.seen, &learned));
         }
         text
     }
@@ -1068,19 +1101,8 @@ impl Supervision {
     /// process submits through io_uring, which passes no seccomp filter, and
     /// the syscalls a filter of the process's own answers before the
     /// supervisor's notification (an errno, a trap or a kill outranks it).
-    fn blind_spots(&self, step: &str, against: &Against) -> String {
+    fn blind_spots(&self, step: &str, allowed: &dyn Allowed) -> String {
         let noun = self.subject.noun();
-        // A rule that lets a call run (allow, or log) lets it by unseen.
-        let allows = |name: &str| match against {
-            Against::AllowList(names) => names.contains(&name),
-            Against::Policy(policy) => policy.rules.iter().any(|rule| {
-                rule.syscall == name
-                    && matches!(
-                        rule.action,
-                        crate::policy::Action::Allow | crate::policy::Action::Log
-                    )
-            }),
-        };
         let seen = |name: &str| {
             self.seen
                 .iter()
@@ -1094,11 +1116,11 @@ impl Supervision {
                  filter, so none of that is in this list, and a filter that allows \
                  io_uring_enter lets all of it through\n"
             ));
-        } else if allows("io_uring_setup") {
+        } else if allowed.lets_run("io_uring_setup") {
             text.push_str(&format!(
                 "{step}: {} allows io_uring_setup: what the {noun} may have submitted through \
                  io_uring passes no seccomp filter, and is in no list\n",
-                against.name()
+                allowed.name()
             ));
         }
         if self.own_filter {
@@ -1107,13 +1129,13 @@ impl Supervision {
                  answers with an errno, a trap or a kill never reaches the supervisor, and may be \
                  missing from this list (strace -f sees it)\n"
             ));
-        } else if allows("seccomp") {
+        } else if allowed.lets_run("seccomp") {
             // (A filter loaded through prctl, which so many programs call for
             // other things, is said when prctl is notified, not when allowed.)
             text.push_str(&format!(
                 "{step}: {} allows seccomp: a filter the {noun} may have loaded of its own goes \
                  unseen, and so do the syscalls it answers with an errno, a trap or a kill\n",
-                against.name()
+                allowed.name()
             ));
         }
         text
@@ -1214,10 +1236,10 @@ impl Gaps {
 
 /// The report: how the processes ended, what may be missing from it ([`Gaps`]),
 /// and each learned syscall as `NAME(NR)` in the order first seen; how to allow
-/// them follows ([`step_3_advice`], [`crate::refine::advice`]). It never claims
-/// more than the supervisor saw: with a gap, the program made *at least* the
-/// syscalls listed. `subject` names what ran: "the program's process" or "the
-/// command's process".
+/// them follows ([`allow_list_advice`], or [`crate::refine`] for a policy). It
+/// never claims more than the supervisor saw: with a gap, the program made *at
+/// least* the syscalls listed. `subject` names what ran: "the program's
+/// process" or "the command's process".
 pub fn report_text(
     step: &str,
     subject: Subject,
@@ -1292,7 +1314,7 @@ pub fn report_text(
 /// rules that can be appended to it.
 /// A syscall libseccomp cannot name (`(462)`) is left out of `--allow`, which
 /// takes names, in a line of its own.
-pub fn step_3_advice(step: &str, subject: Subject, learned: &[Learned]) -> String {
+pub fn allow_list_advice(step: &str, subject: Subject, learned: &[Learned]) -> String {
     let names: Vec<&str> = learned.iter().filter_map(|s| s.name.as_deref()).collect();
     let unnamed: Vec<String> = learned
         .iter()
@@ -1348,7 +1370,7 @@ mod tests {
             "step 2's allow list",
             "exit status 0; it forked no process",
             Gaps::default(),
-        ) + &step_3_advice("step-x", Subject::Program, &learned);
+        ) + &allow_list_advice("step-x", Subject::Program, &learned);
         let clone = ScmpSyscall::from_name("clone").unwrap().as_raw_syscall();
         let munmap = ScmpSyscall::from_name("munmap").unwrap().as_raw_syscall();
         assert_eq!(
@@ -1371,7 +1393,7 @@ mod tests {
     fn a_command_s_report_ends_with_the_allow_option() {
         let learned = [learned("execve")];
         assert_eq!(
-            step_3_advice("s", Subject::Command, &learned),
+            allow_list_advice("s", Subject::Command, &learned),
             "s: to allow them in step 3: --allow execve\n"
         );
     }
@@ -1381,7 +1403,7 @@ mod tests {
     #[test]
     fn the_advice_names_the_numbers_left_out_of_the_allow_option() {
         let unnamed = |nr| Learned { name: None, nr };
-        let text = step_3_advice(
+        let text = allow_list_advice(
             "s",
             Subject::Command,
             &[
@@ -1398,7 +1420,7 @@ mod tests {
              name for these numbers on this architecture)\n"
         );
         assert_eq!(
-            step_3_advice("s", Subject::Command, &[unnamed(999)]),
+            allow_list_advice("s", Subject::Command, &[unnamed(999)]),
             "s: left out of --allow: 999 (--allow takes names, and libseccomp knows no name \
              for this number on this architecture)\n"
         );

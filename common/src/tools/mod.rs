@@ -39,10 +39,12 @@ use crate::filter::Filter;
 
 use crate::allow::AllowArg;
 use crate::error::{fail_closed, StepError};
+use crate::policy::PolicyFilter;
 use crate::print_filter::PrintFilterArg;
 use crate::Program;
 
-/// The filter a step built, or why it could not build it.
+/// The filter step 2 or 3 built, or why it could not build it. Step 4's comes
+/// with its policy ([`PolicyFilter`]).
 pub type StepFilter = Result<Filter, StepError>;
 
 /// The tools of step 2: `--print-filter` and `--simulate`.
@@ -58,7 +60,7 @@ impl Inspect {
     /// neither was given: then the step runs its program.
     pub fn run(&self, step: &str, filter: &StepFilter) -> Option<ExitCode> {
         let shown = self.print_filter.shown()?;
-        Some(print_filter::print(step, shown, filter))
+        Some(print_filter::print(step, shown, filter.as_ref()))
     }
 }
 
@@ -117,14 +119,14 @@ impl Discover {
             (true, Some(shown)) if command => Some(print_filter::print(
                 step,
                 shown,
-                &command::command_filter(&also_allow),
+                command::command_filter(&also_allow).as_ref(),
             )),
             (true, Some(shown)) => Some(print_filter::print(
                 step,
                 shown,
-                &learn::filter_to_print(&also_allow),
+                learn::filter_to_print(&also_allow).as_ref(),
             )),
-            (false, Some(shown)) => Some(print_filter::print(step, shown, filter)),
+            (false, Some(shown)) => Some(print_filter::print(step, shown, filter.as_ref())),
             (true, None) if command => {
                 Some(command::learn_command(step, &self.command, &also_allow))
             }
@@ -155,20 +157,29 @@ pub struct Refine {
 impl Refine {
     /// Does what `--learn`, `--print-filter` or `--simulate` asks for and
     /// returns the step's exit status, or returns `None` when none was given:
-    /// then the step runs its program under `filter`, compiled from its policy.
+    /// then the step runs its program under `filter`, compiled from its policy,
+    /// which comes with it.
     ///
     /// `--learn` learns against that policy ([`refine`]), and forks the
     /// program's process: in that process this returns what the program
     /// returns, as the step's `main` does. A refused policy is said in one line,
     /// with status 2, whatever was asked.
-    pub fn run(&self, step: &'static str, filter: &StepFilter) -> Option<ExitCode> {
+    pub fn run(
+        &self,
+        step: &'static str,
+        filter: &Result<PolicyFilter, StepError>,
+    ) -> Option<ExitCode> {
         match (self.learn, self.print_filter.shown(), filter) {
             (true, Some(shown), Ok(filter)) => Some(print_filter::print(
                 step,
                 shown,
-                &refine::filter_to_print(filter),
+                refine::filter_to_print(filter).as_ref(),
             )),
-            (_, Some(shown), _) => Some(print_filter::print(step, shown, filter)),
+            (_, Some(shown), _) => Some(print_filter::print(
+                step,
+                shown,
+                filter.as_ref().map(|filter| &filter.filter),
+            )),
             // The program's buffers are made before the filter, which forbids growing the heap.
             (true, None, _) => Some(refine::learn_against(step, &mut Program::new(step), filter)),
             (false, None, _) => None,

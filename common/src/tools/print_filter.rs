@@ -230,7 +230,7 @@ fn number(text: &str) -> Result<u64, String> {
 /// not) and returns the step's exit status: 0 when printed, the error's status
 /// otherwise. A `--simulate` call that cannot be read is refused first: it is the
 /// caller's mistake, whatever the filter.
-pub fn print(step: &str, shown: Shown, filter: &Result<Filter, StepError>) -> ExitCode {
+pub fn print(step: &str, shown: Shown, filter: Result<&Filter, &StepError>) -> ExitCode {
     if let Err(err) = simulated_call(&shown) {
         return fail_closed(step, &err);
     }

@@ -34,7 +34,9 @@
 //!
 //! All of this happens in the supervisor, which is not filtered and may
 //! allocate: the program's process only loads the filter and hands the listener
-//! over, as under step 3's `--learn`.
+//! over, as under step 3's `--learn`. The supervisor is step 3's
+//! ([`crate::learn`]). This module gives it the filter above and the policy to
+//! compare the program with, which notes the calls it needs for its advice.
 
 use std::os::fd::RawFd;
 use std::process::ExitCode;
@@ -45,8 +47,8 @@ use crate::compile_limit::within_limit;
 use crate::condition::{argument_width, ArgumentWidth, Width};
 use crate::error::{fail_closed, StepError};
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
-use crate::learn::{filter_to_print_under, learn_under, Against};
-use crate::policy::{Action, Policy};
+use crate::learn::{learn_with_filter, notify_filter_to_print, Allowed, Learned, Subject};
+use crate::policy::{Action, Policy, PolicyFilter};
 use crate::policy_check::{check_rule, ConditionData, OpName, RuleData};
 use crate::policy_error::{Origin, PolicyProblem};
 use crate::program::Program;
@@ -65,35 +67,39 @@ pub const MAX_CALLS: usize = 8;
 /// line, with status 2, and nothing runs.
 ///
 /// Call it only while the process has one thread, as a step's `main` does.
-pub fn learn_against(step: &'static str, program: &mut Program, filter: &StepFilter) -> ExitCode {
+pub fn learn_against(
+    step: &'static str,
+    program: &mut Program,
+    filter: &Result<PolicyFilter, StepError>,
+) -> ExitCode {
     let policy = match filter.as_ref().map(learnable) {
         Ok(Ok(policy)) => policy,
         Ok(Err(err)) => return fail_closed(step, &err),
         Err(err) => return fail_closed(step, err),
     };
-    learn_under(
+    learn_with_filter(
         step,
         program,
         &|socket, listener| notify_filter(policy, socket, listener),
-        &Against::Policy(policy),
+        &mut PolicyWithCalls {
+            policy,
+            calls: ComparedCalls::for_policy(policy),
+        },
     )
 }
 
 /// The filter `--learn` would load against the policy `filter` was compiled
 /// from, with the descriptor numbers the program's process would use, for
 /// `--print-filter` and `--simulate`.
-pub fn filter_to_print(filter: &Filter) -> StepFilter {
+pub fn filter_to_print(filter: &PolicyFilter) -> StepFilter {
     let policy = learnable(filter)?;
-    filter_to_print_under(&|socket, listener| notify_filter(policy, socket, listener))
+    notify_filter_to_print(&|socket, listener| notify_filter(policy, socket, listener))
 }
 
 /// The policy `filter` was compiled from, when `--learn` can learn against it:
 /// when its default action refuses calls.
-fn learnable(filter: &Filter) -> Result<&Policy, StepError> {
-    let policy = filter.policy().ok_or_else(|| StepError::LearnAgainst {
-        file: "the step's filter".to_owned(),
-        why: "it was not compiled from a policy".to_owned(),
-    })?;
+fn learnable(filter: &PolicyFilter) -> Result<&Policy, StepError> {
+    let policy = &filter.policy;
     if matches!(policy.default_action, Action::Allow | Action::Log) {
         return Err(StepError::LearnAgainst {
             file: policy.file.clone(),
@@ -181,10 +187,45 @@ pub fn notify_filter(policy: &Policy, socket: RawFd, listener: RawFd) -> Result<
 }
 // ANCHOR_END: notify_filter
 
+/// A policy as `--learn` compares the program with it, and the calls the
+/// supervisor saw of the syscalls whose rules compare arguments.
+struct PolicyWithCalls<'a> {
+    /// The policy whose default action the notify filter replaced.
+    policy: &'a Policy,
+    /// The calls seen of the syscalls whose rules compare arguments.
+    calls: ComparedCalls,
+}
+
+impl Allowed for PolicyWithCalls<'_> {
+    fn name(&self) -> String {
+        format!("the policy in {}", self.policy.file)
+    }
+
+    fn lets_run(&self, syscall: &str) -> bool {
+        self.policy.rules.iter().any(|rule| {
+            rule.syscall == syscall && matches!(rule.action, Action::Allow | Action::Log)
+        })
+    }
+
+    fn note(&mut self, arch: ScmpArch, syscall: ScmpSyscall, args: &[u64; 6]) {
+        self.calls.note(arch, syscall, args);
+    }
+
+    fn advice(
+        &self,
+        step: &str,
+        _: Subject,
+        seen: &[(ScmpArch, ScmpSyscall)],
+        _: &[Learned],
+    ) -> String {
+        advice(step, self.policy, seen, &self.calls)
+    }
+}
+
 /// The calls the supervisor saw of the syscalls whose rules compare arguments,
 /// by the values of those arguments.
 #[derive(Debug, Default)]
-pub(crate) struct Pinned {
+struct ComparedCalls {
     /// Each syscall of this architecture that the policy's rules compare
     /// arguments of, with those arguments and their widths, in order.
     compared: Vec<(ScmpSyscall, Vec<(u32, Width)>)>,
@@ -192,12 +233,12 @@ pub(crate) struct Pinned {
     /// arguments (a 32-bit one's lower half), in the order first seen.
     calls: Vec<(ScmpSyscall, Vec<u64>)>,
     /// The syscalls made with more than [`MAX_CALLS`] sets of values.
-    crowded: Vec<ScmpSyscall>,
+    past_max_calls: Vec<ScmpSyscall>,
 }
 
-impl Pinned {
-    /// What the supervisor notes of the calls made against `policy`.
-    pub(crate) fn compared_by(policy: &Policy) -> Pinned {
+impl ComparedCalls {
+    /// What the supervisor notes of the calls made against `policy`: none yet.
+    fn for_policy(policy: &Policy) -> ComparedCalls {
         let mut compared: Vec<(ScmpSyscall, Vec<(u32, Width)>)> = Vec::new();
         for rule in policy
             .rules
@@ -226,9 +267,9 @@ impl Pinned {
             }
             args.sort_by_key(|&(arg, _)| arg);
         }
-        Pinned {
+        ComparedCalls {
             compared,
-            ..Pinned::default()
+            ..ComparedCalls::default()
         }
     }
 
@@ -241,7 +282,7 @@ impl Pinned {
     }
 
     /// Notes a call the supervisor was told of: `syscall` on `arch`, with `args`.
-    pub(crate) fn note(&mut self, arch: ScmpArch, syscall: ScmpSyscall, args: &[u64; 6]) {
+    fn note(&mut self, arch: ScmpArch, syscall: ScmpSyscall, args: &[u64; 6]) {
         if arch != ScmpArch::native() {
             return;
         }
@@ -256,8 +297,8 @@ impl Pinned {
             return;
         }
         if self.calls.iter().filter(|(s, _)| *s == syscall).count() >= MAX_CALLS {
-            if !self.crowded.contains(&syscall) {
-                self.crowded.push(syscall);
+            if !self.past_max_calls.contains(&syscall) {
+                self.past_max_calls.push(syscall);
             }
             return;
         }
@@ -267,12 +308,12 @@ impl Pinned {
 
 /// What step 4's report says after the list of syscalls the policy lacks: the
 /// rules to append to the policy's file that allow them (each checked appended
-/// to it), and why a call has none.
-pub(crate) fn advice(
+/// to it), and why a call has none. `compared` holds the values the calls had.
+fn advice(
     step: &str,
     policy: &Policy,
     seen: &[(ScmpArch, ScmpSyscall)],
-    pinned: &Pinned,
+    compared: &ComparedCalls,
 ) -> String {
     let json = policy.is_json();
     let mut notes = String::new();
@@ -293,8 +334,8 @@ pub(crate) fn advice(
         let Ok(name) = syscall.get_name_by_arch(arch) else {
             continue;
         };
-        let sets: Vec<Vec<(u32, Width, u64)>> = match pinned.args_of(syscall) {
-            Some(args) if arch == ScmpArch::native() => pinned
+        let sets: Vec<Vec<(u32, Width, u64)>> = match compared.args_of(syscall) {
+            Some(args) if arch == ScmpArch::native() => compared
                 .calls
                 .iter()
                 .filter(|(s, _)| *s == syscall)
@@ -307,7 +348,7 @@ pub(crate) fn advice(
                 .collect(),
             _ => vec![Vec::new()],
         };
-        if pinned.crowded.contains(&syscall) {
+        if compared.past_max_calls.contains(&syscall) {
             notes.push_str(&format!(
                 "{step}: {name} was made with more than {MAX_CALLS} sets of values of the \
                  arguments the policy's rules compare; rules follow for the first \
@@ -534,16 +575,16 @@ mod tests {
     /// Runs `seen` (a syscall and its arguments, in order) through what the
     /// supervisor notes, and returns the advice its report gives.
     fn advice_for(policy: &Policy, seen: &[(&str, [u64; 6])]) -> String {
-        let mut pinned = Pinned::compared_by(policy);
+        let mut compared = ComparedCalls::for_policy(policy);
         let mut order = Vec::new();
         for (name, args) in seen {
             let call = (ScmpArch::native(), syscall(name));
             if !order.contains(&call) {
                 order.push(call);
             }
-            pinned.note(call.0, call.1, args);
+            compared.note(call.0, call.1, args);
         }
-        advice("s", policy, &order, &pinned)
+        advice("s", policy, &order, &compared)
     }
 
     /// The rules of an advice: what follows its line `append these rules to`.
@@ -675,21 +716,21 @@ mod tests {
     /// syscall; a syscall whose rules compare nothing is not noted.
     #[test]
     fn the_supervisor_notes_each_set_of_values_of_the_compared_arguments() {
-        let mut pinned = Pinned::compared_by(&Policy::shipped().unwrap());
+        let mut compared = ComparedCalls::for_policy(&Policy::shipped().unwrap());
         let native = ScmpArch::native();
         let clone = syscall("clone");
         // Argument 0 is clone's flags, 32 bits as the kernel reads them.
-        pinned.note(native, clone, &[0xdead_0000_0000_0011, 7, 0, 0, 0, 0]);
-        pinned.note(native, clone, &[0x11, 8, 0, 0, 0, 0]);
-        pinned.note(native, syscall("munmap"), &[1, 2, 0, 0, 0, 0]);
-        assert_eq!(pinned.calls, [(clone, vec![0x11])]);
+        compared.note(native, clone, &[0xdead_0000_0000_0011, 7, 0, 0, 0, 0]);
+        compared.note(native, clone, &[0x11, 8, 0, 0, 0, 0]);
+        compared.note(native, syscall("munmap"), &[1, 2, 0, 0, 0, 0]);
+        assert_eq!(compared.calls, [(clone, vec![0x11])]);
         for flags in 0..2 * MAX_CALLS as u64 {
-            pinned.note(native, clone, &[flags, 0, 0, 0, 0, 0]);
+            compared.note(native, clone, &[flags, 0, 0, 0, 0, 0]);
         }
-        let clones = pinned.calls.iter().filter(|(s, _)| *s == clone).count();
+        let clones = compared.calls.iter().filter(|(s, _)| *s == clone).count();
         assert_eq!(clones, MAX_CALLS);
         assert_eq!(MAX_CALLS, 8, "the book says eight");
-        assert_eq!(pinned.crowded, [clone]);
+        assert_eq!(compared.past_max_calls, [clone]);
     }
 
     /// What the program lacks, appended as the advice prints it, makes a policy
