@@ -84,7 +84,7 @@ use nix::unistd::{getpid, Pid};
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions};
 use crate::learn::{
-    block_sigcont, check_available, die_with, load_with_listener, step_3_allow_list, supervise,
+    allow_list_with, block_sigcont, check_available, die_with, load_with_listener, supervise,
     supervisor_error, take_signals, AllowList, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
 use crate::program::{write_all, StackLine};
@@ -277,7 +277,7 @@ impl Exec {
 /// The filter `--learn -- CMD` loads: step 3's allow list plus `also_allow`,
 /// every other syscall notified, nothing else (for `--print-filter`).
 pub fn command_filter(also_allow: &[&str]) -> StepFilter {
-    allow_list_filter(ScmpAction::Notify, &step_3_allow_list(also_allow))
+    allow_list_filter(ScmpAction::Notify, &allow_list_with(also_allow))
 }
 
 /// Runs `command` (CMD and its arguments) under the notify filter of step 3's

@@ -107,7 +107,7 @@ pub(crate) const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 /// the fork, the program's process allocates while it builds its filter, which
 /// is sound only when no other thread could have held the allocator's lock.
 pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> ExitCode {
-    let allow_list = step_3_allow_list(also_allow);
+    let allow_list = allow_list_with(also_allow);
     learn_with_filter(
         step,
         program,
@@ -145,7 +145,8 @@ pub(crate) trait Allowed {
     ) -> String;
 }
 
-/// Step 3's allow list: the tutorial's, plus the names given with `--allow`.
+/// The allow list of step 3's `--learn`: the tutorial's, plus the names given
+/// with `--allow` (`also_allow`).
 pub(crate) struct AllowList<'a> {
     /// The names given with `--allow`.
     pub(crate) also_allow: &'a [&'a str],
@@ -244,8 +245,9 @@ pub(crate) fn die_with(supervisor: Pid) -> Result<(), StepError> {
 }
 // ANCHOR_END: die_with
 
-/// Step 3's allow list: the tutorial's, plus the names given with `--allow`.
-pub(crate) fn step_3_allow_list<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {
+/// The allow list of step 3's `--learn`: the tutorial's, plus the names given
+/// with `--allow` (`also_allow`).
+pub(crate) fn allow_list_with<'a>(also_allow: &[&'a str]) -> Vec<&'a str> {
     [TUTORIAL_ALLOW_LIST, also_allow].concat()
 }
 
@@ -325,7 +327,7 @@ pub fn notify_filter(
 /// The filter `--learn` would load, for `--print-filter`, with the descriptor
 /// numbers the program's process would use.
 pub fn filter_to_print(also_allow: &[&str]) -> Result<Filter, StepError> {
-    let allow_list = step_3_allow_list(also_allow);
+    let allow_list = allow_list_with(also_allow);
     notify_filter_to_print(&|socket, listener| notify_filter(&allow_list, socket, listener))
 }
 
