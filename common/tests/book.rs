@@ -15,6 +15,8 @@ use common::filter::TUTORIAL_ALLOW_LIST;
 use common::testing::run;
 use libseccomp::{ScmpArch, ScmpSyscall};
 
+use crate::support::markdown;
+
 /// The two books.
 const LANGUAGES: [&str; 2] = ["en", "zh"];
 
@@ -234,10 +236,9 @@ fn both_books_have_the_same_chapters_and_show_the_same_output() {
             .find(|(name, _)| name == "SUMMARY.md")
             .expect("SUMMARY.md")
             .1;
-        summary
-            .split("](")
-            .skip(1)
-            .map(|rest| rest[..rest.find(')').unwrap()].to_owned())
+        markdown::links(&summary)
+            .into_iter()
+            .map(|link| link.target)
             .collect()
     };
     assert_eq!(listed("en"), listed("zh"), "SUMMARY.md lists differ");
@@ -291,6 +292,8 @@ fn both_books_have_the_same_chapters_and_show_the_same_output() {
 
 /// Every picture a chapter shows exists in docs/images, and each book's
 /// `src/images` is docs/images itself, so both books serve the same pictures.
+/// A file of `images/` that a chapter names elsewhere, even in code, exists
+/// too.
 #[test]
 fn pictures_exist_and_both_books_serve_them() {
     let images = workspace().join("docs/images");
@@ -304,15 +307,29 @@ fn pictures_exist_and_both_books_serve_them() {
         );
         let mut count = 0;
         for (chapter, text) in chapters(language) {
+            for picture in markdown::links(&text).into_iter().filter(|l| l.picture) {
+                let name = picture.target.strip_prefix("images/").unwrap_or_else(|| {
+                    panic!(
+                        "{language}/{chapter} shows {}, which is not in images/",
+                        picture.target
+                    )
+                });
+                count += 1;
+                assert!(
+                    images.join(name).is_file(),
+                    "{language}/{chapter} shows images/{name}, which docs/images lacks"
+                );
+            }
+            // A name in prose or in code is not a picture, but a learner may
+            // still look for the file.
             for piece in text.split("images/").skip(1) {
                 let name: String = piece
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || "-_.".contains(*c))
                     .collect();
-                count += 1;
                 assert!(
                     images.join(&name).is_file(),
-                    "{language}/{chapter} shows images/{name}, which docs/images lacks"
+                    "{language}/{chapter} names images/{name}, which docs/images lacks"
                 );
             }
         }
@@ -707,59 +724,15 @@ fn the_readme_shows_the_published_overhead_run() {
     );
 }
 
-/// The text of a Markdown file without its fenced code blocks, where `](` is code.
-fn prose(text: &str) -> String {
-    let mut in_code = false;
-    let mut kept = String::new();
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-        } else if !in_code {
-            kept.push_str(line);
-            kept.push('\n');
-        }
-    }
-    kept
-}
-
-/// The targets of the inline links and pictures (`[text](target)`) of Markdown prose.
-fn link_targets(prose: &str) -> Vec<String> {
-    prose
-        .split("](")
-        .skip(1)
-        .filter_map(|rest| rest.find(')').map(|end| rest[..end].trim().to_owned()))
-        .collect()
-}
-
-/// The ids mdBook gives the headings of a chapter: lower case, letters, digits, `-`
-/// and `_` kept, spaces turned into `-`, everything else dropped.
-fn heading_ids(text: &str) -> BTreeSet<String> {
-    prose(text)
-        .lines()
-        .filter_map(|line| line.strip_prefix('#'))
-        .map(|heading| {
-            heading
-                .trim_start_matches('#')
-                .trim()
-                .chars()
-                .filter_map(|c| match c {
-                    ' ' => Some('-'),
-                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-                    _ => None,
-                })
-                .flat_map(char::to_lowercase)
-                .collect()
-        })
-        .collect()
-}
-
 /// Asserts that every relative link of `file` (a Markdown file in `dir`) leads to a
-/// file or folder that exists and, with `#anchor`, to a heading of that chapter.
+/// file or folder that exists and, with `#anchor`, to a heading of that chapter;
+/// and that every link by reference (`[text][ref]`) has its `[ref]: target` line.
 /// mdBook builds a book with a dead link without a word.
 fn assert_links_resolve(dir: &Path, file: &str) -> usize {
     let text = fs::read_to_string(dir.join(file)).unwrap();
     let mut count = 0;
-    for target in link_targets(&prose(&text)) {
+    for link in markdown::links(&text) {
+        let target = link.target;
         if target.contains("://") || target.starts_with("mailto:") {
             continue;
         }
@@ -774,12 +747,21 @@ fn assert_links_resolve(dir: &Path, file: &str) -> usize {
         if !anchor.is_empty() {
             let chapter = fs::read_to_string(&linked).unwrap();
             assert!(
-                heading_ids(&chapter).contains(anchor),
+                markdown::headings(&chapter)
+                    .iter()
+                    .any(|heading| heading.id == anchor),
                 "{} links to {target}, but {} has no heading with the id `{anchor}`",
                 dir.join(file).display(),
                 linked.display()
             );
         }
+    }
+    if let Some((at, reference)) = markdown::undefined_references(&text).first() {
+        panic!(
+            "{}:{}: a link to `[{reference}]`, which no line `[{reference}]: target` defines",
+            dir.join(file).display(),
+            markdown::line_of(&text, *at)
+        );
     }
     count
 }
@@ -1473,19 +1455,14 @@ const SOURCES: [&str; 5] = [
     "https://github.com/0x0916/notes/blob/master/code/c/seccomp-example/seccomp.md",
 ];
 
-/// The targets of a Markdown text's links to other sites: inline links and
-/// autolinks (`<https://...>`), outside fenced code.
+/// The targets of a Markdown text's links to other sites: inline links, links
+/// by reference and autolinks (`<https://...>`), outside code.
 fn external_links(text: &str) -> BTreeSet<String> {
-    let prose = prose(text);
-    let mut links: BTreeSet<String> = link_targets(&prose)
+    markdown::links(text)
         .into_iter()
+        .map(|link| link.target)
         .filter(|target| target.contains("://"))
-        .collect();
-    for piece in prose.split("<http").skip(1) {
-        let end = piece.find('>').unwrap_or(piece.len());
-        links.insert(format!("http{}", &piece[..end]));
-    }
-    links
+        .collect()
 }
 
 /// Whether `url` is a well-formed web address: `http` or `https`, a host name of
@@ -1540,6 +1517,16 @@ fn links_to_other_sites_are_well_formed_and_name_the_sources() {
             assert!(
                 well_formed(&url),
                 "{name} links to `{url}`, which is no web address"
+            );
+        }
+        // Markdown takes an address in angle brackets for a link only when it
+        // holds no space and no other bracket. Otherwise the reader sees it as
+        // it is written, brackets and all.
+        for (line, words) in markdown::prose_lines(text) {
+            assert!(
+                !words.contains("<http"),
+                "{name}:{line}: an address in angle brackets is shown as text, not as a link: \
+                 {words}"
             );
         }
     }
