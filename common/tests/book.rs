@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::testing::run;
 use libseccomp::{ScmpArch, ScmpSyscall};
+use pulldown_cmark::{Event, Tag, TagEnd};
 
 use crate::support::markdown;
 
@@ -482,45 +483,43 @@ fn starts_a_step_by_name(line: &str) -> bool {
 /// break.
 fn commands_calling_a_step_by_name(text: &str) -> Vec<(usize, String)> {
     let mut commands = Vec::new();
-    // The language of the fenced block being read, if one is.
-    let mut fenced: Option<&str> = None;
-    // The paragraph of prose being read: where it starts, and its lines.
-    let mut paragraph: Option<(usize, String)> = None;
-    let mut at = 0;
-    let mut lines = text.split('\n').peekable();
-    while let Some(line) = lines.next() {
-        let fence = line.trim_start().strip_prefix("```");
-        if let Some(language) = fence {
-            fenced = match fenced {
-                Some(_) => None,
-                None => Some(language.trim()),
-            };
-        } else if let Some(command) = line.strip_prefix("$ ") {
-            if calls_a_step_by_name(command) {
-                commands.push((at, command.to_owned()));
+    // Code blocks of any kind: fenced with ``` or ~~~, or indented.
+    for block in markdown::code_blocks(text) {
+        let shell = matches!(block.language(), "sh" | "bash");
+        for (at, line) in block.lines() {
+            if let Some(command) = line.strip_prefix("$ ") {
+                if calls_a_step_by_name(command) {
+                    commands.push((at, command.to_owned()));
+                }
+            } else if shell && starts_a_step_by_name(line) {
+                commands.push((at, line.trim().to_owned()));
             }
-        } else if matches!(fenced, Some("sh" | "bash")) && starts_a_step_by_name(line) {
-            commands.push((at, line.trim().to_owned()));
-        } else if fenced.is_none() && !line.trim().is_empty() {
-            paragraph
-                .get_or_insert_with(|| (at, String::new()))
-                .1
-                .push_str(&format!("{line}\n"));
         }
-        let ends = fence.is_some() || fenced.is_some() || line.trim().is_empty();
-        if ends || lines.peek().is_none() {
-            if let Some((start, prose)) = paragraph.take() {
-                let mut offset = start;
-                for (i, piece) in prose.split('`').enumerate() {
-                    let words: Vec<&str> = piece.split_whitespace().collect();
-                    if i % 2 == 1 && words.len() > 1 && calls_a_step_by_name(piece) {
-                        commands.push((offset, words.join(" ")));
+    }
+    let mut in_code = false;
+    for (event, range) in markdown::events(text) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            // A line of prose that looks like a transcript's.
+            Event::Text(words) if !in_code => {
+                if let Some(command) = words.strip_prefix("$ ") {
+                    if calls_a_step_by_name(command) {
+                        commands.push((range.start + 2, command.to_owned()));
                     }
-                    offset += piece.len() + 1;
                 }
             }
+            Event::Code(code) => {
+                let words: Vec<&str> = code.split_whitespace().collect();
+                if words.len() > 1 && calls_a_step_by_name(&code) {
+                    // The command starts after the backticks that open the span.
+                    let written = &text[range.clone()];
+                    let skip = written.find(|c: char| c != '`' && !c.is_whitespace());
+                    commands.push((range.start + skip.unwrap_or(0), words.join(" ")));
+                }
+            }
+            _ => {}
         }
-        at += line.len() + 1;
     }
     commands.sort_by_key(|(at, _)| *at);
     commands
@@ -543,6 +542,10 @@ fn commands_calling_a_step_by_name_are_found_in_transcripts_and_prose() {
         "```sh\ncargo build\n```\n\nRun `sudo step-3-reporting --learn`.\n",
         "```sh\nLC_ALL=C step-3-reporting --learn -- ls\n```\n",
         "```bash\nstep-2-filter --print-filter=oci > step-2.json\n```\n",
+        // Blocks that a reading of "```" lines alone did not see.
+        "~~~sh\nstep-1-baseline --help\n~~~\n",
+        "Run:\n\n    $ step-1-baseline\n",
+        "- In a list:\n\n  ~~~text\n  $ step-4-policy --learn\n  ~~~\n",
     ] {
         assert!(
             first_command_calling_a_step_by_name(called).is_some(),
@@ -557,6 +560,7 @@ fn commands_calling_a_step_by_name_are_found_in_transcripts_and_prose() {
         "```sh\ngit checkout -- step-1-baseline step-2-filter\n```\n",
         "```text\nstep-3-reporting: it made 5 syscalls\n```\n",
         "`cargo test -p step-2-filter` and `cargo run --bin step-1-baseline`\n",
+        "~~~text\nstep-3-reporting: it made 5 syscalls\n```sh\nstep-1-baseline\n~~~\n",
     ] {
         assert_eq!(
             first_command_calling_a_step_by_name(not_called),
@@ -628,6 +632,14 @@ fn transcripts_that_call_the_steps_by_name_say_how_to_type_them() {
     );
 }
 
+/// Whether `text` has a `text` block whose lines are `lines`, each ending with a
+/// newline.
+fn shows_text_block(text: &str, lines: &str) -> bool {
+    markdown::code_blocks(text)
+        .iter()
+        .any(|block| block.language() == "text" && block.code == lines)
+}
+
 /// The README's quick start shows step 2's transcript as the book stores it, so the
 /// first output a learner reads is kept true by the transcript tests too.
 #[test]
@@ -637,7 +649,7 @@ fn the_readme_shows_the_stored_step_2_transcript() {
     let transcript =
         std::fs::read_to_string(root.join("docs/transcripts/step-2-filter.txt")).unwrap();
     assert!(
-        readme.contains(&format!("```text\n{transcript}```")),
+        shows_text_block(&readme, &transcript),
         "README.md's quick start no longer shows docs/transcripts/step-2-filter.txt:\n{transcript}"
     );
 }
@@ -664,9 +676,9 @@ fn the_readme_shows_the_stored_learn_reports() {
             .map(|line| format!("{line}\n"))
             .collect();
         assert!(!report.is_empty(), "{file} has no report:\n{transcript}");
-        let shown = format!("```text\n{command} 2>&1 >/dev/null\n{report}```");
+        let shown = format!("{command} 2>&1 >/dev/null\n{report}");
         assert!(
-            readme.contains(&shown),
+            shows_text_block(&readme, &shown),
             "README.md no longer shows the report of docs/transcripts/discovering/{file}:\n{shown}"
         );
     }
@@ -1021,9 +1033,13 @@ fn the_workshop_guide_vendors_the_crates_as_check_offline_does() {
         let guide =
             fs::read_to_string(workspace().join(format!("docs/{language}/src/workshop.md")))
                 .unwrap();
+        // A line of a shell block, which a teacher copies as it is.
+        let shown = markdown::code_blocks(&guide).iter().any(|block| {
+            block.language() == "sh" && block.code.lines().any(|line| line == command)
+        });
         assert!(
-            guide.lines().any(|line| line == command),
-            "docs/{language}/src/workshop.md does not show `{command}`"
+            shown,
+            "docs/{language}/src/workshop.md does not show `{command}` in a ```sh block"
         );
     }
 }
