@@ -385,35 +385,21 @@ fn chinese_paragraphs_do_not_break_between_chinese_characters() {
             || c == '\u{2026}'
     };
     let wide = |c: char| matches!(c, '\u{3400}'..='\u{9fff}') || punctuation(c);
-    let starts_block = |line: &str| {
-        let line = line.trim_start();
-        ["#", "|", "<", "```", "- ", "* ", "![", "> "]
-            .iter()
-            .any(|start| line.starts_with(start) && !line.starts_with("<http"))
-            || line
-                .split_once(". ")
-                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
-    };
+    // The parser finds the breaks inside paragraphs only. A line that starts a
+    // block of its own (a heading, a list item, a table row, code) is no break.
     for (chapter, text) in chapters("zh") {
-        let mut in_code = false;
-        let lines: Vec<&str> = text.lines().collect();
-        for (number, pair) in lines.windows(2).enumerate() {
-            if pair[0].trim_start().starts_with("```") {
-                in_code = !in_code;
-            }
-            // Bold markers are not printed: look at the characters inside them.
-            let (Some(end), Some(start)) = (
-                pair[0].trim_end().trim_end_matches('*').chars().last(),
-                pair[1].trim().trim_start_matches('*').chars().next(),
-            ) else {
+        for (at, before, after) in markdown::soft_breaks(&text) {
+            // The characters as the reader reads them: bold markers and link
+            // syntax are not printed.
+            let (Some(end), Some(start)) = (before, after) else {
                 continue;
             };
             let gap = (wide(end) && wide(start)) || punctuation(end) || punctuation(start);
             assert!(
-                in_code || starts_block(pair[1]) || !gap,
+                !gap,
                 "zh/{chapter}:{}: the line breaks between two Chinese characters or next \
                  to full-width punctuation, which shows as a space: join it with the next line",
-                number + 1
+                markdown::line_of(&text, at)
             );
         }
     }
@@ -1075,40 +1061,46 @@ fn glossary(language: &str) -> Glossary {
     let path = workspace().join(format!("docs/{language}/src/glossary.md"));
     let whole = fs::read_to_string(&path)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    let start = whole
-        .find(&format!("{heading}\n"))
+    let title = heading.trim_start_matches("## ");
+    let section = markdown::section(&whole, 2, title)
         .unwrap_or_else(|| panic!("{} has no `{heading}`", path.display()));
-    let end = whole[start + heading.len()..]
-        .find("\n## ")
-        .map_or(whole.len(), |end| start + heading.len() + end + 1);
-    let table: Vec<&str> = whole[start..end]
-        .lines()
-        .filter(|line| line.starts_with('|'))
-        .collect();
-    assert!(
-        table.len() > 2 && table[1].trim_matches(|c| "|-".contains(c)).is_empty(),
-        "{}: `{heading}` holds no table with a header",
-        path.display()
-    );
-    let rejected = table[2..]
+    let table = markdown::tables(&whole)
+        .into_iter()
+        .find(|table| section.contains(&table.range.start))
+        .filter(|table| table.rows.len() > 1)
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: `{heading}` holds no table with a header",
+                path.display()
+            )
+        });
+    let rejected = table
+        .rows
         .iter()
-        .map(|line| {
-            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-            let [words, chosen] = cells[..] else {
+        .enumerate()
+        .skip(1)
+        .map(|(index, cells)| {
+            let line = markdown::line_of(&whole, cells[0].range.start);
+            let ([words, chosen], false) = (&cells[..], table.ragged.contains(&index)) else {
                 panic!(
-                    "{}: a row of `{heading}` has other cells than 2: {line}",
+                    "{}:{line}: a row of `{heading}` has other cells than 2",
                     path.display()
                 );
             };
+            assert!(
+                !words.text.trim().is_empty() && !chosen.text.trim().is_empty(),
+                "{}:{line}: a row of `{heading}` has an empty cell",
+                path.display()
+            );
             Rejected {
-                words: words.split(separator).map(str::to_owned).collect(),
-                chosen: chosen.to_owned(),
+                words: words.text.split(separator).map(str::to_owned).collect(),
+                chosen: chosen.text.clone(),
             }
         })
         .collect();
     Glossary {
         path,
-        text: format!("{}{}", &whole[..start], &whole[end..]),
+        text: format!("{}{}", &whole[..section.start], &whole[section.end..]),
         rejected,
     }
 }
@@ -1118,26 +1110,11 @@ fn ideograph(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{9fff}')
 }
 
-/// A line of Markdown prose as a reader reads it, for the search of words: inline
-/// code, link targets, autolinks and HTML comments blanked out, and so are the
-/// English words the Chinese text glosses in full-width brackets, such as
-/// `导览（tour）`: what is left is the book's own words.
-fn words_of(line: &str) -> String {
-    let mut out = String::new();
-    // Inline code: every other piece between backticks.
-    for (i, piece) in line.split('`').enumerate() {
-        out.push_str(if i % 2 == 0 { piece } else { " " });
-    }
-    for (open, close) in [("](", ")"), ("<http", ">"), ("<!--", "-->")] {
-        while let Some(start) = out.find(open) {
-            let from = start + open.len();
-            let end = out[from..]
-                .find(close)
-                .map_or(out.len(), |end| from + end + close.len());
-            out.replace_range(start..end, " ");
-        }
-    }
-    let mut rest = out.as_str();
+/// A line of prose without the English words that the Chinese text glosses in
+/// full-width brackets, such as `导览（tour）`: what is left is the book's own
+/// words.
+fn without_glosses(line: &str) -> String {
+    let mut rest = line;
     let mut kept = String::new();
     while let Some(start) = rest.find('（') {
         let Some(len) = rest[start..].find('）') else {
@@ -1154,19 +1131,24 @@ fn words_of(line: &str) -> String {
     kept
 }
 
-/// The lines of a Markdown file with their numbers, outside fenced code, as
-/// [`words_of`] leaves them.
+/// The lines of a Markdown file with their numbers, as a reader reads them, for
+/// the search of words: outside code blocks, with inline code, link targets,
+/// autolinks and HTML comments left out ([`markdown::prose_lines`]), and
+/// without the English glosses of the Chinese text ([`without_glosses`]).
 fn prose_lines(text: &str) -> Vec<(usize, String)> {
-    let mut in_code = false;
-    let mut lines = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-        } else if !in_code {
-            lines.push((number + 1, words_of(line)));
-        }
-    }
-    lines
+    markdown::prose_lines(text)
+        .into_iter()
+        .map(|(number, line)| (number, without_glosses(&line)))
+        .collect()
+}
+
+/// A line of Markdown prose as a reader reads it ([`prose_lines`]).
+fn words_of(line: &str) -> String {
+    let lines: Vec<String> = prose_lines(line)
+        .into_iter()
+        .map(|(_, words)| words)
+        .collect();
+    lines.join(" ")
 }
 
 /// The text lines of an SVG drawing, without its tags.
@@ -1343,7 +1325,7 @@ fn assert_one_word_for_each_idea(language: &str, files: &Lines) {
     let glossary_name = format!("docs/{language}/src/glossary.md");
     for row in &glossary.rejected {
         assert!(
-            glossary.text.contains(&format!("**{}**", row.chosen)),
+            bold_words(&glossary.text).contains(&row.chosen),
             "{}: `{}` is the book's word, but the glossary defines no **{}**",
             glossary.path.display(),
             row.chosen,
@@ -1402,10 +1384,14 @@ fn the_search_for_rejected_words_finds_them_in_prose_only() {
                         .any(|&(w, chosen)| w == word && chosen == row.chosen),
                     "{language}: `{word}` is not found in prose"
                 );
+                // A target with a space is written in angle brackets, or it
+                // is no target.
                 for hidden in [
                     format!("x `{word}` x"),
-                    format!("[x](https://example.org/{word}) x"),
+                    format!("[x](<https://example.org/{word}>) x"),
+                    format!("[x][r] x\n\n[r]: <https://example.org/{word}>"),
                     format!("x <!-- {word} --> x"),
+                    format!("x\n\n~~~\n{word}\n~~~\n\n    {word}\n"),
                 ] {
                     assert!(found(&hidden).is_empty(), "{language}: found in {hidden}");
                 }
@@ -1426,17 +1412,73 @@ fn the_search_for_rejected_words_finds_them_in_prose_only() {
     assert!(!found(&format!("x Allow{} x", "list")).is_empty());
 }
 
+/// The words of a Markdown text in bold (`**word**`), as the reader reads them.
+fn bold_words(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    // Bold may hold bold: each open span collects the words inside it.
+    let mut open: Vec<String> = Vec::new();
+    for (event, _) in markdown::events(text) {
+        match event {
+            Event::Start(Tag::Strong) => open.push(String::new()),
+            Event::Text(words) | Event::Code(words) => {
+                for bold in &mut open {
+                    bold.push_str(&words);
+                }
+            }
+            Event::SoftBreak => {
+                for bold in &mut open {
+                    bold.push(' ');
+                }
+            }
+            Event::End(TagEnd::Strong) => found.extend(open.pop()),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The entries of a glossary: each paragraph that opens with a term in bold, as
+/// (the term, the text of the paragraph after it).
+fn glossary_entries(text: &str) -> Vec<(String, String)> {
+    let events = markdown::events(text);
+    let mut entries = Vec::new();
+    // The entry being read, and whether its term has ended.
+    let mut entry: Option<(String, String)> = None;
+    let mut after_term = false;
+    for (index, (event, _)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Paragraph) => {
+                if let Some((Event::Start(Tag::Strong), _)) = events.get(index + 1) {
+                    entry = Some((String::new(), String::new()));
+                    after_term = false;
+                }
+            }
+            Event::End(TagEnd::Strong) => after_term = true,
+            Event::Text(words) | Event::Code(words) => {
+                if let Some((term, rest)) = entry.as_mut() {
+                    if after_term { rest } else { term }.push_str(words);
+                }
+            }
+            Event::SoftBreak => {
+                if let Some((_, rest)) = entry.as_mut() {
+                    rest.push(' ');
+                }
+            }
+            Event::End(TagEnd::Paragraph) => entries.extend(entry.take()),
+            _ => {}
+        }
+    }
+    entries
+}
+
 /// Both glossaries define the same terms in the same order, the Chinese one with
 /// the English term next to each, and list the same sources.
 #[test]
 fn both_glossaries_define_the_same_terms() {
     let terms = |language: &str| -> Vec<String> {
-        glossary(language)
-            .text
-            .lines()
-            .filter_map(|line| line.strip_prefix("**"))
-            .map(|entry| {
-                let (term, rest) = entry.split_once("**").expect("a term in bold");
+        glossary_entries(&glossary(language).text)
+            .into_iter()
+            .map(|(term, rest)| {
                 let english = match rest.strip_prefix('（') {
                     Some(gloss) => gloss[..gloss.find('）').unwrap()].to_owned(),
                     None => term.to_owned(),
