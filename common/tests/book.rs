@@ -6,17 +6,22 @@
 //! The book also says each idea with one word, the one its glossary chooses, in
 //! both languages and in the code and its messages; and its links to other sites
 //! are well-formed addresses (CI has no network to follow them).
+//!
+//! The tests read Markdown as mdBook does, with pulldown-cmark
+//! (`support/markdown.rs`): code blocks fenced with `~~~` or indented, and links
+//! by reference, count as much as the others.
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::testing::run;
 use libseccomp::{ScmpArch, ScmpSyscall};
-use pulldown_cmark::{Event, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Tag, TagEnd};
 
-use crate::support::markdown;
+use crate::support::markdown::{self, Link};
 
 /// The two books.
 const LANGUAGES: [&str; 2] = ["en", "zh"];
@@ -677,13 +682,8 @@ fn the_readme_shows_the_stored_learn_reports() {
 fn the_readme_shows_the_published_overhead_run() {
     let root = workspace();
     let readme = fs::read_to_string(root.join("README.md")).unwrap();
-    let start = readme
-        .find("## What a filter costs")
+    let section = markdown::section(&readme, 2, "What a filter costs")
         .expect("the README has a section on what a filter costs");
-    let section = &readme[start..];
-    let section = &section[..section[3..]
-        .find("\n## ")
-        .map_or(section.len(), |end| end + 3)];
     let csv = fs::read_to_string(root.join("docs/images/overhead.csv")).unwrap();
     // case,syscall,ns_per_call,ratio,q1_ns,q3_ns,filters,bpf_instructions; only the
     // case may hold a comma (and is then quoted), so the fields are counted from the end.
@@ -696,25 +696,34 @@ fn the_readme_shows_the_published_overhead_run() {
         })
     };
     let mut rows = 0;
-    for line in section.lines().filter(|line| line.starts_with("| ")) {
-        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let [case, ns, ratio] = cells[..] else {
-            panic!("README.md: a row of the cost table has other cells than 3: {line}");
-        };
-        if case == "case" {
-            continue;
+    let tables = markdown::tables(&readme);
+    for table in tables.iter().filter(|t| section.contains(&t.range.start)) {
+        for (index, cells) in table.rows.iter().enumerate() {
+            let line = markdown::line_of(&readme, cells[0].range.start);
+            let [case, ns, ratio] = &cells[..] else {
+                panic!("README.md:{line}: a row of the cost table has other cells than 3");
+            };
+            assert!(
+                !table.ragged.contains(&index),
+                "README.md:{line}: a row of the cost table has other cells than 3"
+            );
+            // The header names the columns.
+            if index == 0 {
+                continue;
+            }
+            let (case, ns, ratio) = (case.text.as_str(), ns.text.as_str(), ratio.text.as_str());
+            let (csv_ns, csv_ratio) = published(case).unwrap_or_else(|| {
+                panic!("README.md shows the case `{case}`, which docs/images/overhead.csv lacks")
+            });
+            let ns: f64 = ns.parse().unwrap();
+            let ratio: f64 = ratio.trim_end_matches('×').parse().unwrap();
+            assert!(
+                (ns - csv_ns).abs() <= 0.05 + 1e-9 && (ratio - csv_ratio).abs() <= 0.005 + 1e-9,
+                "README.md shows `{case}` at {ns} ns, {ratio}×; the published run has {csv_ns} ns, \
+                 {csv_ratio}×"
+            );
+            rows += 1;
         }
-        let (csv_ns, csv_ratio) = published(case).unwrap_or_else(|| {
-            panic!("README.md shows the case `{case}`, which docs/images/overhead.csv lacks")
-        });
-        let ns: f64 = ns.parse().unwrap();
-        let ratio: f64 = ratio.trim_end_matches('×').parse().unwrap();
-        assert!(
-            (ns - csv_ns).abs() <= 0.05 + 1e-9 && (ratio - csv_ratio).abs() <= 0.005 + 1e-9,
-            "README.md shows `{case}` at {ns} ns, {ratio}×; the published run has {csv_ns} ns, \
-             {csv_ratio}×"
-        );
-        rows += 1;
     }
     assert!(
         rows >= 2,
@@ -1633,81 +1642,131 @@ struct Exercise {
 }
 
 /// The exercises of one language's workshop guide, and its restore block.
+///
+/// An exercise is a `###` heading with its number, then a paragraph that opens
+/// with its minutes in italics (`*About 5 minutes.*`), then blocks of commands.
+/// An HTML comment names the kind and the exercise of the `sh` block that
+/// follows it (`<!-- check 2.2 -->`), or holds the commands itself
+/// (`<!-- not-done 2.2: ...` up to a line `-->`). `<!-- restore -->` comes before
+/// the block that puts the repository back.
 fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
     let path = workspace()
         .join("docs")
         .join(language)
         .join("src/workshop.md");
     let text = fs::read_to_string(&path).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    let events = markdown::events(&text);
     let mut exercises: Vec<Exercise> = Vec::new();
     let mut restore = String::new();
-    let mut index = 0;
-    // The lines of a block that starts at `start`, up to the line `end`.
-    let block = |start: usize, end: &str| -> (String, usize) {
-        let stop = (start..lines.len())
-            .find(|&i| lines[i] == end)
-            .unwrap_or_else(|| panic!("{}:{}: a block never ends", path.display(), start));
-        (lines[start..stop].join("\n"), stop)
+    let place = |at: usize| format!("{}:{}", path.display(), markdown::line_of(&text, at));
+    // The commands of the `sh` block that starts at event `index`, without the
+    // last newline. scripts/check-exercises.sh, which runs them, looks for a
+    // line ```sh right after the marker's line, and so does this test.
+    let sh_block = |index: usize, marker: usize| -> String {
+        let info = match events.get(index) {
+            Some((Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))), _)) => info.as_ref(),
+            _ => "",
+        };
+        assert!(
+            info == "sh" && text[marker..].lines().nth(1) == Some("```sh"),
+            "{}: a marker must be followed by a ```sh block",
+            place(marker)
+        );
+        let code: String = events[index + 1..]
+            .iter()
+            .map_while(|(event, _)| match event {
+                Event::Text(code) => Some(code.as_ref()),
+                _ => None,
+            })
+            .collect();
+        code.strip_suffix('\n').unwrap_or(&code).to_owned()
     };
-    while index < lines.len() {
-        let line = lines[index];
-        if let Some(heading) = line.strip_prefix("### ") {
-            if let Some(number) = heading
-                .split_whitespace()
-                .find(|word| word.contains('.') && word.starts_with(|c: char| c.is_ascii_digit()))
-            {
-                let number: String = number
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit() || *c == '.')
-                    .collect();
-                exercises.push(Exercise {
-                    number,
-                    optional: heading.contains("optional") || heading.contains("选做"),
-                    minutes: None,
-                    blocks: Vec::new(),
-                });
+    for (index, (event, range)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H3,
+                ..
+            }) => {
+                let heading = markdown::inline_text(&events[index + 1..]);
+                if let Some(number) = heading.split_whitespace().find(|word| {
+                    word.contains('.') && word.starts_with(|c: char| c.is_ascii_digit())
+                }) {
+                    let number: String = number
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit() || *c == '.')
+                        .collect();
+                    exercises.push(Exercise {
+                        number,
+                        optional: heading.contains("optional") || heading.contains("选做"),
+                        minutes: None,
+                        blocks: Vec::new(),
+                    });
+                }
             }
-        } else if let Some(rest) = line
-            .strip_prefix("*About ")
-            .or_else(|| line.strip_prefix("*大约 "))
-        {
-            let minutes: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            let exercise = exercises.last_mut().expect("a duration in an exercise");
-            exercise.minutes = minutes.parse().ok();
-        } else if line == "<!-- restore -->" {
-            let (commands, stop) = block(index + 2, "```");
-            restore = commands;
-            index = stop;
-        } else if let Some(marker) = line.strip_prefix("<!-- ") {
-            let mut words = marker.split_whitespace();
-            let kind = words.next().unwrap_or("").to_owned();
-            let number = words.next().unwrap_or("").trim_end_matches(':').to_owned();
-            let (commands, stop) = if kind == "not-done" {
-                block(index + 1, "-->")
-            } else {
+            // A paragraph that opens with words in italics.
+            Event::Start(Tag::Paragraph) => {
+                let Some((Event::Start(Tag::Emphasis), _)) = events.get(index + 1) else {
+                    continue;
+                };
+                let opening = markdown::inline_text(&events[index + 2..]);
+                if let Some(rest) = opening
+                    .strip_prefix("About ")
+                    .or_else(|| opening.strip_prefix("大约 "))
+                {
+                    let minutes: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    let exercise = exercises.last_mut().expect("a duration in an exercise");
+                    exercise.minutes = minutes.parse().ok();
+                }
+            }
+            Event::Start(Tag::HtmlBlock) => {
+                let html: String = events[index + 1..]
+                    .iter()
+                    .map_while(|(event, _)| match event {
+                        Event::Html(html) => Some(html.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let Some(marker) = html.strip_prefix("<!-- ") else {
+                    continue;
+                };
+                // The event after the end of the HTML block.
+                let next = index
+                    + events[index..]
+                        .iter()
+                        .position(|(event, _)| *event == Event::End(TagEnd::HtmlBlock))
+                        .expect("an HTML block ends")
+                    + 1;
+                if marker.trim_end() == "restore -->" {
+                    restore = sh_block(next, range.start);
+                    continue;
+                }
+                let mut lines = marker.lines();
+                let mut words = lines.next().unwrap_or("").split_whitespace();
+                let kind = words.next().unwrap_or("").to_owned();
+                let number = words.next().unwrap_or("").trim_end_matches(':').to_owned();
+                let commands = if kind == "not-done" {
+                    let commands: Vec<&str> = lines.take_while(|l| *l != "-->").collect();
+                    assert!(
+                        html.lines().last() == Some("-->"),
+                        "{}: a block never ends",
+                        place(range.start)
+                    );
+                    commands.join("\n")
+                } else {
+                    sh_block(next, range.start)
+                };
+                let exercise = exercises.last_mut().expect("a block in an exercise");
                 assert_eq!(
-                    lines[index + 1],
-                    "```sh",
-                    "{}:{}",
-                    path.display(),
-                    index + 2
+                    exercise.number,
+                    number,
+                    "{}: the block of exercise {number} is in exercise {}",
+                    place(range.start),
+                    exercise.number
                 );
-                block(index + 2, "```")
-            };
-            let exercise = exercises.last_mut().expect("a block in an exercise");
-            assert_eq!(
-                exercise.number,
-                number,
-                "{}:{}: the block of exercise {number} is in exercise {}",
-                path.display(),
-                index + 1,
-                exercise.number
-            );
-            exercise.blocks.push((kind, commands));
-            index = stop;
+                exercise.blocks.push((kind, commands));
+            }
+            _ => {}
         }
-        index += 1;
     }
     (exercises, restore)
 }
@@ -1752,9 +1811,18 @@ fn both_workshop_guides_run_the_same_commands() {
 /// The exercises a piece of the workshop plan names, with the minutes it gives each.
 type Planned = Vec<(String, u32)>;
 
-/// The rows of the workshop plan's table: (start, end) in minutes, and the
-/// exercises the row names.
-fn plan_rows(language: &str) -> Vec<((u32, u32), Planned)> {
+/// The workshop plan.
+struct Plan {
+    /// The rows of its table, each as (start, end) in minutes and the exercises
+    /// it names.
+    rows: Vec<((u32, u32), Planned)>,
+    /// The exercises that the paragraphs after the table name, up to the next
+    /// section: the optional ones.
+    optional: Planned,
+}
+
+/// The workshop plan of one language's workshop guide.
+fn workshop_plan(language: &str) -> Plan {
     let path = workspace()
         .join("docs")
         .join(language)
@@ -1764,31 +1832,55 @@ fn plan_rows(language: &str) -> Vec<((u32, u32), Planned)> {
         let (hours, minutes) = time.split_once(':').expect("H:MM");
         hours.trim().parse::<u32>().unwrap() * 60 + minutes.trim().parse::<u32>().unwrap()
     };
-    text.lines()
-        .filter(|line| line.starts_with("| ") && line.contains('–'))
-        .filter_map(|line| {
-            let time = line.split('|').nth(1)?.trim();
-            let (start, end) = time.split_once('–')?;
-            let exercises = exercise_minutes(line.split('|').nth(4).unwrap_or(""));
-            Some(((minutes(start), minutes(end)), exercises))
+    let links = markdown::links(&text);
+    let table = markdown::tables(&text)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("{} has no plan", path.display()));
+    let rows = table.rows[1..]
+        .iter()
+        .map(|cells| {
+            let time = &cells[0].text;
+            let (start, end) = time.split_once('–').unwrap_or_else(|| {
+                panic!(
+                    "{}:{}: a row of the plan starts with `{time}`, not with START–END",
+                    path.display(),
+                    markdown::line_of(&text, cells[0].range.start)
+                )
+            });
+            let exercises = cells.get(3).map_or_else(Vec::new, |cell| {
+                exercise_minutes(&text, &links, cell.range.clone())
+            });
+            ((minutes(start), minutes(end)), exercises)
         })
-        .collect()
+        .collect();
+    let next_section = markdown::headings(&text)
+        .into_iter()
+        .find(|heading| heading.level <= 2 && heading.range.start >= table.range.end)
+        .map_or(text.len(), |heading| heading.range.start);
+    let optional = exercise_minutes(&text, &links, table.range.end..next_section);
+    Plan { rows, optional }
 }
 
-/// The exercises a piece of the plan names (`[2.2](#...) (5 min)` or
-/// `[2.2](#...)（5 分钟）`), with their minutes.
-fn exercise_minutes(text: &str) -> Planned {
-    text.split('[')
-        .skip(1)
-        .filter_map(|piece| {
-            let (number, rest) = piece.split_once("](")?;
-            let after = &rest[rest.find(')')? + 1..];
-            let minutes: String = after
+/// The exercises that the bytes `within` of `text` name (`[2.2](#...) (5 min)`
+/// or `[2.2](#...)（5 分钟）`), with their minutes: the text of each link in
+/// `links` there, and the first number after it, before the next link.
+fn exercise_minutes(text: &str, links: &[Link], within: Range<usize>) -> Planned {
+    let links: Vec<&Link> = links
+        .iter()
+        .filter(|link| within.contains(&link.range.start))
+        .collect();
+    links
+        .iter()
+        .enumerate()
+        .filter_map(|(i, link)| {
+            let until = links.get(i + 1).map_or(within.end, |next| next.range.start);
+            let minutes: String = text[link.range.end..until]
                 .chars()
                 .skip_while(|c| !c.is_ascii_digit())
                 .take_while(char::is_ascii_digit)
                 .collect();
-            Some((number.to_owned(), minutes.parse().ok()?))
+            Some((link.text.clone(), minutes.parse().ok()?))
         })
         .collect()
 }
@@ -1801,7 +1893,7 @@ fn exercise_minutes(text: &str) -> Planned {
 fn the_workshop_plan_fits_in_90_minutes() {
     for language in LANGUAGES {
         let (exercises, _) = workshop_exercises(language);
-        let rows = plan_rows(language);
+        let Plan { rows, optional } = workshop_plan(language);
         let mut clock = 0;
         let mut planned = Vec::new();
         for ((start, end), row) in &rows {
@@ -1818,20 +1910,6 @@ fn the_workshop_plan_fits_in_90_minutes() {
             clock = *end;
         }
         assert_eq!(clock, 90, "{language}: the plan ends at {clock} minutes");
-        // The paragraphs after the table, up to the next section.
-        let path = workspace()
-            .join("docs")
-            .join(language)
-            .join("src/workshop.md");
-        let text = fs::read_to_string(&path).unwrap();
-        let after_table: String = text
-            .lines()
-            .skip_while(|line| !line.starts_with("| "))
-            .skip_while(|line| line.starts_with("| "))
-            .take_while(|line| !line.starts_with("## "))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let optional = exercise_minutes(&after_table);
         for exercise in &exercises {
             let listed = if exercise.optional {
                 &optional
