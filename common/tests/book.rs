@@ -6,14 +6,22 @@
 //! The book also says each idea with one word, the one its glossary chooses, in
 //! both languages and in the code and its messages; and its links to other sites
 //! are well-formed addresses (CI has no network to follow them).
+//!
+//! The tests read Markdown as mdBook does, with pulldown-cmark
+//! (`support/markdown.rs`): code blocks fenced with `~~~` or indented, and links
+//! by reference, count as much as the others.
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::testing::run;
 use libseccomp::{ScmpArch, ScmpSyscall};
+use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Tag, TagEnd};
+
+use crate::support::markdown::{self, Link};
 
 /// The two books.
 const LANGUAGES: [&str; 2] = ["en", "zh"];
@@ -234,10 +242,9 @@ fn both_books_have_the_same_chapters_and_show_the_same_output() {
             .find(|(name, _)| name == "SUMMARY.md")
             .expect("SUMMARY.md")
             .1;
-        summary
-            .split("](")
-            .skip(1)
-            .map(|rest| rest[..rest.find(')').unwrap()].to_owned())
+        markdown::links(&summary)
+            .into_iter()
+            .map(|link| link.target)
             .collect()
     };
     assert_eq!(listed("en"), listed("zh"), "SUMMARY.md lists differ");
@@ -291,6 +298,8 @@ fn both_books_have_the_same_chapters_and_show_the_same_output() {
 
 /// Every picture a chapter shows exists in docs/images, and each book's
 /// `src/images` is docs/images itself, so both books serve the same pictures.
+/// A file of `images/` that a chapter names elsewhere, even in code, exists
+/// too.
 #[test]
 fn pictures_exist_and_both_books_serve_them() {
     let images = workspace().join("docs/images");
@@ -304,15 +313,29 @@ fn pictures_exist_and_both_books_serve_them() {
         );
         let mut count = 0;
         for (chapter, text) in chapters(language) {
+            for picture in markdown::links(&text).into_iter().filter(|l| l.picture) {
+                let name = picture.target.strip_prefix("images/").unwrap_or_else(|| {
+                    panic!(
+                        "{language}/{chapter} shows {}, which is not in images/",
+                        picture.target
+                    )
+                });
+                count += 1;
+                assert!(
+                    images.join(name).is_file(),
+                    "{language}/{chapter} shows images/{name}, which docs/images lacks"
+                );
+            }
+            // A name in prose or in code is not a picture, but a learner may
+            // still look for the file.
             for piece in text.split("images/").skip(1) {
                 let name: String = piece
                     .chars()
                     .take_while(|c| c.is_alphanumeric() || "-_.".contains(*c))
                     .collect();
-                count += 1;
                 assert!(
                     images.join(&name).is_file(),
-                    "{language}/{chapter} shows images/{name}, which docs/images lacks"
+                    "{language}/{chapter} names images/{name}, which docs/images lacks"
                 );
             }
         }
@@ -367,35 +390,21 @@ fn chinese_paragraphs_do_not_break_between_chinese_characters() {
             || c == '\u{2026}'
     };
     let wide = |c: char| matches!(c, '\u{3400}'..='\u{9fff}') || punctuation(c);
-    let starts_block = |line: &str| {
-        let line = line.trim_start();
-        ["#", "|", "<", "```", "- ", "* ", "![", "> "]
-            .iter()
-            .any(|start| line.starts_with(start) && !line.starts_with("<http"))
-            || line
-                .split_once(". ")
-                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
-    };
+    // The parser finds the breaks inside paragraphs only. A line that starts a
+    // block of its own (a heading, a list item, a table row, code) is no break.
     for (chapter, text) in chapters("zh") {
-        let mut in_code = false;
-        let lines: Vec<&str> = text.lines().collect();
-        for (number, pair) in lines.windows(2).enumerate() {
-            if pair[0].trim_start().starts_with("```") {
-                in_code = !in_code;
-            }
-            // Bold markers are not printed: look at the characters inside them.
-            let (Some(end), Some(start)) = (
-                pair[0].trim_end().trim_end_matches('*').chars().last(),
-                pair[1].trim().trim_start_matches('*').chars().next(),
-            ) else {
+        for (at, before, after) in markdown::soft_breaks(&text) {
+            // The characters as the reader reads them: bold markers and link
+            // syntax are not printed.
+            let (Some(end), Some(start)) = (before, after) else {
                 continue;
             };
             let gap = (wide(end) && wide(start)) || punctuation(end) || punctuation(start);
             assert!(
-                in_code || starts_block(pair[1]) || !gap,
+                !gap,
                 "zh/{chapter}:{}: the line breaks between two Chinese characters or next \
                  to full-width punctuation, which shows as a space: join it with the next line",
-                number + 1
+                markdown::line_of(&text, at)
             );
         }
     }
@@ -465,45 +474,43 @@ fn starts_a_step_by_name(line: &str) -> bool {
 /// break.
 fn commands_calling_a_step_by_name(text: &str) -> Vec<(usize, String)> {
     let mut commands = Vec::new();
-    // The language of the fenced block being read, if one is.
-    let mut fenced: Option<&str> = None;
-    // The paragraph of prose being read: where it starts, and its lines.
-    let mut paragraph: Option<(usize, String)> = None;
-    let mut at = 0;
-    let mut lines = text.split('\n').peekable();
-    while let Some(line) = lines.next() {
-        let fence = line.trim_start().strip_prefix("```");
-        if let Some(language) = fence {
-            fenced = match fenced {
-                Some(_) => None,
-                None => Some(language.trim()),
-            };
-        } else if let Some(command) = line.strip_prefix("$ ") {
-            if calls_a_step_by_name(command) {
-                commands.push((at, command.to_owned()));
+    // Code blocks of any kind: fenced with ``` or ~~~, or indented.
+    for block in markdown::code_blocks(text) {
+        let shell = matches!(block.language(), "sh" | "bash");
+        for (at, line) in block.lines() {
+            if let Some(command) = line.strip_prefix("$ ") {
+                if calls_a_step_by_name(command) {
+                    commands.push((at, command.to_owned()));
+                }
+            } else if shell && starts_a_step_by_name(line) {
+                commands.push((at, line.trim().to_owned()));
             }
-        } else if matches!(fenced, Some("sh" | "bash")) && starts_a_step_by_name(line) {
-            commands.push((at, line.trim().to_owned()));
-        } else if fenced.is_none() && !line.trim().is_empty() {
-            paragraph
-                .get_or_insert_with(|| (at, String::new()))
-                .1
-                .push_str(&format!("{line}\n"));
         }
-        let ends = fence.is_some() || fenced.is_some() || line.trim().is_empty();
-        if ends || lines.peek().is_none() {
-            if let Some((start, prose)) = paragraph.take() {
-                let mut offset = start;
-                for (i, piece) in prose.split('`').enumerate() {
-                    let words: Vec<&str> = piece.split_whitespace().collect();
-                    if i % 2 == 1 && words.len() > 1 && calls_a_step_by_name(piece) {
-                        commands.push((offset, words.join(" ")));
+    }
+    let mut in_code = false;
+    for (event, range) in markdown::events(text) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            // A line of prose that looks like a transcript's.
+            Event::Text(words) if !in_code => {
+                if let Some(command) = words.strip_prefix("$ ") {
+                    if calls_a_step_by_name(command) {
+                        commands.push((range.start + 2, command.to_owned()));
                     }
-                    offset += piece.len() + 1;
                 }
             }
+            Event::Code(code) => {
+                let words: Vec<&str> = code.split_whitespace().collect();
+                if words.len() > 1 && calls_a_step_by_name(&code) {
+                    // The command starts after the backticks that open the span.
+                    let written = &text[range.clone()];
+                    let skip = written.find(|c: char| c != '`' && !c.is_whitespace());
+                    commands.push((range.start + skip.unwrap_or(0), words.join(" ")));
+                }
+            }
+            _ => {}
         }
-        at += line.len() + 1;
     }
     commands.sort_by_key(|(at, _)| *at);
     commands
@@ -526,6 +533,10 @@ fn commands_calling_a_step_by_name_are_found_in_transcripts_and_prose() {
         "```sh\ncargo build\n```\n\nRun `sudo step-3-reporting --learn`.\n",
         "```sh\nLC_ALL=C step-3-reporting --learn -- ls\n```\n",
         "```bash\nstep-2-filter --print-filter=oci > step-2.json\n```\n",
+        // Blocks that a reading of "```" lines alone did not see.
+        "~~~sh\nstep-1-baseline --help\n~~~\n",
+        "Run:\n\n    $ step-1-baseline\n",
+        "- In a list:\n\n  ~~~text\n  $ step-4-policy --learn\n  ~~~\n",
     ] {
         assert!(
             first_command_calling_a_step_by_name(called).is_some(),
@@ -540,6 +551,7 @@ fn commands_calling_a_step_by_name_are_found_in_transcripts_and_prose() {
         "```sh\ngit checkout -- step-1-baseline step-2-filter\n```\n",
         "```text\nstep-3-reporting: it made 5 syscalls\n```\n",
         "`cargo test -p step-2-filter` and `cargo run --bin step-1-baseline`\n",
+        "~~~text\nstep-3-reporting: it made 5 syscalls\n```sh\nstep-1-baseline\n~~~\n",
     ] {
         assert_eq!(
             first_command_calling_a_step_by_name(not_called),
@@ -611,6 +623,14 @@ fn transcripts_that_call_the_steps_by_name_say_how_to_type_them() {
     );
 }
 
+/// Whether `text` has a `text` block whose lines are `lines`, each ending with a
+/// newline.
+fn shows_text_block(text: &str, lines: &str) -> bool {
+    markdown::code_blocks(text)
+        .iter()
+        .any(|block| block.language() == "text" && block.code == lines)
+}
+
 /// The README's quick start shows step 2's transcript as the book stores it, so the
 /// first output a learner reads is kept true by the transcript tests too.
 #[test]
@@ -620,7 +640,7 @@ fn the_readme_shows_the_stored_step_2_transcript() {
     let transcript =
         std::fs::read_to_string(root.join("docs/transcripts/step-2-filter.txt")).unwrap();
     assert!(
-        readme.contains(&format!("```text\n{transcript}```")),
+        shows_text_block(&readme, &transcript),
         "README.md's quick start no longer shows docs/transcripts/step-2-filter.txt:\n{transcript}"
     );
 }
@@ -647,9 +667,9 @@ fn the_readme_shows_the_stored_learn_reports() {
             .map(|line| format!("{line}\n"))
             .collect();
         assert!(!report.is_empty(), "{file} has no report:\n{transcript}");
-        let shown = format!("```text\n{command} 2>&1 >/dev/null\n{report}```");
+        let shown = format!("{command} 2>&1 >/dev/null\n{report}");
         assert!(
-            readme.contains(&shown),
+            shows_text_block(&readme, &shown),
             "README.md no longer shows the report of docs/transcripts/discovering/{file}:\n{shown}"
         );
     }
@@ -662,13 +682,8 @@ fn the_readme_shows_the_stored_learn_reports() {
 fn the_readme_shows_the_published_overhead_run() {
     let root = workspace();
     let readme = fs::read_to_string(root.join("README.md")).unwrap();
-    let start = readme
-        .find("## What a filter costs")
+    let section = markdown::section(&readme, 2, "What a filter costs")
         .expect("the README has a section on what a filter costs");
-    let section = &readme[start..];
-    let section = &section[..section[3..]
-        .find("\n## ")
-        .map_or(section.len(), |end| end + 3)];
     let csv = fs::read_to_string(root.join("docs/images/overhead.csv")).unwrap();
     // case,syscall,ns_per_call,ratio,q1_ns,q3_ns,filters,bpf_instructions; only the
     // case may hold a comma (and is then quoted), so the fields are counted from the end.
@@ -681,25 +696,34 @@ fn the_readme_shows_the_published_overhead_run() {
         })
     };
     let mut rows = 0;
-    for line in section.lines().filter(|line| line.starts_with("| ")) {
-        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let [case, ns, ratio] = cells[..] else {
-            panic!("README.md: a row of the cost table has other cells than 3: {line}");
-        };
-        if case == "case" {
-            continue;
+    let tables = markdown::tables(&readme);
+    for table in tables.iter().filter(|t| section.contains(&t.range.start)) {
+        for (index, cells) in table.rows.iter().enumerate() {
+            let line = markdown::line_of(&readme, cells[0].range.start);
+            let [case, ns, ratio] = &cells[..] else {
+                panic!("README.md:{line}: a row of the cost table has other cells than 3");
+            };
+            assert!(
+                !table.ragged.contains(&index),
+                "README.md:{line}: a row of the cost table has other cells than 3"
+            );
+            // The header names the columns.
+            if index == 0 {
+                continue;
+            }
+            let (case, ns, ratio) = (case.text.as_str(), ns.text.as_str(), ratio.text.as_str());
+            let (csv_ns, csv_ratio) = published(case).unwrap_or_else(|| {
+                panic!("README.md shows the case `{case}`, which docs/images/overhead.csv lacks")
+            });
+            let ns: f64 = ns.parse().unwrap();
+            let ratio: f64 = ratio.trim_end_matches('×').parse().unwrap();
+            assert!(
+                (ns - csv_ns).abs() <= 0.05 + 1e-9 && (ratio - csv_ratio).abs() <= 0.005 + 1e-9,
+                "README.md shows `{case}` at {ns} ns, {ratio}×; the published run has {csv_ns} ns, \
+                 {csv_ratio}×"
+            );
+            rows += 1;
         }
-        let (csv_ns, csv_ratio) = published(case).unwrap_or_else(|| {
-            panic!("README.md shows the case `{case}`, which docs/images/overhead.csv lacks")
-        });
-        let ns: f64 = ns.parse().unwrap();
-        let ratio: f64 = ratio.trim_end_matches('×').parse().unwrap();
-        assert!(
-            (ns - csv_ns).abs() <= 0.05 + 1e-9 && (ratio - csv_ratio).abs() <= 0.005 + 1e-9,
-            "README.md shows `{case}` at {ns} ns, {ratio}×; the published run has {csv_ns} ns, \
-             {csv_ratio}×"
-        );
-        rows += 1;
     }
     assert!(
         rows >= 2,
@@ -707,59 +731,15 @@ fn the_readme_shows_the_published_overhead_run() {
     );
 }
 
-/// The text of a Markdown file without its fenced code blocks, where `](` is code.
-fn prose(text: &str) -> String {
-    let mut in_code = false;
-    let mut kept = String::new();
-    for line in text.lines() {
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-        } else if !in_code {
-            kept.push_str(line);
-            kept.push('\n');
-        }
-    }
-    kept
-}
-
-/// The targets of the inline links and pictures (`[text](target)`) of Markdown prose.
-fn link_targets(prose: &str) -> Vec<String> {
-    prose
-        .split("](")
-        .skip(1)
-        .filter_map(|rest| rest.find(')').map(|end| rest[..end].trim().to_owned()))
-        .collect()
-}
-
-/// The ids mdBook gives the headings of a chapter: lower case, letters, digits, `-`
-/// and `_` kept, spaces turned into `-`, everything else dropped.
-fn heading_ids(text: &str) -> BTreeSet<String> {
-    prose(text)
-        .lines()
-        .filter_map(|line| line.strip_prefix('#'))
-        .map(|heading| {
-            heading
-                .trim_start_matches('#')
-                .trim()
-                .chars()
-                .filter_map(|c| match c {
-                    ' ' => Some('-'),
-                    c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-                    _ => None,
-                })
-                .flat_map(char::to_lowercase)
-                .collect()
-        })
-        .collect()
-}
-
 /// Asserts that every relative link of `file` (a Markdown file in `dir`) leads to a
-/// file or folder that exists and, with `#anchor`, to a heading of that chapter.
+/// file or folder that exists and, with `#anchor`, to a heading of that chapter;
+/// and that every link by reference (`[text][ref]`) has its `[ref]: target` line.
 /// mdBook builds a book with a dead link without a word.
 fn assert_links_resolve(dir: &Path, file: &str) -> usize {
     let text = fs::read_to_string(dir.join(file)).unwrap();
     let mut count = 0;
-    for target in link_targets(&prose(&text)) {
+    for link in markdown::links(&text) {
+        let target = link.target;
         if target.contains("://") || target.starts_with("mailto:") {
             continue;
         }
@@ -774,12 +754,21 @@ fn assert_links_resolve(dir: &Path, file: &str) -> usize {
         if !anchor.is_empty() {
             let chapter = fs::read_to_string(&linked).unwrap();
             assert!(
-                heading_ids(&chapter).contains(anchor),
+                markdown::headings(&chapter)
+                    .iter()
+                    .any(|heading| heading.id == anchor),
                 "{} links to {target}, but {} has no heading with the id `{anchor}`",
                 dir.join(file).display(),
                 linked.display()
             );
         }
+    }
+    if let Some((at, reference)) = markdown::undefined_references(&text).first() {
+        panic!(
+            "{}:{}: a link to `[{reference}]`, which no line `[{reference}]: target` defines",
+            dir.join(file).display(),
+            markdown::line_of(&text, *at)
+        );
     }
     count
 }
@@ -1039,9 +1028,13 @@ fn the_workshop_guide_vendors_the_crates_as_check_offline_does() {
         let guide =
             fs::read_to_string(workspace().join(format!("docs/{language}/src/workshop.md")))
                 .unwrap();
+        // A line of a shell block, which a teacher copies as it is.
+        let shown = markdown::code_blocks(&guide).iter().any(|block| {
+            block.language() == "sh" && block.code.lines().any(|line| line == command)
+        });
         assert!(
-            guide.lines().any(|line| line == command),
-            "docs/{language}/src/workshop.md does not show `{command}`"
+            shown,
+            "docs/{language}/src/workshop.md does not show `{command}` in a ```sh block"
         );
     }
 }
@@ -1077,40 +1070,46 @@ fn glossary(language: &str) -> Glossary {
     let path = workspace().join(format!("docs/{language}/src/glossary.md"));
     let whole = fs::read_to_string(&path)
         .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    let start = whole
-        .find(&format!("{heading}\n"))
+    let title = heading.trim_start_matches("## ");
+    let section = markdown::section(&whole, 2, title)
         .unwrap_or_else(|| panic!("{} has no `{heading}`", path.display()));
-    let end = whole[start + heading.len()..]
-        .find("\n## ")
-        .map_or(whole.len(), |end| start + heading.len() + end + 1);
-    let table: Vec<&str> = whole[start..end]
-        .lines()
-        .filter(|line| line.starts_with('|'))
-        .collect();
-    assert!(
-        table.len() > 2 && table[1].trim_matches(|c| "|-".contains(c)).is_empty(),
-        "{}: `{heading}` holds no table with a header",
-        path.display()
-    );
-    let rejected = table[2..]
+    let table = markdown::tables(&whole)
+        .into_iter()
+        .find(|table| section.contains(&table.range.start))
+        .filter(|table| table.rows.len() > 1)
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: `{heading}` holds no table with a header",
+                path.display()
+            )
+        });
+    let rejected = table
+        .rows
         .iter()
-        .map(|line| {
-            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-            let [words, chosen] = cells[..] else {
+        .enumerate()
+        .skip(1)
+        .map(|(index, cells)| {
+            let line = markdown::line_of(&whole, cells[0].range.start);
+            let ([words, chosen], false) = (&cells[..], table.ragged.contains(&index)) else {
                 panic!(
-                    "{}: a row of `{heading}` has other cells than 2: {line}",
+                    "{}:{line}: a row of `{heading}` has other cells than 2",
                     path.display()
                 );
             };
+            assert!(
+                !words.text.trim().is_empty() && !chosen.text.trim().is_empty(),
+                "{}:{line}: a row of `{heading}` has an empty cell",
+                path.display()
+            );
             Rejected {
-                words: words.split(separator).map(str::to_owned).collect(),
-                chosen: chosen.to_owned(),
+                words: words.text.split(separator).map(str::to_owned).collect(),
+                chosen: chosen.text.clone(),
             }
         })
         .collect();
     Glossary {
         path,
-        text: format!("{}{}", &whole[..start], &whole[end..]),
+        text: format!("{}{}", &whole[..section.start], &whole[section.end..]),
         rejected,
     }
 }
@@ -1120,26 +1119,11 @@ fn ideograph(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{9fff}')
 }
 
-/// A line of Markdown prose as a reader reads it, for the search of words: inline
-/// code, link targets, autolinks and HTML comments blanked out, and so are the
-/// English words the Chinese text glosses in full-width brackets, such as
-/// `导览（tour）`: what is left is the book's own words.
-fn words_of(line: &str) -> String {
-    let mut out = String::new();
-    // Inline code: every other piece between backticks.
-    for (i, piece) in line.split('`').enumerate() {
-        out.push_str(if i % 2 == 0 { piece } else { " " });
-    }
-    for (open, close) in [("](", ")"), ("<http", ">"), ("<!--", "-->")] {
-        while let Some(start) = out.find(open) {
-            let from = start + open.len();
-            let end = out[from..]
-                .find(close)
-                .map_or(out.len(), |end| from + end + close.len());
-            out.replace_range(start..end, " ");
-        }
-    }
-    let mut rest = out.as_str();
+/// A line of prose without the English words that the Chinese text glosses in
+/// full-width brackets, such as `导览（tour）`: what is left is the book's own
+/// words.
+fn without_glosses(line: &str) -> String {
+    let mut rest = line;
     let mut kept = String::new();
     while let Some(start) = rest.find('（') {
         let Some(len) = rest[start..].find('）') else {
@@ -1156,19 +1140,24 @@ fn words_of(line: &str) -> String {
     kept
 }
 
-/// The lines of a Markdown file with their numbers, outside fenced code, as
-/// [`words_of`] leaves them.
+/// The lines of a Markdown file with their numbers, as a reader reads them, for
+/// the search of words: outside code blocks, with inline code, link targets,
+/// autolinks and HTML comments left out ([`markdown::prose_lines`]), and
+/// without the English glosses of the Chinese text ([`without_glosses`]).
 fn prose_lines(text: &str) -> Vec<(usize, String)> {
-    let mut in_code = false;
-    let mut lines = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-        } else if !in_code {
-            lines.push((number + 1, words_of(line)));
-        }
-    }
-    lines
+    markdown::prose_lines(text)
+        .into_iter()
+        .map(|(number, line)| (number, without_glosses(&line)))
+        .collect()
+}
+
+/// A line of Markdown prose as a reader reads it ([`prose_lines`]).
+fn words_of(line: &str) -> String {
+    let lines: Vec<String> = prose_lines(line)
+        .into_iter()
+        .map(|(_, words)| words)
+        .collect();
+    lines.join(" ")
 }
 
 /// The text lines of an SVG drawing, without its tags.
@@ -1345,7 +1334,7 @@ fn assert_one_word_for_each_idea(language: &str, files: &Lines) {
     let glossary_name = format!("docs/{language}/src/glossary.md");
     for row in &glossary.rejected {
         assert!(
-            glossary.text.contains(&format!("**{}**", row.chosen)),
+            bold_words(&glossary.text).contains(&row.chosen),
             "{}: `{}` is the book's word, but the glossary defines no **{}**",
             glossary.path.display(),
             row.chosen,
@@ -1404,10 +1393,14 @@ fn the_search_for_rejected_words_finds_them_in_prose_only() {
                         .any(|&(w, chosen)| w == word && chosen == row.chosen),
                     "{language}: `{word}` is not found in prose"
                 );
+                // A target with a space is written in angle brackets, or it
+                // is no target.
                 for hidden in [
                     format!("x `{word}` x"),
-                    format!("[x](https://example.org/{word}) x"),
+                    format!("[x](<https://example.org/{word}>) x"),
+                    format!("[x][r] x\n\n[r]: <https://example.org/{word}>"),
                     format!("x <!-- {word} --> x"),
+                    format!("x\n\n~~~\n{word}\n~~~\n\n    {word}\n"),
                 ] {
                     assert!(found(&hidden).is_empty(), "{language}: found in {hidden}");
                 }
@@ -1428,17 +1421,73 @@ fn the_search_for_rejected_words_finds_them_in_prose_only() {
     assert!(!found(&format!("x Allow{} x", "list")).is_empty());
 }
 
+/// The words of a Markdown text in bold (`**word**`), as the reader reads them.
+fn bold_words(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    // Bold may hold bold: each open span collects the words inside it.
+    let mut open: Vec<String> = Vec::new();
+    for (event, _) in markdown::events(text) {
+        match event {
+            Event::Start(Tag::Strong) => open.push(String::new()),
+            Event::Text(words) | Event::Code(words) => {
+                for bold in &mut open {
+                    bold.push_str(&words);
+                }
+            }
+            Event::SoftBreak => {
+                for bold in &mut open {
+                    bold.push(' ');
+                }
+            }
+            Event::End(TagEnd::Strong) => found.extend(open.pop()),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The entries of a glossary: each paragraph that opens with a term in bold, as
+/// (the term, the text of the paragraph after it).
+fn glossary_entries(text: &str) -> Vec<(String, String)> {
+    let events = markdown::events(text);
+    let mut entries = Vec::new();
+    // The entry being read, and whether its term has ended.
+    let mut entry: Option<(String, String)> = None;
+    let mut after_term = false;
+    for (index, (event, _)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Paragraph) => {
+                if let Some((Event::Start(Tag::Strong), _)) = events.get(index + 1) {
+                    entry = Some((String::new(), String::new()));
+                    after_term = false;
+                }
+            }
+            Event::End(TagEnd::Strong) => after_term = true,
+            Event::Text(words) | Event::Code(words) => {
+                if let Some((term, rest)) = entry.as_mut() {
+                    if after_term { rest } else { term }.push_str(words);
+                }
+            }
+            Event::SoftBreak => {
+                if let Some((_, rest)) = entry.as_mut() {
+                    rest.push(' ');
+                }
+            }
+            Event::End(TagEnd::Paragraph) => entries.extend(entry.take()),
+            _ => {}
+        }
+    }
+    entries
+}
+
 /// Both glossaries define the same terms in the same order, the Chinese one with
 /// the English term next to each, and list the same sources.
 #[test]
 fn both_glossaries_define_the_same_terms() {
     let terms = |language: &str| -> Vec<String> {
-        glossary(language)
-            .text
-            .lines()
-            .filter_map(|line| line.strip_prefix("**"))
-            .map(|entry| {
-                let (term, rest) = entry.split_once("**").expect("a term in bold");
+        glossary_entries(&glossary(language).text)
+            .into_iter()
+            .map(|(term, rest)| {
                 let english = match rest.strip_prefix('（') {
                     Some(gloss) => gloss[..gloss.find('）').unwrap()].to_owned(),
                     None => term.to_owned(),
@@ -1473,19 +1522,14 @@ const SOURCES: [&str; 5] = [
     "https://github.com/0x0916/notes/blob/master/code/c/seccomp-example/seccomp.md",
 ];
 
-/// The targets of a Markdown text's links to other sites: inline links and
-/// autolinks (`<https://...>`), outside fenced code.
+/// The targets of a Markdown text's links to other sites: inline links, links
+/// by reference and autolinks (`<https://...>`), outside code.
 fn external_links(text: &str) -> BTreeSet<String> {
-    let prose = prose(text);
-    let mut links: BTreeSet<String> = link_targets(&prose)
+    markdown::links(text)
         .into_iter()
+        .map(|link| link.target)
         .filter(|target| target.contains("://"))
-        .collect();
-    for piece in prose.split("<http").skip(1) {
-        let end = piece.find('>').unwrap_or(piece.len());
-        links.insert(format!("http{}", &piece[..end]));
-    }
-    links
+        .collect()
 }
 
 /// Whether `url` is a well-formed web address: `http` or `https`, a host name of
@@ -1542,6 +1586,16 @@ fn links_to_other_sites_are_well_formed_and_name_the_sources() {
                 "{name} links to `{url}`, which is no web address"
             );
         }
+        // Markdown takes an address in angle brackets for a link only when it
+        // holds no space and no other bracket. Otherwise the reader sees it as
+        // it is written, brackets and all.
+        for (line, words) in markdown::prose_lines(text) {
+            assert!(
+                !words.contains("<http"),
+                "{name}:{line}: an address in angle brackets is shown as text, not as a link: \
+                 {words}"
+            );
+        }
     }
     assert!(
         count >= 20,
@@ -1588,81 +1642,131 @@ struct Exercise {
 }
 
 /// The exercises of one language's workshop guide, and its restore block.
+///
+/// An exercise is a `###` heading with its number, then a paragraph that opens
+/// with its minutes in italics (`*About 5 minutes.*`), then blocks of commands.
+/// An HTML comment names the kind and the exercise of the `sh` block that
+/// follows it (`<!-- check 2.2 -->`), or holds the commands itself
+/// (`<!-- not-done 2.2: ...` up to a line `-->`). `<!-- restore -->` comes before
+/// the block that puts the repository back.
 fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
     let path = workspace()
         .join("docs")
         .join(language)
         .join("src/workshop.md");
     let text = fs::read_to_string(&path).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    let events = markdown::events(&text);
     let mut exercises: Vec<Exercise> = Vec::new();
     let mut restore = String::new();
-    let mut index = 0;
-    // The lines of a block that starts at `start`, up to the line `end`.
-    let block = |start: usize, end: &str| -> (String, usize) {
-        let stop = (start..lines.len())
-            .find(|&i| lines[i] == end)
-            .unwrap_or_else(|| panic!("{}:{}: a block never ends", path.display(), start));
-        (lines[start..stop].join("\n"), stop)
+    let place = |at: usize| format!("{}:{}", path.display(), markdown::line_of(&text, at));
+    // The commands of the `sh` block that starts at event `index`, without the
+    // last newline. scripts/check-exercises.sh, which runs them, looks for a
+    // line ```sh right after the marker's line, and so does this test.
+    let sh_block = |index: usize, marker: usize| -> String {
+        let info = match events.get(index) {
+            Some((Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))), _)) => info.as_ref(),
+            _ => "",
+        };
+        assert!(
+            info == "sh" && text[marker..].lines().nth(1) == Some("```sh"),
+            "{}: a marker must be followed by a ```sh block",
+            place(marker)
+        );
+        let code: String = events[index + 1..]
+            .iter()
+            .map_while(|(event, _)| match event {
+                Event::Text(code) => Some(code.as_ref()),
+                _ => None,
+            })
+            .collect();
+        code.strip_suffix('\n').unwrap_or(&code).to_owned()
     };
-    while index < lines.len() {
-        let line = lines[index];
-        if let Some(heading) = line.strip_prefix("### ") {
-            if let Some(number) = heading
-                .split_whitespace()
-                .find(|word| word.contains('.') && word.starts_with(|c: char| c.is_ascii_digit()))
-            {
-                let number: String = number
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit() || *c == '.')
-                    .collect();
-                exercises.push(Exercise {
-                    number,
-                    optional: heading.contains("optional") || heading.contains("选做"),
-                    minutes: None,
-                    blocks: Vec::new(),
-                });
+    for (index, (event, range)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H3,
+                ..
+            }) => {
+                let heading = markdown::inline_text(&events[index + 1..]);
+                if let Some(number) = heading.split_whitespace().find(|word| {
+                    word.contains('.') && word.starts_with(|c: char| c.is_ascii_digit())
+                }) {
+                    let number: String = number
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit() || *c == '.')
+                        .collect();
+                    exercises.push(Exercise {
+                        number,
+                        optional: heading.contains("optional") || heading.contains("选做"),
+                        minutes: None,
+                        blocks: Vec::new(),
+                    });
+                }
             }
-        } else if let Some(rest) = line
-            .strip_prefix("*About ")
-            .or_else(|| line.strip_prefix("*大约 "))
-        {
-            let minutes: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            let exercise = exercises.last_mut().expect("a duration in an exercise");
-            exercise.minutes = minutes.parse().ok();
-        } else if line == "<!-- restore -->" {
-            let (commands, stop) = block(index + 2, "```");
-            restore = commands;
-            index = stop;
-        } else if let Some(marker) = line.strip_prefix("<!-- ") {
-            let mut words = marker.split_whitespace();
-            let kind = words.next().unwrap_or("").to_owned();
-            let number = words.next().unwrap_or("").trim_end_matches(':').to_owned();
-            let (commands, stop) = if kind == "not-done" {
-                block(index + 1, "-->")
-            } else {
+            // A paragraph that opens with words in italics.
+            Event::Start(Tag::Paragraph) => {
+                let Some((Event::Start(Tag::Emphasis), _)) = events.get(index + 1) else {
+                    continue;
+                };
+                let opening = markdown::inline_text(&events[index + 2..]);
+                if let Some(rest) = opening
+                    .strip_prefix("About ")
+                    .or_else(|| opening.strip_prefix("大约 "))
+                {
+                    let minutes: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                    let exercise = exercises.last_mut().expect("a duration in an exercise");
+                    exercise.minutes = minutes.parse().ok();
+                }
+            }
+            Event::Start(Tag::HtmlBlock) => {
+                let html: String = events[index + 1..]
+                    .iter()
+                    .map_while(|(event, _)| match event {
+                        Event::Html(html) => Some(html.as_ref()),
+                        _ => None,
+                    })
+                    .collect();
+                let Some(marker) = html.strip_prefix("<!-- ") else {
+                    continue;
+                };
+                // The event after the end of the HTML block.
+                let next = index
+                    + events[index..]
+                        .iter()
+                        .position(|(event, _)| *event == Event::End(TagEnd::HtmlBlock))
+                        .expect("an HTML block ends")
+                    + 1;
+                if marker.trim_end() == "restore -->" {
+                    restore = sh_block(next, range.start);
+                    continue;
+                }
+                let mut lines = marker.lines();
+                let mut words = lines.next().unwrap_or("").split_whitespace();
+                let kind = words.next().unwrap_or("").to_owned();
+                let number = words.next().unwrap_or("").trim_end_matches(':').to_owned();
+                let commands = if kind == "not-done" {
+                    let commands: Vec<&str> = lines.take_while(|l| *l != "-->").collect();
+                    assert!(
+                        html.lines().last() == Some("-->"),
+                        "{}: a block never ends",
+                        place(range.start)
+                    );
+                    commands.join("\n")
+                } else {
+                    sh_block(next, range.start)
+                };
+                let exercise = exercises.last_mut().expect("a block in an exercise");
                 assert_eq!(
-                    lines[index + 1],
-                    "```sh",
-                    "{}:{}",
-                    path.display(),
-                    index + 2
+                    exercise.number,
+                    number,
+                    "{}: the block of exercise {number} is in exercise {}",
+                    place(range.start),
+                    exercise.number
                 );
-                block(index + 2, "```")
-            };
-            let exercise = exercises.last_mut().expect("a block in an exercise");
-            assert_eq!(
-                exercise.number,
-                number,
-                "{}:{}: the block of exercise {number} is in exercise {}",
-                path.display(),
-                index + 1,
-                exercise.number
-            );
-            exercise.blocks.push((kind, commands));
-            index = stop;
+                exercise.blocks.push((kind, commands));
+            }
+            _ => {}
         }
-        index += 1;
     }
     (exercises, restore)
 }
@@ -1707,9 +1811,18 @@ fn both_workshop_guides_run_the_same_commands() {
 /// The exercises a piece of the workshop plan names, with the minutes it gives each.
 type Planned = Vec<(String, u32)>;
 
-/// The rows of the workshop plan's table: (start, end) in minutes, and the
-/// exercises the row names.
-fn plan_rows(language: &str) -> Vec<((u32, u32), Planned)> {
+/// The workshop plan.
+struct Plan {
+    /// The rows of its table, each as (start, end) in minutes and the exercises
+    /// it names.
+    rows: Vec<((u32, u32), Planned)>,
+    /// The exercises that the paragraphs after the table name, up to the next
+    /// section: the optional ones.
+    optional: Planned,
+}
+
+/// The workshop plan of one language's workshop guide.
+fn workshop_plan(language: &str) -> Plan {
     let path = workspace()
         .join("docs")
         .join(language)
@@ -1719,31 +1832,55 @@ fn plan_rows(language: &str) -> Vec<((u32, u32), Planned)> {
         let (hours, minutes) = time.split_once(':').expect("H:MM");
         hours.trim().parse::<u32>().unwrap() * 60 + minutes.trim().parse::<u32>().unwrap()
     };
-    text.lines()
-        .filter(|line| line.starts_with("| ") && line.contains('–'))
-        .filter_map(|line| {
-            let time = line.split('|').nth(1)?.trim();
-            let (start, end) = time.split_once('–')?;
-            let exercises = exercise_minutes(line.split('|').nth(4).unwrap_or(""));
-            Some(((minutes(start), minutes(end)), exercises))
+    let links = markdown::links(&text);
+    let table = markdown::tables(&text)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("{} has no plan", path.display()));
+    let rows = table.rows[1..]
+        .iter()
+        .map(|cells| {
+            let time = &cells[0].text;
+            let (start, end) = time.split_once('–').unwrap_or_else(|| {
+                panic!(
+                    "{}:{}: a row of the plan starts with `{time}`, not with START–END",
+                    path.display(),
+                    markdown::line_of(&text, cells[0].range.start)
+                )
+            });
+            let exercises = cells.get(3).map_or_else(Vec::new, |cell| {
+                exercise_minutes(&text, &links, cell.range.clone())
+            });
+            ((minutes(start), minutes(end)), exercises)
         })
-        .collect()
+        .collect();
+    let next_section = markdown::headings(&text)
+        .into_iter()
+        .find(|heading| heading.level <= 2 && heading.range.start >= table.range.end)
+        .map_or(text.len(), |heading| heading.range.start);
+    let optional = exercise_minutes(&text, &links, table.range.end..next_section);
+    Plan { rows, optional }
 }
 
-/// The exercises a piece of the plan names (`[2.2](#...) (5 min)` or
-/// `[2.2](#...)（5 分钟）`), with their minutes.
-fn exercise_minutes(text: &str) -> Planned {
-    text.split('[')
-        .skip(1)
-        .filter_map(|piece| {
-            let (number, rest) = piece.split_once("](")?;
-            let after = &rest[rest.find(')')? + 1..];
-            let minutes: String = after
+/// The exercises that the bytes `within` of `text` name (`[2.2](#...) (5 min)`
+/// or `[2.2](#...)（5 分钟）`), with their minutes: the text of each link in
+/// `links` there, and the first number after it, before the next link.
+fn exercise_minutes(text: &str, links: &[Link], within: Range<usize>) -> Planned {
+    let links: Vec<&Link> = links
+        .iter()
+        .filter(|link| within.contains(&link.range.start))
+        .collect();
+    links
+        .iter()
+        .enumerate()
+        .filter_map(|(i, link)| {
+            let until = links.get(i + 1).map_or(within.end, |next| next.range.start);
+            let minutes: String = text[link.range.end..until]
                 .chars()
                 .skip_while(|c| !c.is_ascii_digit())
                 .take_while(char::is_ascii_digit)
                 .collect();
-            Some((number.to_owned(), minutes.parse().ok()?))
+            Some((link.text.clone(), minutes.parse().ok()?))
         })
         .collect()
 }
@@ -1756,7 +1893,7 @@ fn exercise_minutes(text: &str) -> Planned {
 fn the_workshop_plan_fits_in_90_minutes() {
     for language in LANGUAGES {
         let (exercises, _) = workshop_exercises(language);
-        let rows = plan_rows(language);
+        let Plan { rows, optional } = workshop_plan(language);
         let mut clock = 0;
         let mut planned = Vec::new();
         for ((start, end), row) in &rows {
@@ -1773,20 +1910,6 @@ fn the_workshop_plan_fits_in_90_minutes() {
             clock = *end;
         }
         assert_eq!(clock, 90, "{language}: the plan ends at {clock} minutes");
-        // The paragraphs after the table, up to the next section.
-        let path = workspace()
-            .join("docs")
-            .join(language)
-            .join("src/workshop.md");
-        let text = fs::read_to_string(&path).unwrap();
-        let after_table: String = text
-            .lines()
-            .skip_while(|line| !line.starts_with("| "))
-            .skip_while(|line| line.starts_with("| "))
-            .take_while(|line| !line.starts_with("## "))
-            .collect::<Vec<_>>()
-            .join("\n");
-        let optional = exercise_minutes(&after_table);
         for exercise in &exercises {
             let listed = if exercise.optional {
                 &optional

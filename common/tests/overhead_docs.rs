@@ -12,6 +12,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::support::markdown;
+
 /// The top of the repository.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -77,25 +79,33 @@ fn parse_row(line: &str) -> Row {
     }
 }
 
-/// The rows of a chapter's tables that have `width` cells, as cells: the headers
-/// and the rows of data, not the lines under the headers.
-fn table_rows(chapter: &str, width: usize) -> Vec<Vec<&str>> {
-    chapter
-        .lines()
-        .filter(|line| line.starts_with('|') && !line.starts_with("| -") && !line.starts_with("|-"))
-        .map(|line| {
-            line.trim_matches('|')
-                .split('|')
-                .map(str::trim)
-                .collect::<Vec<_>>()
-        })
-        .filter(|cells| cells.len() == width)
-        .collect()
+/// The rows of the tables of the chapter `path` that have `width` cells, as the text of their
+/// cells: the headers and the rows of data. A row written with another number
+/// of cells than its header fails here: the reader would not see it as written.
+fn table_rows(path: &str, chapter: &str, width: usize) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for table in markdown::tables(chapter) {
+        if table.rows[0].len() != width {
+            continue;
+        }
+        if let Some(&row) = table.ragged.first() {
+            let cells = &table.rows[row];
+            panic!(
+                "{path}:{}: a row of the table of {width} columns has another number of cells",
+                markdown::line_of(chapter, cells[0].range.start)
+            );
+        }
+        for cells in table.rows {
+            rows.push(cells.into_iter().map(|cell| cell.text).collect());
+        }
+    }
+    rows
 }
 
-/// The cells of the row for `case` in the chapter's table with `width` cells a row.
-fn table_row<'a>(chapter: &'a str, width: usize, case: &str) -> Vec<&'a str> {
-    let rows: Vec<Vec<&str>> = table_rows(chapter, width)
+/// The cells of the row for `case` in the table with `width` cells a row of the
+/// chapter `path`.
+fn table_row(path: &str, chapter: &str, width: usize, case: &str) -> Vec<String> {
+    let rows: Vec<Vec<String>> = table_rows(path, chapter, width)
         .into_iter()
         .filter(|cells| cells[0] == case)
         .collect();
@@ -118,7 +128,7 @@ fn assert_table_shows_the_run(path: &str) {
     let (meta, rows) = published_run();
     let syscalls = ["getppid", "read", "write"];
     for row in &rows {
-        let cells = table_row(&chapter, NS_COLUMNS, &row.case);
+        let cells = table_row(path, &chapter, NS_COLUMNS, &row.case);
         assert_eq!(cells[1], row.filters, "{path}: filters of `{}`", row.case);
         assert_eq!(
             cells[2], row.bpf_instructions,
@@ -130,7 +140,7 @@ fn assert_table_shows_the_run(path: &str) {
             .position(|&name| name == row.syscall)
             .unwrap_or_else(|| panic!("a measured syscall: {}", row.syscall));
         let ns: f64 = cells[3 + column].parse().expect("ns in the table");
-        let ratio: f64 = table_row(&chapter, RATIO_COLUMNS, &row.case)[1 + column]
+        let ratio: f64 = table_row(path, &chapter, RATIO_COLUMNS, &row.case)[1 + column]
             .trim_end_matches('×')
             .parse()
             .expect("a ratio in the table");
@@ -154,7 +164,7 @@ fn assert_table_shows_the_run(path: &str) {
     let cases = rows.len() / syscalls.len();
     for width in [NS_COLUMNS, RATIO_COLUMNS] {
         assert_eq!(
-            table_rows(&chapter, width).len(),
+            table_rows(path, &chapter, width).len(),
             cases + 1,
             "{path}: the table of {width} columns has a row per case"
         );
@@ -252,8 +262,11 @@ fn each_book_shows_the_plot_in_its_language() {
     }
     for language in ["en", "zh"] {
         let chapter = read(&format!("docs/{language}/src/overhead.md"));
+        let picture = format!("images/overhead-{language}.svg");
         assert!(
-            chapter.contains(&format!("(images/overhead-{language}.svg)")),
+            markdown::links(&chapter)
+                .iter()
+                .any(|link| link.picture && link.target == picture),
             "docs/{language}/src/overhead.md shows overhead-{language}.svg"
         );
     }

@@ -1,7 +1,11 @@
-//! Generated policies and the calls to try them on, for the tests that check
-//! what a compiled policy decides (`policy.rs`, `oci.rs`).
+//! What several test modules share. Here: generated policies and the calls to
+//! try them on, for the tests that check what a compiled policy decides
+//! (`policy.rs`, `oci.rs`). In `markdown.rs`: Markdown read the way mdBook
+//! reads it, for the tests of the book (`book.rs`, `overhead_docs.rs`).
 
 #![allow(dead_code)]
+
+pub mod markdown;
 
 use std::collections::BTreeSet;
 
