@@ -13,6 +13,7 @@ mod book;
 mod container;
 mod layers;
 mod oci;
+mod other_architectures;
 mod overhead_docs;
 mod policy;
 mod preflight;

@@ -219,3 +219,37 @@ fn libseccomp_2_5_4_gets_these_rules_wrong_as_the_book_says() {
         .unwrap();
     assert_eq!(action(&filter, [0, 0, 2, 0, 0, 0]), ret_of(Action::Allow));
 }
+
+/// Every rule of the shipped policy carries a comment saying why it is there.
+#[test]
+fn every_shipped_rule_says_why() {
+    common::testing::assert_every_rule_says_why(common::policy::SHIPPED_POLICY);
+}
+
+/// The same 64-bit range in two rules that compare other arguments too is
+/// refused: libseccomp 2.5.4 loops for ever building such a filter. The check
+/// runs on a thread, so that a regression fails the test instead of hanging it.
+#[test]
+fn the_same_range_in_rules_of_other_arguments_is_refused() {
+    let policy = "default_action = \"kill\"\n\
+        \n[[rule]]\nsyscall = \"mmap\"\naction = \"allow\"\n\
+        args = [{ arg = 0, op = \"ne\", value = 1 }, { arg = 1, op = \"ge\", value = 5 }]\n\
+        \n[[rule]]\nsyscall = \"mmap\"\naction = \"allow\"\n\
+        args = [{ arg = 0, op = \"ne\", value = 1 }, { arg = 5, op = \"ge\", value = 5 }]\n";
+    let (sent, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = Policy::parse("test.toml", policy).map(|policy| policy.filter().is_ok());
+        let _ = sent.send(outcome.map_err(|err| err.to_string()));
+    });
+    // Thirty seconds, times the scale of the tests' time limits (emulation).
+    let limit = std::time::Duration::from_secs(30) * common::runner::time_scale();
+    let outcome = received
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("the policy is not checked within {limit:?}"));
+    let err = outcome.expect_err("refused");
+    // On a 32-bit architecture every argument is 32 bits, and the `ne`s take
+    // too many comparisons before any range is compared.
+    if cfg!(target_pointer_width = "64") {
+        assert!(err.contains("compares argument 0 too"), "{err}");
+    }
+}
