@@ -20,7 +20,7 @@ use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::{Action, Policy};
 use common::simulate::{self, SeccompData};
-use common::testing::{installed_file, sample_size, Rng};
+use harness::testing::{installed_file, sample_size, Rng};
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 use serde_json::Value;
 use support::{calls_to_try, generate};

@@ -13,7 +13,7 @@
 //! policy's own reading gives ([`Rule::matches`]), which compares a 32-bit
 //! argument on its lower half, as the kernel reads it.
 //!
-//! The policies come from `common::testing::Rng` with a fixed seed, which a
+//! The policies come from `harness::testing::Rng` with a fixed seed, which a
 //! failure prints (set `POLICY_SEED` to try another).
 
 use crate::support;
@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 
 use common::policy::{Action, Policy, Rule};
 use common::simulate::{self, SeccompData};
-use common::testing::{sample_size, Rng};
+use harness::testing::{sample_size, Rng};
 use libseccomp::ScmpSyscall;
 use support::{calls_to_try, generate, ret_of};
 
@@ -223,7 +223,7 @@ fn libseccomp_2_5_4_gets_these_rules_wrong_as_the_book_says() {
 /// Every rule of the shipped policy carries a comment saying why it is there.
 #[test]
 fn every_shipped_rule_says_why() {
-    common::testing::assert_every_rule_says_why(common::policy::SHIPPED_POLICY);
+    harness::testing::assert_every_rule_says_why(common::policy::SHIPPED_POLICY);
 }
 
 /// The same 64-bit range in two rules that compare other arguments too is
@@ -242,7 +242,7 @@ fn the_same_range_in_rules_of_other_arguments_is_refused() {
         let _ = sent.send(outcome.map_err(|err| err.to_string()));
     });
     // Thirty seconds, times the scale of the tests' time limits (emulation).
-    let limit = std::time::Duration::from_secs(30) * common::runner::time_scale();
+    let limit = std::time::Duration::from_secs(30) * harness::runner::time_scale();
     let outcome = received
         .recv_timeout(limit)
         .unwrap_or_else(|_| panic!("the policy is not checked within {limit:?}"));

@@ -17,16 +17,20 @@
 //! upper 32 bits set, and random ones.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use common::bpf::{self, Instruction};
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
-use common::runner::Ending;
 use common::simulate::{self, SeccompData};
-use common::testing::{run, sample_size, Rng, StepRun};
+use harness::runner::Ending;
+use harness::testing::{run, sample_size, sibling_binary, Rng, StepRun};
 use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext, ScmpSyscall};
 
-const CALLS: &str = env!("CARGO_BIN_EXE_filter-calls");
+/// The binary that loads the programs and makes the calls.
+fn filter_calls() -> PathBuf {
+    sibling_binary("filter-calls")
+}
 
 /// The seed of the generator, unless `SIMULATE_SEED` gives another.
 const SEED: u64 = 0x5ecc_0b9f_0000_0006;
@@ -156,7 +160,7 @@ fn make_calls(program: &[Instruction], calls: &[SeccompData]) -> StepRun {
             input.extend(arg.to_ne_bytes());
         }
     }
-    run(CALLS, &["calls"], &input)
+    run(filter_calls(), &["calls"], &input)
 }
 
 /// What the kernel answered to each of `calls` under `program` (rewritten).
@@ -646,7 +650,7 @@ fn kernel_loads(programs: &[Vec<Instruction>]) -> Vec<i32> {
     for program in programs {
         input.extend(program_bytes(program));
     }
-    let run = run(CALLS, &["load"], &input);
+    let run = run(filter_calls(), &["load"], &input);
     assert_eq!(
         run.ending(),
         Ending::Exited(0),

@@ -11,8 +11,8 @@
 use std::process::Command;
 
 use common::compile_limit::RULE_LIMIT;
-use common::runner::{run_step, Ending};
-use common::testing::{sample_size, Scratch, StepRun};
+use harness::runner::{run_step, Ending};
+use harness::testing::{sample_size, Scratch, StepRun};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use common::condition::LOWER_HALF;
 use common::policy::{Action, Policy, Rule};
-use common::testing::Rng;
+use harness::testing::Rng;
 use libseccomp::{ScmpCompareOp, ScmpSyscall};
 
 /// The syscalls the generated rules are for, with the arguments they compare:

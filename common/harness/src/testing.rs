@@ -18,8 +18,8 @@ use std::process::Command;
 
 use libseccomp::ScmpSyscall;
 
-use crate::program::{ECHO_PREFIX, FORK_LINE, LAST_LINE, LINE_CAPACITY, PROMPT};
 pub use crate::runner::{Ending, StdoutTo, StepRun};
+use common::program::{ECHO_PREFIX, FORK_LINE, LAST_LINE, LINE_CAPACITY, PROMPT};
 /// The signals the tests send, so that a step's tests need no `nix` of their own.
 pub use nix::sys::signal::Signal;
 
@@ -199,12 +199,11 @@ pub fn assert_transcript_matches_book(binary: impl AsRef<Path>) {
     let (direct, pasted) = side_by_side(
         || run(binary, &[], TUTORIAL_INPUT),
         || {
-            let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
             cargo.map(|cargo| {
                 crate::runner::run_step(
                     Command::new(cargo)
                         .args(["run", "-q", "-p", name])
-                        .current_dir(workspace),
+                        .current_dir(crate::workspace_root()),
                     TUTORIAL_INPUT,
                 )
                 .unwrap_or_else(|err| panic!("cannot run cargo run -p {name}: {err}"))
@@ -475,7 +474,7 @@ pub fn report_line_for(name: &str) -> String {
     let nr = ScmpSyscall::from_name(name)
         .unwrap_or_else(|err| panic!("libseccomp does not know `{name}`: {err}"))
         .as_raw_syscall();
-    format!("{}{name}({nr})", crate::reporter::REPORT_PREFIX)
+    format!("{}{name}({nr})", common::reporter::REPORT_PREFIX)
 }
 
 /// The syscalls through which glibc's `sleep` may reach the kernel: `clock_nanosleep`
@@ -508,7 +507,7 @@ pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, args: &[&str], stdin: &
             &[scmp_cmp!($arg0 == libc::PR_SET_SECCOMP as u64)],
         )
         .expect("prctl rule");
-    let program = crate::filter::bpf_instructions(&outer).expect("BPF export");
+    let program = common::filter::bpf_instructions(&outer).expect("BPF export");
 
     let binary = binary.as_ref();
     let mut command = Command::new(binary);
@@ -520,7 +519,7 @@ pub fn run_with_seccomp_denied(binary: impl AsRef<Path>, args: &[&str], stdin: &
             if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
-            crate::filter::load_instructions(&program).map_err(std::io::Error::from)
+            common::filter::load_instructions(&program).map_err(std::io::Error::from)
         });
     }
     crate::runner::run_step(&mut command, stdin).unwrap_or_else(|err| {
@@ -547,7 +546,7 @@ pub fn assert_fails_closed_with_args(binary: impl AsRef<Path>, args: &[&str]) {
     assert_eq!(run.stdout_text(), "", "the program must not run unfiltered");
     assert_eq!(
         run.ending(),
-        Ending::Exited(i32::from(crate::error::EXIT_FILTER_FAILED)),
+        Ending::Exited(i32::from(common::error::EXIT_FILTER_FAILED)),
         "stderr: {stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "one line on stderr: {stderr}");
@@ -705,12 +704,12 @@ pub fn assert_hostile_case(binary: impl AsRef<Path>, reach: Reach, case: Hostile
 /// gets to `$reach` (a [`Reach`]), in a module `bad_input_and_hostile_stdio`:
 ///
 /// ```ignore
-/// common::hostile_stdio_tests!(env!("CARGO_BIN_EXE_step-2-filter"), Reach::KilledAtTheSleep);
+/// harness::hostile_stdio_tests!(env!("CARGO_BIN_EXE_step-2-filter"), Reach::KilledAtTheSleep);
 /// ```
 #[macro_export]
 macro_rules! hostile_stdio_tests {
     ($binary:expr, $reach:expr) => {
-        /// Bad input and hostile stdout: each case of `common::testing::HostileCase`.
+        /// Bad input and hostile stdout: each case of `harness::testing::HostileCase`.
         mod bad_input_and_hostile_stdio {
             #[allow(unused_imports)]
             use super::*;
@@ -778,7 +777,7 @@ pub fn parse_syscall(text: &str) -> Option<String> {
 pub fn reported_syscalls(run: &StepRun) -> Vec<String> {
     run.stdout_text()
         .lines()
-        .filter_map(|line| line.strip_prefix(crate::reporter::REPORT_PREFIX))
+        .filter_map(|line| line.strip_prefix(common::reporter::REPORT_PREFIX))
         .map(|report| parse_syscall(report).unwrap_or_else(|| panic!("not NAME(NR): {report:?}")))
         .collect()
 }
@@ -793,34 +792,71 @@ pub fn learned_syscalls(run: &StepRun) -> Vec<String> {
         .collect()
 }
 
-/// The binary of the workspace's package `name` (a step), next to `binary`,
-/// where cargo puts it. `cargo test -p` builds only the binaries of the package
-/// it tests (`cargo test --workspace` builds them all), so under cargo (which
-/// sets `CARGO`) it is built first, or rebuilt if its sources changed; where
-/// the tests run without cargo (`scripts/check-arches.sh`), it was built with
-/// the rest.
+/// The binaries of the harness's own package (`src/bin/`): the tour, the
+/// machine check and the probes the tests run. Every other binary of the
+/// workspace is a step, whose package has the binary's name.
+pub const HARNESS_BINARIES: [&str; 5] = [
+    "filter-calls",
+    "filter-probe",
+    "preflight",
+    "tour",
+    "width-probe",
+];
+
+/// The binary `name` of the workspace, a step (`step-4-policy`) or one of
+/// [`HARNESS_BINARIES`] (`filter-probe`), in the folder where Cargo put the
+/// binaries of the running test's build: the test binary is in its `deps/`.
+///
+/// `cargo test -p` builds only the binaries of the package it tests (`cargo
+/// test --workspace` builds them all), so under Cargo (which sets `CARGO`) the
+/// binary is built first, or rebuilt if its sources changed: `cargo build -p
+/// step-4-policy` for a step, `cargo build -p harness --bin filter-probe` for
+/// the harness's own. Where the tests run without Cargo
+/// (`scripts/check-arches.sh`), `cargo build --workspace --bins` built them all
+/// with the tests.
 #[track_caller]
-pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> std::path::PathBuf {
-    let path = binary
-        .as_ref()
+pub fn sibling_binary(name: &str) -> PathBuf {
+    let test = std::env::current_exe().expect("the running test binary has a path");
+    let dir = test
         .parent()
-        .expect("a binary is in a directory")
-        .join(name);
-    // Once a test binary, for each package; tests that ask at once wait.
+        .filter(|deps| deps.file_name() == Some("deps".as_ref()))
+        .and_then(Path::parent)
+        .unwrap_or_else(|| panic!("{} is not in a deps/ folder of Cargo's", test.display()));
+    // Once a test binary, for each name; tests that ask at once wait.
     static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let mut built = BUILT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let (Ok(cargo), false) = (std::env::var("CARGO"), built.iter().any(|n| n == name)) {
+        let package = if HARNESS_BINARIES.contains(&name) {
+            "harness"
+        } else {
+            name
+        };
+        // The profile of the running test's build: its folder's name, where
+        // `debug` is Cargo's `dev` profile.
+        let profile = match dir.file_name().and_then(|profile| profile.to_str()) {
+            Some("debug") | None => "dev",
+            Some(other) => other,
+        };
         let status = Command::new(cargo)
-            .args(["build", "-q", "-p", name])
-            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .args([
+                "build",
+                "-q",
+                "--profile",
+                profile,
+                "-p",
+                package,
+                "--bin",
+                name,
+            ])
+            .current_dir(crate::workspace_root())
             .status()
             .unwrap_or_else(|err| panic!("cannot run cargo to build {name}: {err}"));
         assert!(status.success(), "cannot build {name}");
         built.push(name.to_owned());
     }
-    path
+    dir.join(name)
 }
 
 /// Asserts that a `--print-filter=bpf` listing starts with the architecture
@@ -828,8 +864,8 @@ pub fn sibling_binary(binary: impl AsRef<Path>, name: &str) -> std::path::PathBu
 /// token (as libseccomp gives it), and, on x86_64, guard against x32 numbers.
 #[track_caller]
 pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
-    let token = crate::bpf::native_arch();
-    let arch = crate::bpf::arch_name(token).expect("libseccomp names its own architecture");
+    let token = common::bpf::native_arch();
+    let arch = common::bpf::arch_name(token).expect("libseccomp names its own architecture");
     let lines: Vec<&str> = listing.lines().collect();
     assert!(
         lines.len() > 2
@@ -859,7 +895,7 @@ pub fn printed_filter(binary: impl AsRef<Path>, args: &[&str]) -> String {
     assert_eq!(run.ending(), Ending::Exited(0), "{}", run.stderr_text());
     let filter = run.stdout_text();
     assert!(
-        !filter.contains(crate::program::PROMPT),
+        !filter.contains(common::program::PROMPT),
         "the program ran:\n{filter}"
     );
     filter
@@ -910,7 +946,7 @@ pub fn policy_without_rule(text: &str, syscall: &str) -> String {
 /// The shipped policy without its `clone` rule: what a learner gets after
 /// deleting that rule from a copy of `policy.toml`.
 pub fn shipped_policy_without_clone() -> String {
-    policy_without_rule(crate::policy::SHIPPED_POLICY, "clone")
+    policy_without_rule(common::policy::SHIPPED_POLICY, "clone")
 }
 
 /// Asserts that every `[[rule]]` of policy `text` has a comment right above
@@ -952,7 +988,7 @@ pub fn assert_profile_allows(
     assert_eq!(profile["defaultAction"], default_action, "{text}");
     assert_eq!(
         profile["architectures"],
-        serde_json::json!([crate::oci::native_architecture()]),
+        serde_json::json!([common::oci::native_architecture()]),
         "{text}"
     );
     let entries = profile["syscalls"].as_array().expect("syscalls");
@@ -1127,7 +1163,7 @@ pub fn simulated_action(binary: impl AsRef<Path>, args: &[&str], call: &str) -> 
     assert_eq!(run.stderr_text(), "");
     let printed = run.stdout_text();
     assert!(
-        !printed.contains(crate::program::PROMPT),
+        !printed.contains(common::program::PROMPT),
         "the program ran:\n{printed}"
     );
     let mut print_filter = args.to_vec();
@@ -1137,7 +1173,7 @@ pub fn simulated_action(binary: impl AsRef<Path>, args: &[&str], call: &str) -> 
     let lines: Vec<&str> = printed.lines().collect();
     let (last, path) = lines.split_last().expect("--simulate printed something");
     let action = last
-        .strip_prefix(crate::print_filter::ACTION_PREFIX)
+        .strip_prefix(common::print_filter::ACTION_PREFIX)
         .unwrap_or_else(|| panic!("no action on the last line:\n{printed}"));
     let index_of = |line: &str| -> usize {
         line.get(1..4)

@@ -46,7 +46,8 @@ use nix::sys::signal::{killpg, Signal};
 use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 
-pub use crate::ending::{signal_description, Ending};
+/// How a process ended, which [`StepRun::ending`] and [`StepRun::forked`] tell.
+pub use common::ending::Ending;
 
 /// What one run of a step printed, and how its processes ended.
 #[derive(Debug)]
