@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use harness::runner::{run_step, Ending, StepRun};
-use harness::testing::{learned_syscalls, sibling_binary};
+use harness::running::sibling_binary;
+use harness::syscalls::learned_syscalls;
 
 /// The probe that makes the syscalls `--learn` does not see.
 fn probe() -> PathBuf {
@@ -89,7 +90,7 @@ fn learn_says_that_what_io_uring_submits_passes_no_filter() {
 /// what it answers may be missing.
 #[test]
 fn learn_says_that_a_command_s_own_filter_hides_what_it_answers() {
-    let dir = harness::testing::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "own-filter");
+    let dir = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "own-filter");
     let policy = dir.join("own.toml");
     std::fs::write(
         &policy,
@@ -128,7 +129,7 @@ fn learn_says_that_a_command_s_own_filter_hides_what_it_answers() {
             .args(probe_args),
         b"",
     )
-    .unwrap_or_else(|err| panic!("{}", harness::testing::strace_failure(&err)));
+    .unwrap_or_else(|err| panic!("{}", harness::running::strace_failure(&err)));
     let getpid = std::fs::read_to_string(&log).unwrap();
     assert!(
         getpid.contains("getpid()") && getpid.contains("= -1 EPERM"),

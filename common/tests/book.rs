@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::filter::TUTORIAL_ALLOW_LIST;
-use harness::testing::run;
+use harness::running::run;
 use libseccomp::{ScmpArch, ScmpSyscall};
 
 /// The two books.
@@ -904,7 +904,7 @@ const STDOUT_WITH_UPPER_BITS: [&str; 3] = ["`(1 << 32) | 1`", "`1 << 32 | 1`", "
 /// `int`, so that is stdout, which the policy allows.)
 #[test]
 fn the_books_say_what_step_4_does_with_a_write_to_1_shl_32_or_1() {
-    let step_4 = harness::testing::sibling_binary("step-4-policy");
+    let step_4 = harness::running::sibling_binary("step-4-policy");
     let simulated = run(&step_4, &["--simulate", "write(0x100000001, 0, 5)"], b"");
     let stdout = simulated.stdout_text();
     let allowed = match stdout

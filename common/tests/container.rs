@@ -34,9 +34,9 @@ use assert_cmd::Command;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::Policy;
-use harness::testing::{
-    assert_every_rule_says_why, policy_without_rule, sibling_binary, Scratch, TUTORIAL_INPUT,
-};
+use harness::files::Scratch;
+use harness::policy_text::{assert_every_rule_says_why, policy_without_rule};
+use harness::running::{sibling_binary, TUTORIAL_INPUT};
 use libseccomp::ScmpAction;
 use predicates::prelude::*;
 

@@ -300,7 +300,7 @@ fn the_paths_a_module_names_are_read_in_every_form() {
             "use super::condition::Width;",
             &[&["super", "condition", "Width"]],
         ),
-        ("use $crate::testing::run;", &[]),
+        ("use $crate::running::run;", &[]),
         ("let a = mycrate::policy::X;", &[]),
     ];
     for (code, expected) in cases {

@@ -18,7 +18,6 @@ mod overhead_docs;
 mod policy;
 mod security;
 mod simulate;
-mod support;
 mod widths;
 
 /// Every `.rs` file in a crate's `tests/` (but `main.rs`) and every folder with

@@ -7,23 +7,21 @@
 //! [`runtime_filter`]), and as step 4 reads it (`Policy::parse`). Both BPF
 //! programs, and the step's own, are run through `common::simulate` on the
 //! boundary values of every condition, for the steps' filters, the shipped
-//! policy and generated policies (`support::generate`), and must give each call
-//! the same action. Podman's and Docker's default profiles, as Debian ships
-//! them (packages golang-github-containers-common and
-//! golang-github-docker-docker-dev), are read and compared with a runtime's
-//! reading the same way.
-
-use crate::support;
+//! policy and generated policies (`harness::generated::random_policy`), and
+//! must give each call the same action. Podman's and Docker's default
+//! profiles, as Debian ships them (packages golang-github-containers-common
+//! and golang-github-docker-docker-dev), are read and compared with a
+//! runtime's reading the same way.
 
 use common::bpf::Instruction;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::{Action, Policy};
 use common::simulate::{self, SeccompData};
-use harness::testing::{installed_file, sample_size, Rng};
+use harness::files::installed_file;
+use harness::generated::{calls_to_try, random_policy, sample_size, Rng};
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 use serde_json::Value;
-use support::{calls_to_try, generate};
 
 /// Where Debian's package golang-github-containers-common puts Podman's default profile.
 const PODMAN_PROFILE: &str = "/usr/share/containers/seccomp.json";
@@ -216,7 +214,7 @@ fn generated_policies_round_trip() {
     let mut rng = Rng(seed);
     let mut tried = 0;
     for _ in 0..sample_size(600) {
-        let text = generate(&mut rng);
+        let text = random_policy(&mut rng);
         if let Ok(policy) = Policy::parse("generated.toml", &text) {
             tried += 1;
             round_trip(&policy, &text);

@@ -9,7 +9,7 @@
 use common::allow::other_architecture_warning;
 use common::bpf::{arch_name, native_arch};
 use common::print_filter::parse_call;
-use harness::testing::foreign_syscall_name;
+use harness::syscalls::foreign_syscall_name;
 
 #[test]
 fn a_name_of_another_architecture_is_kept_with_a_warning() {

@@ -13,18 +13,15 @@
 //! policy's own reading gives ([`Rule::matches`]), which compares a 32-bit
 //! argument on its lower half, as the kernel reads it.
 //!
-//! The policies come from `harness::testing::Rng` with a fixed seed, which a
+//! The policies come from `harness::generated::Rng` with a fixed seed, which a
 //! failure prints (set `POLICY_SEED` to try another).
-
-use crate::support;
 
 use std::collections::BTreeSet;
 
 use common::policy::{Action, Policy, Rule};
 use common::simulate::{self, SeccompData};
-use harness::testing::{sample_size, Rng};
+use harness::generated::{calls_to_try, random_policy, ret_of, sample_size, Rng};
 use libseccomp::ScmpSyscall;
-use support::{calls_to_try, generate, ret_of};
 
 /// The seed of the generator, unless `POLICY_SEED` gives another.
 const SEED: u64 = 0x5ecc_0b9f_0000_0009;
@@ -79,7 +76,7 @@ fn every_accepted_policy_gives_each_call_the_action_of_its_rule() {
     let mut with_overlaps_refused = 0;
     let mut with_overlaps_accepted = 0;
     for _ in 0..policies {
-        let text = generate(&mut rng);
+        let text = random_policy(&mut rng);
         let policy = match Policy::parse("generated.toml", &text) {
             Ok(policy) => policy,
             Err(err) => {
@@ -223,7 +220,7 @@ fn libseccomp_2_5_4_gets_these_rules_wrong_as_the_book_says() {
 /// Every rule of the shipped policy carries a comment saying why it is there.
 #[test]
 fn every_shipped_rule_says_why() {
-    harness::testing::assert_every_rule_says_why(common::policy::SHIPPED_POLICY);
+    harness::policy_text::assert_every_rule_says_why(common::policy::SHIPPED_POLICY);
 }
 
 /// The same 64-bit range in two rules that compare other arguments too is

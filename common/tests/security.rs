@@ -6,8 +6,10 @@
 //! below is the filter's doing, not the probe's. The fail-closed property (no
 //! filter, no program) is tested in each step's own tests.
 
+use harness::assertions::assert_killed_by_sigsys;
 use harness::runner::Ending;
-use harness::testing::{assert_killed_by_sigsys, run, sibling_binary, StepRun};
+use harness::runner::StepRun;
+use harness::running::{run, sibling_binary};
 
 /// A plain fork: no flag, and SIGCHLD for the parent when the child ends.
 const PLAIN_FORK: u64 = libc::SIGCHLD as u64;
@@ -134,7 +136,7 @@ fn without_a_filter_every_probe_survives() {
 mod other_abis {
     use common::filter::TUTORIAL_ALLOW_LIST;
     use common::policy::{Action, Policy};
-    use harness::testing::report_line_for;
+    use harness::syscalls::report_line_for;
     use libseccomp::{ScmpArch, ScmpSyscall};
 
     use super::*;

@@ -23,8 +23,10 @@ use common::bpf::{self, Instruction};
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
 use common::simulate::{self, SeccompData};
+use harness::generated::{sample_size, Rng};
 use harness::runner::Ending;
-use harness::testing::{run, sample_size, sibling_binary, Rng, StepRun};
+use harness::runner::StepRun;
+use harness::running::{run, sibling_binary};
 use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext, ScmpSyscall};
 
 /// The binary that loads the programs and makes the calls.

@@ -15,7 +15,8 @@
 use common::condition::ARGUMENT_WIDTHS;
 use common::readers::ARGUMENT_READERS;
 use harness::runner::Ending;
-use harness::testing::{run, sibling_binary, StepRun};
+use harness::runner::StepRun;
+use harness::running::{run, sibling_binary};
 
 /// 64-bit arguments of each kind the table has, whose upper half changes what
 /// the call does: pointers, sizes, offsets and flags.

@@ -11,8 +11,9 @@
 
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
+use harness::hostile::Reach;
 use harness::runner::{run_timeout, Ending};
-use harness::testing::{no_core_dumps, run, run_in_shell_with_slow_child, Reach, TUTORIAL_INPUT};
+use harness::running::{no_core_dumps, run, run_in_shell_with_slow_child, TUTORIAL_INPUT};
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-1-baseline");

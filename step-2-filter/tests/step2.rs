@@ -9,12 +9,14 @@
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use harness::runner::run_timeout;
-use harness::testing::{
+use harness::assertions::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_killed_by_sigsys,
-    assert_pfc_names, assert_profile_allows, foreign_syscall_name, no_core_dumps, printed_filter,
-    run, simulated_action, Reach, TUTORIAL_INPUT,
+    assert_pfc_names, assert_profile_allows, printed_filter, simulated_action,
 };
+use harness::hostile::Reach;
+use harness::runner::run_timeout;
+use harness::running::{no_core_dumps, run, TUTORIAL_INPUT};
+use harness::syscalls::foreign_syscall_name;
 use libseccomp::ScmpSyscall;
 use predicates::prelude::*;
 

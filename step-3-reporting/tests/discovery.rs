@@ -7,12 +7,14 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
+use harness::assertions::assert_fails_closed_with_args;
+use harness::runner::StepRun;
 use harness::runner::{run_step_with, Ending, StdoutTo};
-use harness::testing::{
-    assert_fails_closed_with_args, learned_syscalls, reported_syscalls, run,
-    run_with_seccomp_denied, runs_stopped_and_continued, sibling_binary, side_by_side, StepRun,
-    StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+use harness::running::{
+    run, run_with_seccomp_denied, runs_stopped_and_continued, sibling_binary, side_by_side, StopAt,
+    OUTPUT_TO_THE_END, TUTORIAL_INPUT,
 };
+use harness::syscalls::{learned_syscalls, reported_syscalls, SLEEP_SYSCALLS};
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
 

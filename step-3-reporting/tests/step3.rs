@@ -7,13 +7,15 @@
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use harness::runner::{run_timeout, Ending};
-use harness::testing::{
+use harness::assertions::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
-    assert_profile_allows, assert_run_matches_book, foreign_syscall_name, no_core_dumps,
-    printed_filter, report_line_for, reported_syscalls, run, runs_stopped_and_continued,
-    simulated_action, Reach, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_profile_allows, printed_filter, simulated_action,
 };
+use harness::hostile::Reach;
+use harness::runner::{run_timeout, Ending};
+use harness::running::{no_core_dumps, run, runs_stopped_and_continued, StopAt, TUTORIAL_INPUT};
+use harness::syscalls::{foreign_syscall_name, report_line_for, reported_syscalls, SLEEP_SYSCALLS};
+use harness::transcripts::assert_run_matches_book;
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");

@@ -16,8 +16,11 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::filter::TUTORIAL_ALLOW_LIST;
+use harness::files::Scratch;
+use harness::generated::sample_size;
 use harness::runner::run_step;
-use harness::testing::{sample_size, side_by_side, strace_failure, syscall_numbers, Scratch};
+use harness::running::{side_by_side, strace_failure};
+use harness::syscalls::syscall_numbers;
 use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");

@@ -8,11 +8,11 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::assert::OutputAssertExt;
+use harness::assertions::{assert_profile_allows, printed_filter, simulated_action};
+use harness::files::{installed_file, Scratch};
+use harness::policy_text::shipped_policy_without_clone;
 use harness::runner::Ending;
-use harness::testing::{
-    assert_profile_allows, installed_file, printed_filter, run, shipped_policy_without_clone,
-    simulated_action, Scratch, OUTPUT_TO_THE_END, TUTORIAL_INPUT,
-};
+use harness::running::{run, OUTPUT_TO_THE_END, TUTORIAL_INPUT};
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");

@@ -4,10 +4,17 @@
 //! `common/tests/layers.rs` checks that they do.
 //!
 //! - [`runner`]: runs a step binary the way a shell would and records how the
-//!   step and its forked child ended;
-//! - [`testing`]: assertions the integration tests of every step share;
+//!   step and its forked child ended, or lets a test steer the run;
+//! - what the tests of every crate share, by topic: [`running`] (a step run
+//!   for a test, the binaries of other packages found or built), [`assertions`]
+//!   (what a step printed and how it ended), [`syscalls`] (names and numbers
+//!   on this architecture), [`hostile`] (bad input and hostile stdout, the
+//!   same cases for every step), [`transcripts`] (the book's transcripts held
+//!   to what the steps print), [`policy_text`] (policy files edited as a
+//!   learner does), [`files`] (scratch folders and scripts), and
+//!   [`generated`] (random cases and how many to run);
 //! - [`tour`]: the transcripts the `tour` binary prints for the four steps;
-//! - [`bench`]: what the benches share.
+//! - [`bench`](mod@bench): what the benches share.
 //!
 //! Its binaries (`src/bin/`) are the tour, the machine check of `./tour.sh
 //! --check` (`preflight`), and the probes the tests run, each of which loads a
@@ -16,10 +23,17 @@
 
 use std::path::PathBuf;
 
+pub mod assertions;
 pub mod bench;
+pub mod files;
+pub mod generated;
+pub mod hostile;
+pub mod policy_text;
 pub mod runner;
-pub mod testing;
+pub mod running;
+pub mod syscalls;
 pub mod tour;
+pub mod transcripts;
 
 /// The workspace's top folder, where its sources, its book and its
 /// `Cargo.toml` are: two folders above this crate's.

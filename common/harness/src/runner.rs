@@ -42,12 +42,14 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::resource::{setrlimit, Resource};
-use nix::sys::signal::{killpg, Signal};
+use nix::sys::signal::killpg;
 use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 
 /// How a process ended, which [`StepRun::ending`] and [`StepRun::forked`] tell.
 pub use common::ending::Ending;
+/// The signals the tests send, so that a step's tests need no `nix` of their own.
+pub use nix::sys::signal::Signal;
 
 /// What one run of a step printed, and how its processes ended.
 #[derive(Debug)]

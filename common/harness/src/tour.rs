@@ -328,7 +328,7 @@ mod tests {
     fn the_tour_types_what_the_tests_type() {
         assert_eq!(
             format!("{DEFAULT_INPUT}\n").as_bytes(),
-            crate::testing::TUTORIAL_INPUT
+            crate::running::TUTORIAL_INPUT
         );
     }
 

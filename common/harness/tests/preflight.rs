@@ -7,8 +7,9 @@
 use std::path::Path;
 use std::process::Command;
 
+use harness::files::{write_executable, Scratch};
 use harness::runner::{run_step, Ending, StepRun};
-use harness::testing::{run_with_seccomp_denied, write_executable, Scratch};
+use harness::running::run_with_seccomp_denied;
 
 const PREFLIGHT: &str = env!("CARGO_BIN_EXE_preflight");
 

@@ -7,7 +7,7 @@
 use std::fs;
 
 use assert_cmd::Command;
-use harness::testing::{write_executable, Scratch};
+use harness::files::{write_executable, Scratch};
 use predicates::prelude::*;
 
 const TOUR: &str = env!("CARGO_BIN_EXE_tour");

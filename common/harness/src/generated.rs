@@ -1,14 +1,66 @@
-//! Generated policies and the calls to try them on, for the tests that check
-//! what a compiled policy decides (`policy.rs`, `oci.rs`).
-
-#![allow(dead_code)]
+//! Generated test cases: the pseudo-random generator [`Rng`], how many cases a
+//! run takes ([`sample_size`]), and random step 4 policies with the calls to
+//! try them on ([`random_policy`], [`calls_to_try`]), for the tests that check
+//! what a compiled policy decides (`common/tests/policy.rs`,
+//! `common/tests/oci.rs`).
+//!
+//! They are kept in one module because they belong together: one change can
+//! replace them all with proptest's strategies and shrinking, which step 4's
+//! tests already use.
 
 use std::collections::BTreeSet;
 
 use common::condition::LOWER_HALF;
 use common::policy::{Action, Policy, Rule};
-use harness::testing::Rng;
 use libseccomp::{ScmpCompareOp, ScmpSyscall};
+
+/// How many of a generated test's `full` cases to run: all of them, unless
+/// `SAMPLE_PERCENT` says less (at least one). `scripts/check-arches.sh` runs the
+/// tests under qemu's emulation, where each instruction costs tens of times what
+/// it costs natively, with a quarter; every native run runs them all.
+pub fn sample_size(full: usize) -> usize {
+    let percent = std::env::var("SAMPLE_PERCENT")
+        .ok()
+        .and_then(|percent| percent.parse::<usize>().ok())
+        .unwrap_or(100)
+        .min(100);
+    (full * percent / 100).max(1)
+}
+
+/// A small pseudo-random generator for the tests that generate their cases
+/// (splitmix64: a few lines, no dependency, the same numbers everywhere), so that
+/// a failure can print its seed and be run again.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The seed in environment variable `var` (hexadecimal, `0x` optional), or `default`.
+    pub fn seed_from_env(var: &str, default: u64) -> u64 {
+        std::env::var(var)
+            .ok()
+            .and_then(|seed| u64::from_str_radix(seed.trim_start_matches("0x"), 16).ok())
+            .unwrap_or(default)
+    }
+
+    /// The next number.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// One of `items`.
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
 
 /// The syscalls the generated rules are for, with the arguments they compare:
 /// `write` and `clone` have widths the policy knows (a 32-bit descriptor or
@@ -45,8 +97,10 @@ const MASKS: &[u64] = &[
     (1 << 40) | 1,
 ];
 
+/// The actions of the rules.
 const ACTIONS: &[&str] = &["allow", "kill", "trap", "log", "errno EPERM", "errno 13"];
 
+/// The comparisons of the conditions.
 const OPS: &[&str] = &["eq", "ne", "lt", "le", "ge", "gt", "masked_eq"];
 
 /// What the filter returns for `action`.
@@ -60,8 +114,9 @@ pub fn ret_of(action: Action) -> u32 {
     }
 }
 
-/// A generated policy's text.
-pub fn generate(rng: &mut Rng) -> String {
+/// The text of a random policy: a default action and one to four rules for
+/// the syscalls of `SYSCALLS`, with conditions on their arguments.
+pub fn random_policy(rng: &mut Rng) -> String {
     let default = rng.pick(&["kill", "errno EPERM", "allow"]);
     let mut text = format!("default_action = \"{default}\"\n");
     // One width for each of mount's arguments in this policy, as a learner
