@@ -16,13 +16,13 @@ if [ "${1:-}" = --check ]; then
     # Rust and libseccomp first: without them the checks cannot be built.
     scripts/install-prerequisites.sh --check || exit 1
     echo "Building the checks (the first build takes a minute)..." >&2
-    if ! cargo build --quiet -p common --bin preflight; then
+    if ! cargo build --quiet -p harness --bin preflight; then
         echo "not ready: the checks could not be built (cargo's error is above)"
         exit 1
     fi
-    exec cargo run --quiet -p common --bin preflight -- "$@"
+    exec cargo run --quiet -p harness --bin preflight -- "$@"
 fi
 scripts/install-prerequisites.sh
 echo "Building the four steps (the first build takes a minute)..." >&2
 cargo build --quiet --workspace --bins
-cargo run --quiet -p common --bin tour -- "$@"
+cargo run --quiet -p harness --bin tour -- "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the workspace for other architectures and runs its tests there: the
-# step tests and common's tests, the security tests among them.
+# step tests, common's tests (the security tests among them) and the test
+# harness's own.
 #
 #   scripts/check-arches.sh [--save-transcripts] [ARCH...]
 #                                  (default: i386 aarch64 armhf riscv64)
@@ -22,9 +23,10 @@
 #
 # The chroot, the kernels and the crates are cached in $CHECK_ARCHES_CACHE
 # (default /var/cache/seccomp-tutorial/arches), so a second run only builds and
-# tests. CHECK_ARCHES_ONLY=NAME runs only the test binaries whose package or
-# name holds NAME (`step-4-policy`; `common/tests`, common's integration tests;
-# `common/common`, its unit tests). Needs root (debootstrap, chroot) and the network to Debian's and the
+# tests. CHECK_ARCHES_ONLY=NAME runs only the test binaries whose package's
+# folder or name holds NAME (`step-4-policy`; `common/tests`, common's
+# integration tests; `common/common`, its unit tests; `harness/`, the test
+# harness's). Needs root (debootstrap, chroot) and the network to Debian's and the
 # crate registry the first time. A run's logs are in $CACHE/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -160,7 +162,7 @@ setup_arch() {
     touch "$marker"
 }
 
-# ---- Build: the steps and every test binary, for one architecture ----
+# ---- Build: every binary and every test binary, for one architecture ----
 build_arch() {
     local arch=$1 target triple
     target=$(rust_target "$arch")
@@ -176,6 +178,10 @@ build_arch() {
         "CARGO_TARGET_$(echo "$target" | tr a-z- A-Z_)_LINKER=$triple-gcc"
         "PKG_CONFIG_PATH=$(lib_dir "$arch")/pkgconfig" PKG_CONFIG_ALLOW_CROSS=1
         "LIBSECCOMP_LIB_PATH=$(lib_dir "$arch")")
+    # `--workspace --bins` builds the binaries of every package: the steps, and
+    # the test harness's tour and probes (filter-probe, filter-calls,
+    # width-probe), which the tests find next to the steps (`sibling_binary`),
+    # since no cargo runs there to build them.
     say "$arch: building the workspace and its tests for $target"
     in_root sh -c "cd /build/seccomp-tutorial && $(printf '%q ' env "${env[@]}") \
         cargo build -q --workspace --bins --target $target &&
@@ -285,7 +291,8 @@ make_rootfs() {
         sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
     mkdir -p "$vm$(dirname "$loader")"
     cp -L "$root$loader" "$vm$loader"
-    # The test binaries and the step binaries, at their paths, and the sources.
+    # The test binaries and every binary of the workspace (the steps, the tour
+    # and the probes), at their paths, and the sources.
     mkdir -p "$vm/build"
     cp "$root/build/tests-$arch.list" "$vm/build/tests.list"
     local exe dir

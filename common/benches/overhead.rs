@@ -32,9 +32,9 @@ use clap::Parser;
 use common::filter::{
     allow_list_filter, bpf_instructions, load_instructions, resolve, Filter, TUTORIAL_ALLOW_LIST,
 };
-use common::harness::bench::{self, Summary};
 use common::policy::Policy;
 use common::StepError;
+use harness::bench::{self, Summary};
 use libseccomp::{ScmpAction, ScmpArch, ScmpFilterContext, ScmpSyscall, ScmpVersion};
 use nix::errno::Errno;
 use nix::sys::signal::Signal;

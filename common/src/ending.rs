@@ -1,9 +1,9 @@
 //! How a process ended: the exit status it returned or the signal that killed
 //! it, as `wait` reports it and as a shell shows it.
 //!
-//! The runner of the tour and the tests records these endings, and the
-//! supervisor of `--learn` reports them; both build on this module, which uses
-//! no other of the crate.
+//! The runner of the tour and the tests (in the `harness` crate) records these
+//! endings, and the supervisor of `--learn` reports them; both build on this
+//! module, which uses no other of the crate.
 
 use std::fmt;
 use std::os::unix::process::ExitStatusExt;

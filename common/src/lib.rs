@@ -2,7 +2,7 @@
 //!
 //! Each step is a small binary crate whose `main.rs` shows only that step's lesson;
 //! everything the steps have in common lives here so the diff from one step to
-//! the next stays small. Its folders hold the three kinds of code it has:
+//! the next stays small. Its folders hold the two kinds of code the steps link:
 //!
 //! **What the steps teach** ([`lesson`]):
 //! - [`program`]: the tutorial program itself (prompt, read a line, echo it, sleep,
@@ -39,12 +39,6 @@
 //! - [`oci`]: `--print-filter=oci`, a step's filter as a container runtime's
 //!   seccomp profile.
 //!
-//! **What the tour and the tests use** ([`harness`]):
-//! - [`runner`]: runs a step binary the way a shell would and records how the step
-//!   and its forked child ended;
-//! - [`testing`]: assertions the integration tests of every step share;
-//! - [`tour`]: the transcripts the `tour` binary prints for the four steps.
-//!
 //! **The ground floor**, which every folder may use and which uses none of them:
 //! - [`error`]: the errors a step can meet before its program starts, and the
 //!   exit statuses they map to (a step fails closed: it never runs unfiltered);
@@ -53,20 +47,21 @@
 //! - [`ending`]: how a process ended, as `wait` reports it and a shell shows it.
 //!
 //! The lesson uses only the ground floor; the tools use the lesson and the
-//! ground floor; the harness may use them all. `common/tests/layers.rs` keeps
-//! these rules.
+//! ground floor. `common/tests/layers.rs` keeps these rules.
 //!
-//! Each module is also at the crate's root (`common::policy`, `common::runner`),
+//! What only the tests, the tour and CI use (the runner, the tests' shared
+//! helpers, the tour and the probe binaries the tests run) is not here: it is
+//! the `harness` crate in `common/harness/`, which the steps do not link.
+//!
+//! Each module is also at the crate's root (`common::policy`, `common::learn`),
 //! as the steps and the tests name them.
 
 pub mod ending;
 pub mod error;
-pub mod harness;
 pub mod kernel;
 pub mod lesson;
 pub mod tools;
 
-pub use harness::{runner, testing, tour};
 pub use lesson::{
     compile_limit, condition, filter, libseccomp_workarounds, policy, policy_check, policy_error,
     policy_file, policy_json, program, readers, reporter,

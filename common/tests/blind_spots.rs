@@ -7,14 +7,18 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::runner::{run_step, Ending, StepRun};
-use common::testing::{learned_syscalls, sibling_binary};
+use harness::runner::{run_step, Ending, StepRun};
+use harness::running::sibling_binary;
+use harness::syscalls::learned_syscalls;
 
-const PROBE: &str = env!("CARGO_BIN_EXE_filter-probe");
+/// The probe that makes the syscalls `--learn` does not see.
+fn probe() -> PathBuf {
+    sibling_binary("filter-probe")
+}
 
 /// Step 3, built if `cargo test -p common` has not built it.
 fn step_3() -> PathBuf {
-    sibling_binary(PROBE, "step-3-reporting")
+    sibling_binary("step-3-reporting")
 }
 
 /// `step-3-reporting --learn ARGS -- filter-probe PROBE_ARGS`.
@@ -24,7 +28,7 @@ fn learn(args: &[&str], probe_args: &[&str]) -> StepRun {
             .arg("--learn")
             .args(args)
             .arg("--")
-            .arg(PROBE)
+            .arg(probe())
             .args(probe_args),
         b"",
     )
@@ -86,7 +90,7 @@ fn learn_says_that_what_io_uring_submits_passes_no_filter() {
 /// what it answers may be missing.
 #[test]
 fn learn_says_that_a_command_s_own_filter_hides_what_it_answers() {
-    let dir = common::testing::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "own-filter");
+    let dir = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "own-filter");
     let policy = dir.join("own.toml");
     std::fs::write(
         &policy,
@@ -121,11 +125,11 @@ fn learn_says_that_a_command_s_own_filter_hides_what_it_answers() {
         Command::new("strace")
             .args(["-f", "-qq", "-e", "trace=getpid", "-o"])
             .arg(&log)
-            .arg(PROBE)
+            .arg(probe())
             .args(probe_args),
         b"",
     )
-    .unwrap_or_else(|err| panic!("{}", common::testing::strace_failure(&err)));
+    .unwrap_or_else(|err| panic!("{}", harness::running::strace_failure(&err)));
     let getpid = std::fs::read_to_string(&log).unwrap();
     assert!(
         getpid.contains("getpid()") && getpid.contains("= -1 EPERM"),

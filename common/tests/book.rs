@@ -17,7 +17,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::testing::run;
+use harness::running::run;
 use libseccomp::{ScmpArch, ScmpSyscall};
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Tag, TagEnd};
 
@@ -417,7 +417,7 @@ const PATH_LINE: &str = r#"export PATH="$PWD/target/debug:$PATH""#;
 
 /// Whether `word` is the name of a step's binary.
 fn is_step_binary(word: &str) -> bool {
-    common::tour::STEPS.iter().any(|step| step.binary == word)
+    harness::tour::STEPS.iter().any(|step| step.binary == word)
 }
 
 /// The text of a chapter of `language`'s book as a reader sees it: every
@@ -893,8 +893,7 @@ const STDOUT_WITH_UPPER_BITS: [&str; 3] = ["`(1 << 32) | 1`", "`1 << 32 | 1`", "
 /// `int`, so that is stdout, which the policy allows.)
 #[test]
 fn the_books_say_what_step_4_does_with_a_write_to_1_shl_32_or_1() {
-    let step_4 =
-        common::testing::sibling_binary(env!("CARGO_BIN_EXE_filter-probe"), "step-4-policy");
+    let step_4 = harness::running::sibling_binary("step-4-policy");
     let simulated = run(&step_4, &["--simulate", "write(0x100000001, 0, 5)"], b"");
     let stdout = simulated.stdout_text();
     let allowed = match stdout
@@ -1967,6 +1966,7 @@ fn the_readme_says_which_tests_are_ignored_and_how_to_run_them() {
     let mut reasons = Vec::new();
     for krate in [
         "common",
+        "common/harness",
         "step-1-baseline",
         "step-2-filter",
         "step-3-reporting",

@@ -34,13 +34,11 @@ use assert_cmd::Command;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::Policy;
-use common::testing::{
-    assert_every_rule_says_why, policy_without_rule, sibling_binary, Scratch, TUTORIAL_INPUT,
-};
+use harness::files::Scratch;
+use harness::policy_text::{assert_every_rule_says_why, policy_without_rule};
+use harness::running::{sibling_binary, TUTORIAL_INPUT};
 use libseccomp::ScmpAction;
 use predicates::prelude::*;
-
-const FILTER_PROBE: &str = env!("CARGO_BIN_EXE_filter-probe");
 
 /// The workspace's root.
 fn workspace() -> PathBuf {
@@ -85,7 +83,7 @@ fn require_runc_installed() {
 /// The tutorial program, `step-1-baseline`, built if it is not there yet (a
 /// test of `common` alone does not build the steps).
 fn step_1_baseline() -> PathBuf {
-    sibling_binary(FILTER_PROBE, "step-1-baseline")
+    sibling_binary("step-1-baseline")
 }
 
 /// The profile of `policy`'s text, as `--print-filter=oci` prints it.
@@ -134,7 +132,7 @@ fn run_in_container(
         .arg(&bundle)
         .arg(&id)
         .write_stdin(stdin)
-        .timeout(common::runner::run_timeout())
+        .timeout(harness::runner::run_timeout())
         .output()
         .unwrap();
     // A container that did not start can be left behind: remove it.
@@ -237,8 +235,8 @@ fn under_step_2_s_profile_the_program_cannot_even_start() {
 #[ignore = "needs root and runc: as root, after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
 fn an_x32_syscall_is_killed_under_a_profile_that_allows_the_rest() {
     require_runc();
-    let probe = Path::new(FILTER_PROBE);
-    let unfiltered = run_in_container("x32-none", probe, &["none", "x32"], None, b"");
+    let probe = sibling_binary("filter-probe");
+    let unfiltered = run_in_container("x32-none", &probe, &["none", "x32"], None, b"");
     unfiltered
         .assert()
         .success()
@@ -247,7 +245,7 @@ fn an_x32_syscall_is_killed_under_a_profile_that_allows_the_rest() {
         "allow.toml",
         "default_action = \"allow\"\n[[rule]]\nsyscall = \"getpgid\"\naction = \"errno EPERM\"\n",
     );
-    let killed = run_in_container("x32", probe, &["none", "x32"], Some(&permissive), b"");
+    let killed = run_in_container("x32", &probe, &["none", "x32"], Some(&permissive), b"");
     killed.assert().code(128 + libc::SIGSYS).stdout("");
 }
 
@@ -394,7 +392,7 @@ fn runc_answers_enosys_above_the_highest_syscall_a_profile_names() {
     assert_eq!(killed.action, 0x8000_0000, "the step's filter kills clone3");
     let output = run_in_container(
         "enosys",
-        Path::new(FILTER_PROBE),
+        &sibling_binary("filter-probe"),
         &["none", "clone3"],
         Some(&oci::json(&filter).unwrap()),
         b"",

@@ -7,11 +7,16 @@
 //!   `ending.rs`) uses no other module of the crate;
 //! - the lesson (`src/lesson/`) uses the ground floor and the lesson;
 //! - the tools (`src/tools/`) use the ground floor, the lesson and the tools;
-//! - the harness (`src/harness/`) may use them all;
 //! - no two modules use each other.
 //!
 //! A module's unit tests (its `#[cfg(test)] mod tests`) are not shipped and are
 //! not read; nor are the binaries of `src/bin/`.
+//!
+//! What only the tests, the tour and CI use is not a layer of `common`: it is
+//! the `harness` crate (`common/harness/`), which depends on `common`. Its rule
+//! is kept in the manifests, and checked here too: `common` and the steps name
+//! `harness` under `[dev-dependencies]` only, so that no step binary links it,
+//! and the harness is never published.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -23,7 +28,6 @@ enum Layer {
     Ground,
     Lesson,
     Tools,
-    Harness,
 }
 
 impl Layer {
@@ -31,7 +35,7 @@ impl Layer {
     fn may_use(self, other: Layer) -> bool {
         match self {
             Layer::Ground => false,
-            Layer::Lesson | Layer::Tools | Layer::Harness => other <= self,
+            Layer::Lesson | Layer::Tools => other <= self,
         }
     }
 }
@@ -45,7 +49,6 @@ fn modules() -> BTreeMap<String, (Layer, String)> {
         ("", Layer::Ground),
         ("lesson", Layer::Lesson),
         ("tools", Layer::Tools),
-        ("harness", Layer::Harness),
     ];
     for (folder, layer) in folders {
         for entry in fs::read_dir(src.join(folder)).unwrap() {
@@ -160,7 +163,7 @@ fn module_named(path: &[String], modules: &BTreeMap<String, (Layer, String)>) ->
     if !modules.contains_key(first) {
         return None;
     }
-    let folder = matches!(first, "lesson" | "tools" | "harness");
+    let folder = matches!(first, "lesson" | "tools");
     match words.next() {
         Some(second) if folder && modules.contains_key(second) => Some(second.to_owned()),
         _ => Some(first.to_owned()),
@@ -252,7 +255,7 @@ fn the_paths_a_module_names_are_read_in_every_form() {
             "use super::condition::Width;",
             &[&["super", "condition", "Width"]],
         ),
-        ("use $crate::testing::run;", &[]),
+        ("use $crate::running::run;", &[]),
         ("let a = mycrate::policy::X;", &[]),
     ];
     for (code, expected) in cases {
@@ -279,50 +282,147 @@ fn the_paths_a_module_names_are_read_in_every_form() {
     assert_eq!(named(&["StepError"]), None);
 }
 
-/// The step binaries are built from the lesson, the tools and the ground floor:
-/// what a learner runs links no test harness.
-#[test]
-fn the_steps_use_no_module_of_the_harness() {
-    let modules = modules();
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut read = 0;
-    for step in [
-        "step-1-baseline",
-        "step-2-filter",
-        "step-3-reporting",
-        "step-4-policy",
-    ] {
-        for entry in fs::read_dir(workspace.join(step).join("src")).unwrap() {
-            let path = entry.unwrap().path();
-            let code = shipped_code(&fs::read_to_string(&path).unwrap());
-            for named in paths_after(&code, "common::") {
-                read += 1;
-                if let Some(module) = module_named(&named, &modules) {
-                    assert!(
-                        modules[&module].0 != Layer::Harness,
-                        "{} uses common::{}",
-                        path.display(),
-                        named.join("::")
-                    );
-                }
+/// The crates that link `common`, each with its folder: `common` itself (its
+/// tests and bench) and the steps, whose binaries are what a learner runs.
+const CRATES: [&str; 5] = [
+    "common",
+    "step-1-baseline",
+    "step-2-filter",
+    "step-3-reporting",
+    "step-4-policy",
+];
+
+/// The manifest (`Cargo.toml`) of the crate in folder `krate` of the workspace.
+fn manifest(krate: &str) -> toml::Table {
+    let path = harness::workspace_root().join(krate).join("Cargo.toml");
+    let text = fs::read_to_string(&path).unwrap();
+    text.parse()
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+/// The tables of dependencies in `manifest` that a build of its library or
+/// binaries uses, by name: `[dependencies]` and `[build-dependencies]`, also
+/// those of a `[target.'cfg(...)']`. Only `[dev-dependencies]` are left out.
+fn shipped_dependency_tables(manifest: &toml::Table) -> Vec<(String, &toml::Table)> {
+    let mut places = vec![(String::new(), manifest)];
+    if let Some(targets) = manifest.get("target").and_then(toml::Value::as_table) {
+        for (target, table) in targets {
+            if let Some(table) = table.as_table() {
+                places.push((format!("target.{target}."), table));
             }
         }
     }
-    assert!(read > 4, "the steps' paths into common are read");
+    let mut tables = Vec::new();
+    for (place, table) in places {
+        for kind in ["dependencies", "build-dependencies"] {
+            if let Some(deps) = table.get(kind).and_then(toml::Value::as_table) {
+                tables.push((format!("{place}{kind}"), deps));
+            }
+        }
+    }
+    tables
 }
 
-/// Each rule is checked: a lesson module that used a tool, a tool that used the
-/// harness, the ground floor that used the lesson, and two tools that used each
-/// other all break one.
+/// Whether the dependency `name`, given as `spec`, is the harness: by its name,
+/// or renamed, by its `package`.
+fn is_harness(name: &str, spec: &toml::Value) -> bool {
+    name == "harness" || spec.get("package").and_then(toml::Value::as_str) == Some("harness")
+}
+
+/// The step binaries are built from the lesson, the tools and the ground floor:
+/// what a learner runs links no test harness. Neither `common` nor a step
+/// names `harness` among the dependencies of its library or binaries; the
+/// tests of `common` and of every step have it under `[dev-dependencies]`.
+#[test]
+fn only_the_tests_depend_on_the_harness() {
+    for krate in CRATES {
+        let manifest = manifest(krate);
+        let shipped = shipped_dependency_tables(&manifest);
+        assert!(
+            shipped.iter().any(|(kind, _)| kind == "dependencies"),
+            "{krate}/Cargo.toml: its [dependencies] are not read"
+        );
+        for (kind, deps) in shipped {
+            for (name, spec) in deps {
+                assert!(
+                    !is_harness(name, spec),
+                    "{krate}/Cargo.toml names the test harness under [{kind}]: only \
+                     [dev-dependencies] may, or the step binaries would link it"
+                );
+            }
+        }
+        let dev = manifest
+            .get("dev-dependencies")
+            .and_then(toml::Value::as_table)
+            .unwrap_or_else(|| panic!("{krate}/Cargo.toml has no [dev-dependencies]"));
+        assert!(
+            dev.iter().any(|(name, spec)| is_harness(name, spec)),
+            "{krate}/Cargo.toml: its tests do not get the harness from [dev-dependencies]"
+        );
+    }
+}
+
+/// The reading of the manifests finds the harness wherever a manifest could
+/// name it for the library or the binaries, so that the test above can fail.
+#[test]
+fn the_harness_is_found_in_every_table_that_ships() {
+    let named = |text: &str| -> Vec<String> {
+        let manifest: toml::Table = text.parse().unwrap();
+        shipped_dependency_tables(&manifest)
+            .into_iter()
+            .filter(|(_, deps)| deps.iter().any(|(name, spec)| is_harness(name, spec)))
+            .map(|(kind, _)| kind)
+            .collect()
+    };
+    assert_eq!(
+        named("[dependencies]\nharness.workspace = true\n"),
+        ["dependencies"]
+    );
+    assert_eq!(
+        named("[dependencies]\nhelpers = { package = \"harness\", path = \"h\" }\n"),
+        ["dependencies"]
+    );
+    assert_eq!(
+        named("[build-dependencies]\nharness = { path = \"h\" }\n"),
+        ["build-dependencies"]
+    );
+    assert_eq!(
+        named("[target.'cfg(unix)'.dependencies]\nharness = \"1\"\n"),
+        ["target.cfg(unix).dependencies"]
+    );
+    assert!(named("[dev-dependencies]\nharness.workspace = true\n").is_empty());
+}
+
+/// The harness is the workspace's own test machinery: it says `publish =
+/// false` itself, whatever the workspace's default, and its folder in
+/// `common/src`, which the layers above no longer read, does not come back.
+#[test]
+fn the_harness_is_a_crate_of_its_own_that_is_never_published() {
+    let manifest = manifest("common/harness");
+    let package = manifest["package"].as_table().unwrap();
+    assert_eq!(package["name"].as_str(), Some("harness"));
+    assert_eq!(
+        package.get("publish").and_then(toml::Value::as_bool),
+        Some(false),
+        "common/harness/Cargo.toml must say publish = false"
+    );
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    assert!(
+        !src.join("harness").exists(),
+        "common/src/harness/ is back: the harness is common/harness/"
+    );
+}
+
+/// Each rule is checked: a lesson module that used a tool and the ground floor
+/// that used the lesson both break one.
 #[test]
 fn each_rule_of_the_layers_can_break() {
     let modules = modules();
     let layer = |name: &str| modules[name].0;
     assert!(!layer("reporter").may_use(layer("bpf")));
-    assert!(!layer("learn").may_use(layer("runner")));
     assert!(!layer("error").may_use(layer("program")));
     assert!(layer("learn").may_use(layer("filter")));
-    assert!(layer("testing").may_use(layer("learn")));
+    assert!(layer("learn").may_use(layer("kernel")));
     assert_eq!(layer("kernel"), Layer::Ground);
     assert_eq!(layer("ending"), Layer::Ground);
 }

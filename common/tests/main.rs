@@ -13,13 +13,12 @@ mod book;
 mod container;
 mod layers;
 mod oci;
+mod other_architectures;
 mod overhead_docs;
 mod policy;
-mod preflight;
 mod security;
 mod simulate;
 mod support;
-mod tour;
 mod widths;
 
 /// Every `.rs` file in a crate's `tests/` (but `main.rs`) and every folder with
@@ -27,9 +26,10 @@ mod widths;
 /// never be compiled, and its tests would pass by never running.
 #[test]
 fn every_test_file_is_a_module_of_its_crate_s_test_binary() {
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let workspace = harness::workspace_root();
     let crates = [
         "common",
+        "common/harness",
         "step-1-baseline",
         "step-2-filter",
         "step-3-reporting",

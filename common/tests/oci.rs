@@ -7,23 +7,21 @@
 //! [`runtime_filter`]), and as step 4 reads it (`Policy::parse`). Both BPF
 //! programs, and the step's own, are run through `common::simulate` on the
 //! boundary values of every condition, for the steps' filters, the shipped
-//! policy and generated policies (`support::policy_text`), and must give each call
-//! the same action. Podman's and Docker's default profiles, as Debian ships
-//! them (packages golang-github-containers-common and
-//! golang-github-docker-docker-dev), are read and compared with a runtime's
-//! reading the same way.
-
-use crate::support;
+//! policy and generated policies (`harness::generated::policy_text`), and
+//! must give each call the same action. Podman's and Docker's default
+//! profiles, as Debian ships them (packages golang-github-containers-common
+//! and golang-github-docker-docker-dev), are read and compared with a
+//! runtime's reading the same way.
 
 use common::bpf::Instruction;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::oci;
 use common::policy::{Action, Policy};
 use common::simulate::{self, SeccompData};
-use common::testing::{installed_file, sample_size};
+use harness::files::installed_file;
+use harness::generated::{calls_to_try, policy_text, runner, sample_size};
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};
 use serde_json::Value;
-use support::calls_to_try;
 
 /// Where Debian's package golang-github-containers-common puts Podman's default profile.
 const PODMAN_PROFILE: &str = "/usr/share/containers/seccomp.json";
@@ -214,7 +212,7 @@ fn the_shipped_policy_round_trips() {
 fn generated_policies_round_trip() {
     let cases = sample_size(600);
     let tried = std::cell::Cell::new(0);
-    let result = support::runner(cases, file!()).run(&support::policy_text(), |text| {
+    let result = runner(cases, file!()).run(&policy_text(), |text| {
         if let Ok(policy) = Policy::parse("generated.toml", &text) {
             tried.set(tried.get() + 1);
             // round_trip asserts: proptest catches its panic as the case's failure.

@@ -277,7 +277,7 @@ fn each_book_shows_the_plot_in_its_language() {
 /// change to the script.
 #[test]
 fn the_plots_are_what_the_script_draws() {
-    let out = common::testing::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "overhead-plots");
+    let out = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "overhead-plots");
     let script = root().join("scripts/plot-overhead.py");
     let csv = root().join("docs/images/overhead.csv");
     let drawn = match Command::new("python3")

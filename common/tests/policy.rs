@@ -13,22 +13,19 @@
 //! policy's own reading gives ([`Rule::matches`]), which compares a 32-bit
 //! argument on its lower half, as the kernel reads it.
 //!
-//! The policies come from a proptest strategy (`support::policy_text`): a
-//! failing policy is shrunk to a small one, and its seed is kept in
-//! `proptest-regressions/` to be tried first the next time. `PROPTEST_RNG_SEED`
-//! sets the seed of a run.
-
-use crate::support;
+//! The policies come from a proptest strategy
+//! (`harness::generated::policy_text`): a failing policy is shrunk to a small
+//! one, and its seed is kept in `proptest-regressions/` to be tried first the
+//! next time. `PROPTEST_RNG_SEED` sets the seed of a run.
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use common::policy::{Action, Policy, Rule};
 use common::simulate::{self, SeccompData};
-use common::testing::sample_size;
+use harness::generated::{calls_to_try, policy_text, ret_of, runner, sample_size};
 use libseccomp::ScmpSyscall;
 use proptest::test_runner::TestCaseError;
-use support::{calls_to_try, policy_text, ret_of, runner};
 
 /// How many policies are generated (fewer with `SAMPLE_PERCENT`).
 const POLICIES: usize = 3000;
@@ -230,4 +227,38 @@ fn libseccomp_2_5_4_gets_these_rules_wrong_as_the_book_says() {
         .add_rule_conditional(eperm, write, &[scmp_cmp!($arg2 < 1)])
         .unwrap();
     assert_eq!(action(&filter, [0, 0, 2, 0, 0, 0]), ret_of(Action::Allow));
+}
+
+/// Every rule of the shipped policy carries a comment saying why it is there.
+#[test]
+fn every_shipped_rule_says_why() {
+    harness::policy_text::assert_every_rule_says_why(common::policy::SHIPPED_POLICY);
+}
+
+/// The same 64-bit range in two rules that compare other arguments too is
+/// refused: libseccomp 2.5.4 loops for ever building such a filter. The check
+/// runs on a thread, so that a regression fails the test instead of hanging it.
+#[test]
+fn the_same_range_in_rules_of_other_arguments_is_refused() {
+    let policy = "default_action = \"kill\"\n\
+        \n[[rule]]\nsyscall = \"mmap\"\naction = \"allow\"\n\
+        args = [{ arg = 0, op = \"ne\", value = 1 }, { arg = 1, op = \"ge\", value = 5 }]\n\
+        \n[[rule]]\nsyscall = \"mmap\"\naction = \"allow\"\n\
+        args = [{ arg = 0, op = \"ne\", value = 1 }, { arg = 5, op = \"ge\", value = 5 }]\n";
+    let (sent, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = Policy::parse("test.toml", policy).map(|policy| policy.filter().is_ok());
+        let _ = sent.send(outcome.map_err(|err| err.to_string()));
+    });
+    // Thirty seconds, times the scale of the tests' time limits (emulation).
+    let limit = std::time::Duration::from_secs(30) * harness::runner::time_scale();
+    let outcome = received
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("the policy is not checked within {limit:?}"));
+    let err = outcome.expect_err("refused");
+    // On a 32-bit architecture every argument is 32 bits, and the `ne`s take
+    // too many comparisons before any range is compared.
+    if cfg!(target_pointer_width = "64") {
+        assert!(err.contains("compares argument 0 too"), "{err}");
+    }
 }

@@ -6,10 +6,10 @@
 //! below is the filter's doing, not the probe's. The fail-closed property (no
 //! filter, no program) is tested in each step's own tests.
 
-use common::runner::Ending;
-use common::testing::{assert_killed_by_sigsys, run, StepRun};
-
-const PROBE: &str = env!("CARGO_BIN_EXE_filter-probe");
+use harness::assertions::assert_killed_by_sigsys;
+use harness::runner::Ending;
+use harness::runner::StepRun;
+use harness::running::{run, sibling_binary};
 
 /// A plain fork: no flag, and SIGCHLD for the parent when the child ends.
 const PLAIN_FORK: u64 = libc::SIGCHLD as u64;
@@ -43,7 +43,7 @@ const OTHER_CLONE_FLAGS: &[(&str, i32)] = &[
 fn probe(filter: &str, probe: &str, args: &[&str]) -> StepRun {
     let mut all = vec![filter, probe];
     all.extend_from_slice(args);
-    run(PROBE, &all, b"")
+    run(sibling_binary("filter-probe"), &all, b"")
 }
 
 /// `clone` with `flags`, under `filter`.
@@ -136,7 +136,7 @@ fn without_a_filter_every_probe_survives() {
 mod other_abis {
     use common::filter::TUTORIAL_ALLOW_LIST;
     use common::policy::{Action, Policy};
-    use common::testing::report_line_for;
+    use harness::syscalls::report_line_for;
     use libseccomp::{ScmpArch, ScmpSyscall};
 
     use super::*;

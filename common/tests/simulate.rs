@@ -19,21 +19,27 @@
 //! in one child: proptest shrinks it only a little, each try a child more.)
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use common::bpf::{self, Instruction};
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
-use common::runner::Ending;
 use common::simulate::{self, SeccompData};
-use common::testing::{run, sample_size, StepRun};
+use harness::generated::sample_size;
+use harness::runner::Ending;
+use harness::runner::StepRun;
+use harness::running::{run, sibling_binary};
 use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext, ScmpSyscall};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-const CALLS: &str = env!("CARGO_BIN_EXE_filter-calls");
+/// The binary that loads the programs and makes the calls.
+fn filter_calls() -> PathBuf {
+    sibling_binary("filter-calls")
+}
 
 /// Argument 5 of the calls the guard lets through.
 const MAGIC: u64 = if cfg!(target_pointer_width = "64") {
@@ -156,7 +162,7 @@ fn make_calls(program: &[Instruction], calls: &[SeccompData]) -> StepRun {
             input.extend(arg.to_ne_bytes());
         }
     }
-    run(CALLS, &["calls"], &input)
+    run(filter_calls(), &["calls"], &input)
 }
 
 /// What the kernel answered to each of `calls` under `program` (rewritten).
@@ -678,7 +684,7 @@ fn kernel_loads(programs: &[Vec<Instruction>]) -> Vec<i32> {
     for program in programs {
         input.extend(program_bytes(program));
     }
-    let run = run(CALLS, &["load"], &input);
+    let run = run(filter_calls(), &["load"], &input);
     assert_eq!(
         run.ending(),
         Ending::Exited(0),

@@ -14,10 +14,9 @@
 
 use common::condition::ARGUMENT_WIDTHS;
 use common::readers::ARGUMENT_READERS;
-use common::runner::Ending;
-use common::testing::{run, StepRun};
-
-const PROBE: &str = env!("CARGO_BIN_EXE_width-probe");
+use harness::runner::Ending;
+use harness::runner::StepRun;
+use harness::running::{run, sibling_binary};
 
 /// 64-bit arguments of each kind the table has, whose upper half changes what
 /// the call does: pointers, sizes, offsets and flags.
@@ -62,7 +61,7 @@ fn calls(syscall: &str, arg: usize, form: Option<&str>) -> Result<(String, Strin
     if let Some(form) = form {
         args.extend(["--form", form]);
     }
-    let probed: StepRun = run(PROBE, &args, b"");
+    let probed: StepRun = run(sibling_binary("width-probe"), &args, b"");
     if probed.ending() != Ending::Exited(0) {
         return Err(format!(
             "width-probe {}: {:?}, {}",

@@ -6,13 +6,14 @@
 //! `Command` starts it with a line on stdin, and `.assert()` with predicates
 //! checks its output and its exit status. How the process it forked ended is
 //! what assert_cmd cannot see (the parent does not wait for it):
-//! `common::runner` runs the step as a child subreaper, collects that process
+//! `harness::runner` runs the step as a child subreaper, collects that process
 //! too, and its output goes through the same `.assert()`.
 
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
-use common::runner::{run_timeout, Ending};
-use common::testing::{no_core_dumps, run, run_in_shell_with_slow_child, Reach, TUTORIAL_INPUT};
+use harness::hostile::Reach;
+use harness::runner::{run_timeout, Ending};
+use harness::running::{no_core_dumps, run, run_in_shell_with_slow_child, TUTORIAL_INPUT};
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-1-baseline");
@@ -105,7 +106,7 @@ fn a_slower_child_prints_after_the_shells_prompt() {
     );
     let shown = format!(
         "```text\n$ {}\n{terminal}```",
-        common::tour::command("step-1-baseline", TUTORIAL_INPUT)
+        harness::tour::command("step-1-baseline", TUTORIAL_INPUT)
     );
     for language in ["en", "zh"] {
         let chapter = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -120,7 +121,7 @@ fn a_slower_child_prints_after_the_shells_prompt() {
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
-common::hostile_stdio_tests!(STEP, Reach::TheEnd);
+harness::hostile_stdio_tests!(STEP, Reach::TheEnd);
 
 /// `--help` says what the step is, and the program does not run: no prompt,
 /// although a line waits on stdin.

@@ -5,5 +5,5 @@
 /// and ends as the book says it ends.
 #[test]
 fn prints_what_the_book_shows() {
-    common::testing::assert_transcript_matches_book(env!("CARGO_BIN_EXE_step-1-baseline"));
+    harness::transcripts::assert_transcript_matches_book(env!("CARGO_BIN_EXE_step-1-baseline"));
 }

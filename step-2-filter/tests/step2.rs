@@ -3,18 +3,20 @@
 //! The tests run the step as Rust's CLI tests run a binary: assert_cmd's
 //! `Command` starts it with the tutorial's line on stdin, and `.assert()` with
 //! predicates checks its output and how it ended. What assert_cmd cannot tell,
-//! which signal killed it and whether it forked a process, `common::runner`
+//! which signal killed it and whether it forked a process, `harness::runner`
 //! adds: it runs the step as a child subreaper and collects what it forked.
 
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::run_timeout;
-use common::testing::{
+use harness::assertions::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_killed_by_sigsys,
-    assert_pfc_names, assert_profile_allows, foreign_syscall_name, no_core_dumps, printed_filter,
-    run, simulated_action, Reach, TUTORIAL_INPUT,
+    assert_pfc_names, assert_profile_allows, printed_filter, simulated_action,
 };
+use harness::hostile::Reach;
+use harness::runner::run_timeout;
+use harness::running::{no_core_dumps, run, TUTORIAL_INPUT};
+use harness::syscalls::foreign_syscall_name;
 use libseccomp::ScmpSyscall;
 use predicates::prelude::*;
 
@@ -218,4 +220,4 @@ fn simulate_refuses_a_call_it_cannot_read_in_one_line() {
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
-common::hostile_stdio_tests!(STEP, Reach::KilledAtTheSleep);
+harness::hostile_stdio_tests!(STEP, Reach::KilledAtTheSleep);

@@ -6,8 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::runner::{run_step, Ending};
-use common::testing::{strace_failure, StepRun, OUTPUT_TO_THE_END, TUTORIAL_INPUT};
+use harness::runner::StepRun;
+use harness::runner::{run_step, Ending};
+use harness::running::{strace_failure, OUTPUT_TO_THE_END, TUTORIAL_INPUT};
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-2-filter");
 

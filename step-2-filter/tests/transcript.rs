@@ -5,7 +5,7 @@
 /// and ends as the book says it ends.
 #[test]
 fn prints_what_the_book_shows() {
-    common::testing::assert_transcript_matches_book(env!("CARGO_BIN_EXE_step-2-filter"));
+    harness::transcripts::assert_transcript_matches_book(env!("CARGO_BIN_EXE_step-2-filter"));
 }
 
 /// The chapter on discovering syscalls shows step 2's `--print-filter` output in
@@ -15,7 +15,7 @@ fn the_discovering_chapter_shows_what_step_2_prints() {
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-2-filter"))
         .parent()
         .unwrap();
-    common::testing::assert_command_transcripts_match(
+    harness::transcripts::assert_command_transcripts_match(
         bin_dir,
         &["discovering/step-2-pfc.txt", "discovering/step-2-bpf.txt"],
     );

@@ -28,7 +28,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use clap::Parser;
-use common::harness::bench::{self, Summary};
+use harness::bench::{self, Summary};
 
 /// The step binary cargo built next to this bench.
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");

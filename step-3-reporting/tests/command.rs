@@ -12,11 +12,11 @@ use std::process::Command;
 
 use assert_cmd::assert::OutputAssertExt;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::{drive_step, proc, send_signal, wait_until, wait_until_stopped, Ending};
-use common::testing::{
-    learned_syscalls, run, sleep_syscall_numbers, write_executable, Scratch, Signal, StepRun,
-    SLEEP_SYSCALLS,
-};
+use harness::files::{write_executable, Scratch};
+use harness::runner::{drive_step, proc, send_signal, wait_until, wait_until_stopped, Ending};
+use harness::runner::{Signal, StepRun};
+use harness::running::run;
+use harness::syscalls::{learned_syscalls, sleep_syscall_numbers, SLEEP_SYSCALLS};
 use nix::unistd::Pid;
 use predicates::prelude::*;
 
@@ -45,7 +45,7 @@ fn learn(command: &[&str]) -> (StepRun, Vec<String>) {
 }
 
 /// A file `name` holding `text` with permissions `mode`, in a scratch
-/// directory of the test's (see `common::testing::Scratch`), which goes when
+/// directory of the test's (see `harness::files::Scratch`), which goes when
 /// the test passes: keep the directory while the file is used.
 fn temporary(name: &str, text: &str, mode: u32) -> (Scratch, PathBuf) {
     let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), name);
@@ -231,7 +231,7 @@ fn print_filter_and_simulate_show_the_command_s_filter() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("ran").not());
-    common::testing::assert_pfc_names(&pfc.stdout_text(), TUTORIAL_ALLOW_LIST);
+    harness::assertions::assert_pfc_names(&pfc.stdout_text(), TUTORIAL_ALLOW_LIST);
     let bpf = run(STEP, &["--learn", "--print-filter=bpf", "--", "true"], b"");
     let listing = bpf.stdout_text();
     assert!(listing.contains("ret USER_NOTIF\n"), "{listing}");
@@ -657,8 +657,8 @@ fn interrupt_while_the_supervisor_is_stopped(
         .filter(|name| !notified.contains(name))
         .collect();
     let allow = allow.join(",");
-    let waits_in = common::testing::syscall_numbers(waits_in);
-    let read = common::testing::syscall_numbers(&["read"]);
+    let waits_in = harness::syscalls::syscall_numbers(waits_in);
+    let read = harness::syscalls::syscall_numbers(&["read"]);
     let args = ["--learn", "--allow", &allow, "--", "bash", "-c", script];
     let (run, ()) = drive_step(Command::new(STEP).args(args), |step| {
         let supervisor = step.pid();
@@ -704,7 +704,7 @@ fn interrupt_while_the_supervisor_is_stopped(
 #[test]
 fn a_signal_interrupts_a_syscall_that_waits_for_the_supervisor() {
     let opens = ["open", "openat", "openat2"];
-    let open_numbers = common::testing::syscall_numbers(&opens);
+    let open_numbers = harness::syscalls::syscall_numbers(&opens);
     let run = interrupt_while_the_supervisor_is_stopped(
         "trap 'echo caught' USR1; read line; read other < /dev/null; echo after",
         &opens,

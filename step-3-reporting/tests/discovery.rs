@@ -7,12 +7,14 @@
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use common::runner::{run_step_with, Ending, StdoutTo};
-use common::testing::{
-    assert_fails_closed_with_args, learned_syscalls, reported_syscalls, run,
-    run_with_seccomp_denied, runs_stopped_and_continued, sibling_binary, side_by_side, StepRun,
-    StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+use harness::assertions::assert_fails_closed_with_args;
+use harness::runner::StepRun;
+use harness::runner::{run_step_with, Ending, StdoutTo};
+use harness::running::{
+    run, run_with_seccomp_denied, runs_stopped_and_continued, sibling_binary, side_by_side, StopAt,
+    OUTPUT_TO_THE_END, TUTORIAL_INPUT,
 };
+use harness::syscalls::{learned_syscalls, reported_syscalls, SLEEP_SYSCALLS};
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
 
@@ -269,7 +271,7 @@ fn what_learn_lists_is_all_step_3_needs() {
 /// --learn`, which step 3's report names, finds that its policy lacks nothing.
 #[test]
 fn step_4_allows_everything_learn_lists() {
-    let step_4 = sibling_binary(STEP, "step-4-policy");
+    let step_4 = sibling_binary("step-4-policy");
     // Three runs that do not depend on each other, side by side.
     let ((step_3_run, learned), (step_4_run, advised)) = side_by_side(
         || learn(&[]),

@@ -1,19 +1,21 @@
 //! What step 3 shows: a trapping filter and a SIGSYS reporter name the missing syscall.
 //!
 //! As in step 1's tests, assert_cmd's `Command` runs the step and `.assert()`
-//! checks what it printed and how it ended; `common::runner` runs it where the
+//! checks what it printed and how it ended; `harness::runner` runs it where the
 //! forked process's end matters too.
 
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::{run_timeout, Ending};
-use common::testing::{
+use harness::assertions::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
-    assert_profile_allows, assert_run_matches_book, foreign_syscall_name, no_core_dumps,
-    printed_filter, report_line_for, reported_syscalls, run, runs_stopped_and_continued,
-    simulated_action, Reach, StopAt, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    assert_profile_allows, printed_filter, simulated_action,
 };
+use harness::hostile::Reach;
+use harness::runner::{run_timeout, Ending};
+use harness::running::{no_core_dumps, run, runs_stopped_and_continued, StopAt, TUTORIAL_INPUT};
+use harness::syscalls::{foreign_syscall_name, report_line_for, reported_syscalls, SLEEP_SYSCALLS};
+use harness::transcripts::assert_run_matches_book;
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -272,4 +274,4 @@ fn simulate_refuses_bad_names_before_anything_runs() {
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
-common::hostile_stdio_tests!(STEP, Reach::ReportedAtTheSleep);
+harness::hostile_stdio_tests!(STEP, Reach::ReportedAtTheSleep);

@@ -16,8 +16,11 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::filter::TUTORIAL_ALLOW_LIST;
-use common::runner::run_step;
-use common::testing::{sample_size, side_by_side, strace_failure, syscall_numbers, Scratch};
+use harness::files::Scratch;
+use harness::generated::sample_size;
+use harness::runner::run_step;
+use harness::running::{side_by_side, strace_failure};
+use harness::syscalls::syscall_numbers;
 use libseccomp::ScmpSyscall;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -219,7 +222,7 @@ fn the_command_s_process_makes_one_write_between_its_filter_and_execve() {
     .expect("strace runs");
     assert_eq!(
         run.ending(),
-        common::runner::Ending::Exited(0),
+        harness::runner::Ending::Exited(0),
         "{}",
         run.stderr_text()
     );

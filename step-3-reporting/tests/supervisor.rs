@@ -3,7 +3,7 @@
 //! supervisor. No process of the run may be left behind, and the report may not
 //! claim more than the supervisor saw.
 //!
-//! Each test steers a real run through `common::runner::drive_step` and looks at
+//! Each test steers a real run through `harness::runner::drive_step` and looks at
 //! the run's processes in `/proc`; the test process is a child subreaper, so the
 //! processes the killed supervisor leaves are handed to it and collected.
 
@@ -11,10 +11,12 @@ use std::process::Command;
 
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::program::{FORK_LINE, LAST_LINE, PROMPT};
-use common::runner::{
+use harness::runner::Signal;
+use harness::runner::{
     drive_step, proc, run_step, send_signal, wait_until, wait_until_stopped, Ending,
 };
-use common::testing::{strace_failure, syscall_numbers, Signal, TUTORIAL_INPUT};
+use harness::running::{strace_failure, TUTORIAL_INPUT};
+use harness::syscalls::syscall_numbers;
 use nix::unistd::Pid;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-3-reporting");
@@ -243,7 +245,7 @@ fn no_process_is_left_when_the_supervisor_is_killed_after_the_fork() {
 /// lost, and does not claim that the program made no syscall beyond the list.
 #[test]
 fn a_report_says_so_when_a_notification_was_lost() {
-    let sleep = common::testing::sleep_syscall_numbers();
+    let sleep = harness::syscalls::sleep_syscall_numbers();
     let command = &mut under_strace(&[
         "-e",
         "trace=ioctl",
@@ -318,7 +320,7 @@ fn a_report_says_so_when_a_notification_was_lost() {
 /// program runs to the end, and nothing is lost.
 #[test]
 fn a_received_notification_waits_for_its_answer_through_sigstop() {
-    let sleep = common::testing::sleep_syscall_numbers();
+    let sleep = harness::syscalls::sleep_syscall_numbers();
     let command = &mut under_strace(&[
         "-e",
         "trace=ioctl",

@@ -5,7 +5,7 @@
 /// and ends as the book says it ends.
 #[test]
 fn prints_what_the_book_shows() {
-    common::testing::assert_transcript_matches_book(env!("CARGO_BIN_EXE_step-3-reporting"));
+    harness::transcripts::assert_transcript_matches_book(env!("CARGO_BIN_EXE_step-3-reporting"));
 }
 
 /// The chapter on discovering syscalls shows step 3's `--allow` rounds, its refusal
@@ -19,7 +19,7 @@ fn the_discovering_chapter_shows_what_step_3_prints() {
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-3-reporting"))
         .parent()
         .unwrap();
-    common::testing::assert_command_transcripts_match(
+    harness::transcripts::assert_command_transcripts_match(
         bin_dir,
         &[
             "discovering/round-1.txt",
@@ -53,7 +53,7 @@ fn the_discovering_chapter_shows_what_learn_finds_for_ls() {
     path.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
-    let run = common::runner::run_step(
+    let run = harness::runner::run_step(
         std::process::Command::new("sh")
             .arg("-c")
             .arg(format!("exec 2>&1; {command}"))
@@ -62,7 +62,7 @@ fn the_discovering_chapter_shows_what_learn_finds_for_ls() {
         b"",
     )
     .unwrap();
-    common::testing::assert_run_matches_book(file, command, &run);
+    harness::transcripts::assert_run_matches_book(file, command, &run);
 }
 
 /// The chapter on discovering syscalls, in both languages, shows the run of the

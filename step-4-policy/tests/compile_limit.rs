@@ -11,8 +11,10 @@
 use std::process::Command;
 
 use common::compile_limit::RULE_LIMIT;
-use common::runner::{run_step, Ending};
-use common::testing::{sample_size, Scratch, StepRun};
+use harness::files::Scratch;
+use harness::generated::sample_size;
+use harness::runner::StepRun;
+use harness::runner::{run_step, Ending};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

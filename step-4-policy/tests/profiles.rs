@@ -8,11 +8,11 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::assert::OutputAssertExt;
-use common::runner::Ending;
-use common::testing::{
-    assert_profile_allows, installed_file, printed_filter, run, shipped_policy_without_clone,
-    simulated_action, Scratch, OUTPUT_TO_THE_END, TUTORIAL_INPUT,
-};
+use harness::assertions::{assert_profile_allows, printed_filter, simulated_action};
+use harness::files::{installed_file, Scratch};
+use harness::policy_text::shipped_policy_without_clone;
+use harness::runner::Ending;
+use harness::running::{run, OUTPUT_TO_THE_END, TUTORIAL_INPUT};
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
@@ -275,7 +275,7 @@ fn a_bad_profile_is_refused_naming_the_entry() {
     ];
     for (file, text, message) in cases {
         let path = written(&dir, file, &text);
-        let ran = common::runner::run_step(
+        let ran = harness::runner::run_step(
             std::process::Command::new(STEP)
                 .current_dir(&dir)
                 .args(["--policy", file]),

@@ -4,7 +4,7 @@
 //! `common/tests/security.rs`.)
 //!
 //! As in step 1's tests, assert_cmd's `Command` runs the step and `.assert()`
-//! checks what it printed and how it ended; `common::runner` runs it where the
+//! checks what it printed and how it ended; `harness::runner` runs it where the
 //! forked process's end matters too.
 
 use std::collections::BTreeSet;
@@ -16,13 +16,21 @@ use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command as CliCommand;
 use common::filter::TUTORIAL_ALLOW_LIST;
 use common::policy::SHIPPED_POLICY;
-use common::runner::{run_step, run_timeout, Ending};
-use common::testing::{
+use harness::assertions::{
     assert_bpf_checks_the_architecture_first, assert_fails_closed, assert_pfc_names,
-    assert_run_matches_book, learned_syscalls, no_core_dumps, policy_without_rule, printed_filter,
-    run, runs_stopped_and_continued, shipped_policy_without_clone, side_by_side, simulated_action,
-    Reach, Scratch, StepRun, StopAt, OUTPUT_TO_THE_END, SLEEP_SYSCALLS, TUTORIAL_INPUT,
+    printed_filter, simulated_action,
 };
+use harness::files::Scratch;
+use harness::hostile::Reach;
+use harness::policy_text::{policy_without_rule, shipped_policy_without_clone};
+use harness::runner::StepRun;
+use harness::runner::{run_step, run_timeout, Ending};
+use harness::running::{
+    no_core_dumps, run, runs_stopped_and_continued, side_by_side, StopAt, OUTPUT_TO_THE_END,
+    TUTORIAL_INPUT,
+};
+use harness::syscalls::{learned_syscalls, SLEEP_SYSCALLS};
+use harness::transcripts::assert_run_matches_book;
 use predicates::prelude::*;
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
@@ -115,7 +123,7 @@ fn help_says_what_the_step_teaches() {
 }
 
 // Empty input, a 1 MiB line, raw bytes, and stdout closed, full or without reader.
-common::hostile_stdio_tests!(STEP, Reach::TheEnd);
+harness::hostile_stdio_tests!(STEP, Reach::TheEnd);
 
 /// A fresh directory for one test's policy files.
 fn policy_dir(test: &str) -> Scratch {
@@ -736,7 +744,7 @@ fn no_other_thread_lives_when_the_filter_is_loaded() {
             .arg(STEP),
         TUTORIAL_INPUT,
     )
-    .unwrap_or_else(|err| panic!("{}", common::testing::strace_failure(&err)));
+    .unwrap_or_else(|err| panic!("{}", harness::running::strace_failure(&err)));
     assert_eq!(
         traced.ending(),
         Ending::Exited(0),

@@ -7,7 +7,7 @@
 /// and ends as the book says it ends.
 #[test]
 fn prints_what_the_book_shows() {
-    common::testing::assert_transcript_matches_book(env!("CARGO_BIN_EXE_step-4-policy"));
+    harness::transcripts::assert_transcript_matches_book(env!("CARGO_BIN_EXE_step-4-policy"));
 }
 
 /// The chapter on how a filter works follows `write(3, 0, 5)` through the
@@ -17,7 +17,7 @@ fn the_filters_chapter_shows_what_simulate_prints() {
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-4-policy"))
         .parent()
         .unwrap();
-    common::testing::assert_command_transcripts_match(
+    harness::transcripts::assert_command_transcripts_match(
         bin_dir,
         &["filters/simulate-write-fd-3.txt"],
     );

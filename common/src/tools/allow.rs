@@ -65,7 +65,6 @@ pub fn other_architecture_warning(name: &str) -> Result<Option<String>, StepErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::foreign_syscall_name;
 
     #[test]
     fn a_native_name_passes_without_a_warning() {
@@ -76,15 +75,5 @@ mod tests {
     fn a_name_of_no_architecture_is_refused_by_name() {
         let err = other_architecture_warning("no_such_syscall").unwrap_err();
         assert!(err.to_string().contains("`no_such_syscall`"), "{err}");
-    }
-
-    #[test]
-    fn a_name_of_another_architecture_is_kept_with_a_warning() {
-        let foreign = foreign_syscall_name();
-        let warning = other_architecture_warning(foreign).unwrap().unwrap();
-        assert!(
-            warning.starts_with(&format!("`{foreign}` is not a syscall on ")),
-            "{warning}"
-        );
     }
 }

@@ -305,57 +305,55 @@ mod tests {
 
     #[test]
     fn a_call_that_cannot_be_read_says_what_is_wrong() {
-        let foreign = crate::testing::foreign_syscall_name();
-        let arch = bpf::arch_name(bpf::native_arch()).unwrap();
         for (text, reason) in [
-            ("", "no syscall: give a name or a number, such as 'write(1, 0, 5)'".to_owned()),
-            ("(1)", "no syscall: give a name or a number, such as 'write(1, 0, 5)'".to_owned()),
-            ("write(1", "missing ')' after the arguments".to_owned()),
-            ("write(1) 2", "missing ')' after the arguments".to_owned()),
-            ("write 1)", "')' without '('".to_owned()),
-            ("write(1,,2)", "argument 1 is empty".to_owned()),
-            ("write(1,)", "argument 1 is empty".to_owned()),
+            (
+                "",
+                "no syscall: give a name or a number, such as 'write(1, 0, 5)'",
+            ),
+            (
+                "(1)",
+                "no syscall: give a name or a number, such as 'write(1, 0, 5)'",
+            ),
+            ("write(1", "missing ')' after the arguments"),
+            ("write(1) 2", "missing ')' after the arguments"),
+            ("write 1)", "')' without '('"),
+            ("write(1,,2)", "argument 1 is empty"),
+            ("write(1,)", "argument 1 is empty"),
             (
                 "write(1,2,3,4,5,6,7)",
-                "7 arguments; a syscall has at most 6".to_owned(),
+                "7 arguments; a syscall has at most 6",
             ),
             (
                 "write(x)",
-                "argument 0, `x` is not a number (decimal, or hex with 0x)".to_owned(),
+                "argument 0, `x` is not a number (decimal, or hex with 0x)",
             ),
             (
                 "write(0x)",
-                "argument 0, `0x` is not a number (decimal, or hex with 0x)".to_owned(),
+                "argument 0, `0x` is not a number (decimal, or hex with 0x)",
             ),
             (
                 "write(1, 0x1g)",
-                "argument 1, `0x1g` is not a number (decimal, or hex with 0x)".to_owned(),
+                "argument 1, `0x1g` is not a number (decimal, or hex with 0x)",
             ),
             (
                 "write(18446744073709551616)",
-                "argument 0, `18446744073709551616` does not fit in 64 bits".to_owned(),
+                "argument 0, `18446744073709551616` does not fit in 64 bits",
             ),
             (
                 "write(-0x8000000000000001)",
-                "argument 0, `-0x8000000000000001` does not fit in 64 bits".to_owned(),
+                "argument 0, `-0x8000000000000001` does not fit in 64 bits",
             ),
             (
                 "0x100000000",
-                "syscall number `0x100000000` does not fit in 32 bits".to_owned(),
+                "syscall number `0x100000000` does not fit in 32 bits",
             ),
-            ("Write", "`Write` is not a syscall name or number".to_owned()),
+            ("Write", "`Write` is not a syscall name or number"),
             (
                 "no_such_syscall(1)",
-                "libseccomp knows no syscall named `no_such_syscall`".to_owned(),
-            ),
-            (
-                foreign,
-                format!(
-                    "`{foreign}` is not a syscall on {arch}; libseccomp knows it from other architectures"
-                ),
+                "libseccomp knows no syscall named `no_such_syscall`",
             ),
         ] {
-            assert_eq!(parse_call(text), Err(reason), "{text:?}");
+            assert_eq!(parse_call(text), Err(reason.to_owned()), "{text:?}");
         }
     }
 

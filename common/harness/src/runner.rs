@@ -42,11 +42,14 @@ use std::time::{Duration, Instant};
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
 use nix::sys::resource::{setrlimit, Resource};
-use nix::sys::signal::{killpg, Signal};
+use nix::sys::signal::killpg;
 use nix::sys::wait::{waitid, Id, WaitPidFlag};
 use nix::unistd::Pid;
 
-pub use crate::ending::{signal_description, Ending};
+/// How a process ended, which [`StepRun::ending`] and [`StepRun::forked`] tell.
+pub use common::ending::Ending;
+/// The signals the tests send, so that a step's tests need no `nix` of their own.
+pub use nix::sys::signal::Signal;
 
 /// What one run of a step printed, and how its processes ended.
 #[derive(Debug)]
@@ -358,9 +361,8 @@ pub fn guard() -> Duration {
 /// writes stdin bit by bit, waits for what the step prints, and sends signals.
 pub struct Driven {
     pid: Pid,
-    stdin: Option<ChildStdin>,
+    stdin: ChildStdin,
     stdout: Arc<Stream>,
-    stderr: Arc<Stream>,
 }
 
 /// What a step has written to stdout or stderr so far, filled by a reader thread.
@@ -449,30 +451,16 @@ impl Driven {
         self.pid
     }
 
-    /// Writes `bytes` to the step's stdin, which stays open until
-    /// [`Driven::close_stdin`] or the end of the drive.
+    /// Writes `bytes` to the step's stdin, which stays open until the end of
+    /// the drive.
     pub fn write_stdin(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let stdin = self
-            .stdin
-            .as_mut()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "stdin was closed already"))?;
-        stdin.write_all(bytes)?;
-        stdin.flush()
-    }
-
-    /// Closes the step's stdin: its next read sees the end of input.
-    pub fn close_stdin(&mut self) {
-        self.stdin = None;
+        self.stdin.write_all(bytes)?;
+        self.stdin.flush()
     }
 
     /// Waits, at most [`guard`], until the step has written `text` to stdout.
     pub fn wait_for_stdout(&self, text: &str) -> io::Result<()> {
         self.stdout.wait_for(text.as_bytes(), "stdout")
-    }
-
-    /// What the step has written to stderr so far.
-    pub fn stderr_so_far(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.bytes()).into_owned()
     }
 }
 
@@ -499,9 +487,8 @@ pub fn drive_step<T>(
     let (stderr, stderr_reader) = Stream::read_from(child.stderr.take().expect("stderr is piped"));
     let mut driven = Driven {
         pid: group,
-        stdin: child.stdin.take(),
+        stdin: child.stdin.take().expect("stdin is piped"),
         stdout: Arc::clone(&stdout),
-        stderr: Arc::clone(&stderr),
     };
     // A drive that panics (a failed assertion) ends the run as one that fails,
     // then panics on once every process of the run is collected.

@@ -207,7 +207,7 @@ mod probe {
                 // SAFETY: plain calls on the child's own descriptors.
                 unsafe {
                     libc::close(report);
-                    libc::alarm(SECONDS * common::runner::time_scale());
+                    libc::alarm(SECONDS * harness::runner::time_scale());
                 }
                 let text = match build(arg) {
                     Ok(call) => make(call, arg, upper),

@@ -7,7 +7,7 @@
 use std::fs;
 
 use assert_cmd::Command;
-use common::testing::{write_executable, Scratch};
+use harness::files::{write_executable, Scratch};
 use predicates::prelude::*;
 
 const TOUR: &str = env!("CARGO_BIN_EXE_tour");
@@ -93,7 +93,7 @@ fn says_how_to_build_missing_steps() {
 /// the platform they were made on, which reads back as this machine's.
 #[test]
 fn saves_one_transcript_per_step_and_the_platform() {
-    use common::tour::{transcript_file_name, Platform, PLATFORM_FILE, STEPS};
+    use harness::tour::{transcript_file_name, Platform, PLATFORM_FILE, STEPS};
 
     let dir = stand_in_steps("tour-save");
     let scratch = scratch("tour-saved");

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::Parser;
-use common::runner::run_step;
-use common::tour::{
+use harness::runner::run_step;
+use harness::tour::{
     transcript, transcript_file_name, Platform, DEFAULT_INPUT, PLATFORM_FILE, STEPS,
 };
 

@@ -4,18 +4,14 @@
 //! PATH; and the part of `./tour.sh --check` that runs before anything is
 //! built, with a Rust that is too old.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use common::runner::{run_step, Ending, StepRun};
-use common::testing::{run_with_seccomp_denied, write_executable, Scratch};
+use harness::files::{write_executable, Scratch};
+use harness::runner::{run_step, Ending, StepRun};
+use harness::running::run_with_seccomp_denied;
 
 const PREFLIGHT: &str = env!("CARGO_BIN_EXE_preflight");
-
-/// The workspace's root.
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// Runs the preflight with the PATH `path` (this process's when `None`).
 fn preflight(path: Option<&Path>) -> StepRun {
@@ -228,7 +224,7 @@ fn tour_sh_names_the_rust_needed_before_cargo_runs() {
     let needed = env!("CARGO_PKG_RUST_VERSION");
 
     let checked = run_step(
-        Command::new(workspace().join("tour.sh"))
+        Command::new(harness::workspace_root().join("tour.sh"))
             .arg("--check")
             .env("PATH", &joined),
         b"",
@@ -248,7 +244,7 @@ fn tour_sh_names_the_rust_needed_before_cargo_runs() {
     assert!(!checked.stderr_text().contains("cargo ran"));
 
     let toured = run_step(
-        Command::new(workspace().join("tour.sh")).env("PATH", &joined),
+        Command::new(harness::workspace_root().join("tour.sh")).env("PATH", &joined),
         b"",
     )
     .unwrap();

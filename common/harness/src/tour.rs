@@ -91,7 +91,7 @@ pub fn transcript(binary: &str, input: &[u8], run: &StepRun) -> String {
     let ending = run.ending();
     if let Ending::Signaled(signal) = ending {
         // What bash prints for a command killed by a signal: the signal's description.
-        let _ = writeln!(text, "{}", crate::runner::signal_description(signal));
+        let _ = writeln!(text, "{}", common::ending::signal_description(signal));
     }
     let _ = writeln!(text, "$ echo $?\n{}", ending.shell_status());
     let _ = writeln!(text, "# {binary}: {ending}");
@@ -128,7 +128,7 @@ pub fn printf_escape(bytes: &[u8]) -> String {
 
 /// The directory where the book keeps its transcripts, shared by both languages.
 pub fn book_transcripts_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/transcripts"))
+    crate::workspace_root().join("docs/transcripts")
 }
 
 /// This architecture as the book names its transcripts' folders: `i386`,
@@ -328,7 +328,7 @@ mod tests {
     fn the_tour_types_what_the_tests_type() {
         assert_eq!(
             format!("{DEFAULT_INPUT}\n").as_bytes(),
-            crate::testing::TUTORIAL_INPUT
+            crate::running::TUTORIAL_INPUT
         );
     }
 

@@ -23,7 +23,7 @@ use std::process::{Command, ExitCode};
 
 use clap::{Parser, ValueEnum};
 use common::filter::{load, Filter};
-use common::runner::{run_step, Ending, StepRun};
+use harness::runner::{run_step, Ending, StepRun};
 use libseccomp::{ScmpAction, ScmpArch, ScmpNotifReq, ScmpNotifResp, ScmpNotifRespFlags};
 
 /// Checks whether this machine can run the seccomp tutorial's steps and tests.
