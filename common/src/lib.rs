@@ -26,17 +26,17 @@
 //! **The tools of discovery and inspection** ([`tools`], which also holds how
 //! the steps' command lines offer them: [`tools::Inspect`] on step 2,
 //! [`tools::Discover`] on step 3, [`tools::Refine`] on step 4):
-//! - [`allow`]: step 3's `--allow`, names added to the allow list at run time;
-//! - [`learn`]: step 3's `--learn`, a supervisor that runs the program once under a
-//!   user-notification filter and names every syscall it needs, and [`command`]:
+//! - [`allow`](tools::allow): step 3's `--allow`, names added to the allow list at run time;
+//! - [`learn`](tools::learn): step 3's `--learn`, a supervisor that runs the program once under a
+//!   user-notification filter and names every syscall it needs, and [`command`](tools::command):
 //!   the same for any command, `--learn -- CMD`, from its `execve` on;
-//! - [`refine`]: step 4's `--learn`, the same against the step's policy, which
+//! - [`refine`](tools::refine): step 4's `--learn`, the same against the step's policy, which
 //!   names what the policy lacks as rules that can be appended to it;
-//! - [`print_filter`]: `--print-filter` of steps 2 to 4, as libseccomp's pseudo
-//!   filter code or as the BPF program disassembled by [`bpf`], and `--simulate`;
-//! - [`simulate`]: a simulator of seccomp's BPF, the kernel's checks when a filter
+//! - [`print_filter`](tools::print_filter): `--print-filter` of steps 2 to 4, as libseccomp's pseudo
+//!   filter code or as the BPF program disassembled by [`bpf`](tools::bpf), and `--simulate`;
+//! - [`simulate`](tools::simulate): a simulator of seccomp's BPF, the kernel's checks when a filter
 //!   is loaded and its answer to one syscall, behind `--simulate`;
-//! - [`oci`]: `--print-filter=oci`, a step's filter as a container runtime's
+//! - [`oci`](tools::oci): `--print-filter=oci`, a step's filter as a container runtime's
 //!   seccomp profile.
 //!
 //! **The ground floor**, which every folder may use and which uses none of them:
@@ -53,8 +53,9 @@
 //! helpers, the tour and the probe binaries the tests run) is not here: it is
 //! the `harness` crate in `common/harness/`, which the steps do not link.
 //!
-//! Each module is also at the crate's root (`common::policy`, `common::learn`),
-//! as the steps and the tests name them.
+//! The lesson's modules are also at the crate's root (`common::policy`), as
+//! the steps name them; the tools are named through their folder
+//! (`common::tools::learn`).
 
 pub mod ending;
 pub mod error;
@@ -66,7 +67,6 @@ pub use lesson::{
     compile_limit, condition, filter, libseccomp_workarounds, policy, policy_check, policy_error,
     policy_file, policy_json, program, readers, reporter,
 };
-pub use tools::{allow, bpf, command, learn, oci, print_filter, refine, simulate};
 
 pub use error::{fail_closed, StepError};
 pub use program::Program;

@@ -32,8 +32,8 @@ use std::sync::OnceLock;
 use assert_cmd::assert::OutputAssertExt;
 use assert_cmd::Command;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
-use common::oci;
 use common::policy::Policy;
+use common::tools::oci;
 use harness::files::Scratch;
 use harness::policy_text::{assert_every_rule_says_why, policy_without_rule};
 use harness::running::{sibling_binary, TUTORIAL_INPUT};
@@ -383,10 +383,10 @@ fn runc_answers_enosys_above_the_highest_syscall_a_profile_names() {
         "clone3 ({clone3_nr}) is above {highest}"
     );
     let filter = parsed.filter().unwrap();
-    let program = common::simulate::filter_program(&filter).unwrap();
-    let killed = common::simulate::run(
+    let program = common::tools::simulate::filter_program(&filter).unwrap();
+    let killed = common::tools::simulate::run(
         &program,
-        &common::simulate::SeccompData::native(clone3_nr, [0; 6]),
+        &common::tools::simulate::SeccompData::native(clone3_nr, [0; 6]),
     )
     .unwrap();
     assert_eq!(killed.action, 0x8000_0000, "the step's filter kills clone3");

@@ -5,7 +5,7 @@
 //! A profile is built back two ways: as a runtime builds it (runc hands each
 //! entry's names, action and comparisons to libseccomp as they are written:
 //! [`runtime_filter`]), and as step 4 reads it (`Policy::parse`). Both BPF
-//! programs, and the step's own, are run through `common::simulate` on the
+//! programs, and the step's own, are run through `common::tools::simulate` on the
 //! boundary values of every condition, for the steps' filters, the shipped
 //! policy and generated policies (`harness::generated::policy_text`), and
 //! must give each call the same action. Podman's and Docker's default
@@ -13,11 +13,11 @@
 //! and golang-github-docker-docker-dev), are read and compared with a
 //! runtime's reading the same way.
 
-use common::bpf::Instruction;
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
-use common::oci;
 use common::policy::{Action, Policy};
-use common::simulate::{self, SeccompData};
+use common::tools::bpf::Instruction;
+use common::tools::oci;
+use common::tools::simulate::{self, SeccompData};
 use harness::files::installed_file;
 use harness::generated::{calls_to_try, policy_text, runner, sample_size};
 use libseccomp::{ScmpAction, ScmpArgCompare, ScmpCompareOp, ScmpFilterContext, ScmpSyscall};

@@ -6,9 +6,9 @@
 //! comes from the test harness ([`foreign_syscall_name`]), which the library's
 //! own unit tests do not link.
 
-use common::allow::other_architecture_warning;
-use common::bpf::{arch_name, native_arch};
-use common::print_filter::parse_call;
+use common::tools::allow::other_architecture_warning;
+use common::tools::bpf::{arch_name, native_arch};
+use common::tools::print_filter::parse_call;
 use harness::syscalls::foreign_syscall_name;
 
 #[test]

@@ -6,7 +6,7 @@
 //! they must be refused.
 //!
 //! Each accepted policy is compiled with libseccomp, and its BPF program is run
-//! through `common::simulate` (which the differential test of
+//! through `common::tools::simulate` (which the differential test of
 //! `common/tests/simulate.rs` holds to the kernel) on the boundary values of
 //! every condition: the value, one below and one above, the mask and its edges,
 //! each with and without the upper 32 bits set. The answer must be the action the
@@ -22,7 +22,7 @@ use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use common::policy::{Action, Policy, Rule};
-use common::simulate::{self, SeccompData};
+use common::tools::simulate::{self, SeccompData};
 use harness::generated::{calls_to_try, policy_text, ret_of, runner, sample_size};
 use libseccomp::ScmpSyscall;
 use proptest::test_runner::TestCaseError;

@@ -1,7 +1,7 @@
 //! The simulator against the kernel: each step's filter, and programs that use
 //! every instruction seccomp accepts, are loaded in a child process
 //! (`filter-calls`), which makes thousands of syscalls under them; the kernel's
-//! answer to each must be what `common::simulate` says. And the kernel must load
+//! answer to each must be what `common::tools::simulate` says. And the kernel must load
 //! exactly the programs `simulate::check` accepts.
 //!
 //! So that no generated syscall really runs, every `ret` of a program is
@@ -22,10 +22,10 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use common::bpf::{self, Instruction};
 use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
-use common::simulate::{self, SeccompData};
+use common::tools::bpf::{self, Instruction};
+use common::tools::simulate::{self, SeccompData};
 use harness::generated::sample_size;
 use harness::runner::Ending;
 use harness::runner::StepRun;
@@ -485,7 +485,7 @@ fn the_kernel_answers_as_simulated_under_step_3_s_filters() {
         sample_size(CALLS_PER_STEP_FILTER),
     );
     assert_every_ret_reached("step 3 --allow", &allowing, &calls);
-    let learn = program_of(&common::learn::filter_to_print(&[]).unwrap());
+    let learn = program_of(&common::tools::learn::filter_to_print(&[]).unwrap());
     let calls = assert_kernel_agrees("step 3 --learn", &learn, sample_size(CALLS_PER_STEP_FILTER));
     assert_every_ret_reached("step 3 --learn", &learn, &calls);
 }

@@ -350,7 +350,7 @@ fn a_received_notification_waits_for_its_answer_through_sigstop() {
         Ok(state)
     })
     .unwrap_or_else(|err| panic!("{err}"));
-    let expected = if common::learn::wait_killable_recv_known() {
+    let expected = if common::tools::learn::wait_killable_recv_known() {
         'D'
     } else {
         'T'

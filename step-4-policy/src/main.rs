@@ -17,7 +17,7 @@
 //! naming the file, the rule and the mistake, and exit status 2. `--learn` runs
 //! the program under a policy with its default action replaced by a user
 //! notification, and prints what the policy lacks as rules to append to it
-//! (`common::refine`).
+//! (`common::tools::refine`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -78,8 +78,8 @@ pub fn printed_filter(binary: impl AsRef<Path>, args: &[&str]) -> String {
 /// token (as libseccomp gives it), and, on x86_64, guard against x32 numbers.
 #[track_caller]
 pub fn assert_bpf_checks_the_architecture_first(listing: &str) {
-    let token = common::bpf::native_arch();
-    let arch = common::bpf::arch_name(token).expect("libseccomp names its own architecture");
+    let token = common::tools::bpf::native_arch();
+    let arch = common::tools::bpf::arch_name(token).expect("libseccomp names its own architecture");
     let lines: Vec<&str> = listing.lines().collect();
     assert!(
         lines.len() > 2
@@ -141,7 +141,7 @@ pub fn assert_profile_allows(
     assert_eq!(profile["defaultAction"], default_action, "{text}");
     assert_eq!(
         profile["architectures"],
-        serde_json::json!([common::oci::native_architecture()]),
+        serde_json::json!([common::tools::oci::native_architecture()]),
         "{text}"
     );
     let entries = profile["syscalls"].as_array().expect("syscalls");
@@ -186,7 +186,7 @@ pub fn simulated_action(binary: impl AsRef<Path>, args: &[&str], call: &str) -> 
     let lines: Vec<&str> = printed.lines().collect();
     let (last, path) = lines.split_last().expect("--simulate printed something");
     let action = last
-        .strip_prefix(common::print_filter::ACTION_PREFIX)
+        .strip_prefix(common::tools::print_filter::ACTION_PREFIX)
         .unwrap_or_else(|| panic!("no action on the last line:\n{printed}"));
     let index_of = |line: &str| -> usize {
         line.get(1..4)

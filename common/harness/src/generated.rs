@@ -119,7 +119,7 @@ fn rule(actions: [&'static str; 2], mount_width: [u32; 2]) -> impl Strategy<Valu
 }
 
 /// Generated policies' texts: a default action and one to four rules for the
-/// syscalls of [`SYSCALLS`], with every kind of condition. A failing policy
+/// syscalls of `SYSCALLS`, with every kind of condition. A failing policy
 /// shrinks to fewer rules and conditions.
 pub fn policy_text() -> impl Strategy<Value = String> {
     // One width for each of mount's arguments in a policy, as a learner would

@@ -9,7 +9,7 @@
 //!   many of them as 32-bit types (a descriptor is an `int`) and ignores the upper
 //!   half; a filter sees all 64 bits. Compared over 64 bits, `fd ne 3` holds for
 //!   `(1 << 32) | 3`, and the kernel then writes to descriptor 3. So every argument
-//!   a condition names has a [`Width`]: [`argument_widths`] knows them for the
+//!   a condition names has a [`Width`]: [`argument_width`] knows them for the
 //!   syscalls a learner meets, and a condition on another syscall states it. A
 //!   32-bit condition compiles to `masked_eq` comparisons of the lower half only
 //!   ([`Condition::comparisons`]), which no upper half can change.

@@ -43,7 +43,7 @@ pub fn allow_list_filter(
 
 /// A filter as a step builds it: libseccomp's filter context, which is what is
 /// loaded, and the rules it was given, kept as data so that `--print-filter=oci`
-/// can write them as a container runtime's profile ([`crate::oci`]).
+/// can write them as a container runtime's profile ([`crate::tools::oci`]).
 ///
 /// It gives the context's own methods (it dereferences to it), and changes it
 /// only through [`Filter::add_rule`], which keeps the record whole.

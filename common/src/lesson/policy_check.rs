@@ -1,8 +1,8 @@
 //! The checks of a policy's rules, before any filter is built.
 //!
 //! A rule is read from a TOML policy ([`crate::policy_file`]) or from a JSON
-//! profile ([`crate::policy_json`]) into the same data, a [`RuleData`], with
-//! its origin (`rule 3 (line 12)` or `syscalls[3]`); [`check_rule`] turns it
+//! profile ([`crate::policy_json`]) into the same data, a `RuleData`, with
+//! its origin (`rule 3 (line 12)` or `syscalls[3]`); `check_rule` turns it
 //! into a [`Rule`] or says what is wrong with it:
 //!
 //! - the syscall name is known to libseccomp, and the action is not the default
@@ -14,7 +14,7 @@
 //!   and nothing is left that libseccomp compiles wrongly
 //!   ([`crate::libseccomp_workarounds`]).
 //!
-//! [`assemble`] then checks the policy as a whole: it has rules, and not more
+//! `assemble` then checks the policy as a whole: it has rules, and not more
 //! than a filter can take.
 
 use libseccomp::ScmpCompareOp;

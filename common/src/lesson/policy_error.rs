@@ -64,7 +64,7 @@ impl fmt::Display for Origin {
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.one_line())]
 pub struct PolicyError {
-    /// The file, as given on the command line or [`SHIPPED_POLICY_FILE`].
+    /// The file, as given on the command line or [`SHIPPED_POLICY_FILE`](crate::policy::SHIPPED_POLICY_FILE).
     pub file: String,
     /// The rule, counted from 1 in the file's order, when the problem is in one.
     pub rule: Option<usize>,

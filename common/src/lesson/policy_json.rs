@@ -6,7 +6,7 @@
 //! `architectures`, and `syscalls`, each entry some `names`, an `action`, an
 //! `errnoRet` and `args`), which Docker's and Podman's profile files extend
 //! with `includes` and `excludes`. `--print-filter=oci` writes one
-//! ([`crate::oci`]).
+//! ([`crate::tools::oci`]).
 //!
 //! [`read_profile`] reads such a file into a [`Policy`], with the same
 //! validation as a TOML policy: each name of an entry is a rule, its arguments

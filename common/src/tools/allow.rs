@@ -55,7 +55,8 @@ pub fn other_architecture_warning(name: &str) -> Result<Option<String>, StepErro
     if resolve(name)?.as_raw_syscall() >= 0 {
         return Ok(None);
     }
-    let arch = crate::bpf::arch_name(crate::bpf::native_arch()).unwrap_or("this architecture");
+    let arch = crate::tools::bpf::arch_name(crate::tools::bpf::native_arch())
+        .unwrap_or("this architecture");
     Ok(Some(format!(
         "`{name}` is not a syscall on {arch}; libseccomp knows it from other \
          architectures, so allowing it changes nothing here"

@@ -102,7 +102,7 @@ impl Instruction {
     /// division by the constant 0, no shift by 32 or more), `ja`, `jeq`, `jgt`,
     /// `jge`, `jset`, `ret #k` and `ret a`. What a jump's target or the last
     /// instruction must be is a matter of the whole program
-    /// ([`crate::simulate::check`]).
+    /// ([`crate::tools::simulate::check`]).
     pub fn refusal(&self) -> Option<String> {
         let k = self.k;
         let why = match self.code {

@@ -1,5 +1,5 @@
 //! Step 3's `--learn -- CMD [ARG...]`: learn what any program needs, from its
-//! `execve` on, with the supervisor of [`crate::learn`].
+//! `execve` on, with the supervisor of [`crate::tools::learn`].
 //!
 //! The step forks a process that loads the same user-notification filter (step
 //! 2's allow list plus the `--allow` names; every other syscall is notified) and
@@ -38,7 +38,7 @@
 //!   caller's own, as under any seccomp sandbox. Learning `passwd` or `ping` as
 //!   a user learns what they do when they fail for lack of privileges.
 //! - **Dying with the supervisor.** The death signal (`PR_SET_PDEATHSIG`, see
-//!   [`crate::learn`]) stays across `execve`: if the supervisor dies, CMD's
+//!   [`crate::tools::learn`]) stays across `execve`: if the supervisor dies, CMD's
 //!   process is killed with it, unless it changed its credentials (the kernel
 //!   then clears the signal: a command run as root that drops them, as
 //!   `setpriv --reuid` or `su` do) or cleared the signal itself. Processes CMD forked have
@@ -83,11 +83,11 @@ use nix::unistd::{getpid, Pid};
 
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions};
-use crate::learn::{
+use crate::program::{write_all, StackLine};
+use crate::tools::learn::{
     allow_list_with, block_sigcont, check_available, die_with, load_with_listener, supervise,
     supervisor_error, take_signals, AllowList, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
-use crate::program::{write_all, StackLine};
 use crate::tools::StepFilter;
 
 /// Exit status when CMD cannot be found, as a shell gives it.
@@ -282,7 +282,7 @@ pub fn command_filter(also_allow: &[&str]) -> StepFilter {
 
 /// Runs `command` (CMD and its arguments) under the notify filter of step 3's
 /// allow list plus `also_allow`, from its `execve` on, and reports on stderr the
-/// syscalls the list lacks, as [`crate::learn::learn`] does for the program.
+/// syscalls the list lacks, as [`crate::tools::learn::learn`] does for the program.
 /// Returns the status the step exits with: CMD's (128 plus the signal's number
 /// when a signal killed it), 127 or 126 when it cannot be found or executed, 3
 /// when the filter cannot be loaded.

@@ -11,11 +11,11 @@
 //!
 //! `--learn -- CMD` does the same for any command, from its `execve` on: the
 //! supervisor here, the fork, the filter and the hand-over of its listener in
-//! [`crate::command`]. Step 4's `--learn` runs the program the same way under
+//! [`crate::tools::command`]. Step 4's `--learn` runs the program the same way under
 //! its policy, with the Notify action for what no rule matches, and reports
-//! what the policy lacks ([`crate::refine`]). What a run compares the program
+//! what the policy lacks ([`crate::tools::refine`]). What a run compares the program
 //! with is a trait of this module, `Allowed`. Step 3's allow list implements it
-//! here, and a policy implements it in [`crate::refine`]: so this supervisor
+//! here, and a policy implements it in [`crate::tools::refine`]: so this supervisor
 //! needs nothing of step 4.
 //!
 //! The design, and why:
@@ -43,7 +43,7 @@
 //!   ends up looping on SIGSEGV. So the program's process, right after the fork
 //!   and before its filter, has the kernel kill it with SIGKILL when the
 //!   supervisor dies (`PR_SET_PDEATHSIG`), and ends at once if the supervisor
-//!   died before that ([`die_with`]). The program's forked child has no death
+//!   died before that (`die_with`). The program's forked child has no death
 //!   signal (fork clears it), but it is made after the sleep: with the listener
 //!   closed its refused syscalls (`set_robust_list`, `sigaltstack`, `munmap`)
 //!   fail with `ENOSYS`, which it shrugs off, and it prints its last line and
@@ -118,7 +118,7 @@ pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> 
 
 /// What a `--learn` run compares the program's syscalls with: what its notify
 /// filter allows without asking the supervisor. That is step 3's allow list
-/// ([`AllowList`]) or the rules of a policy ([`crate::refine`]). The supervisor
+/// ([`AllowList`]) or the rules of a policy ([`crate::tools::refine`]). The supervisor
 /// is told of every other syscall, and the report lists those.
 pub(crate) trait Allowed {
     /// How the report names it: `step 2's allow list`, `the policy in FILE`.
@@ -176,7 +176,7 @@ impl Allowed for AllowList<'_> {
 }
 
 /// A notify filter made for the two descriptors of the hand-over: the socket,
-/// then the listener ([`notify_filter`], [`crate::refine::notify_filter`]).
+/// then the listener ([`notify_filter`], [`crate::tools::refine::notify_filter`]).
 pub(crate) type NotifyFilter<'a> = dyn Fn(RawFd, RawFd) -> Result<Filter, StepError> + 'a;
 
 /// The body of [`learn`], for any notify filter: the program runs under the
@@ -572,7 +572,7 @@ impl Learned {
 }
 
 /// What the supervisor supervises: the tutorial program (`--learn`) or a
-/// command (`--learn -- CMD`, [`crate::command`]). Only the report's words differ.
+/// command (`--learn -- CMD`, [`crate::tools::command`]). Only the report's words differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Subject {
     /// The tutorial program, in the step's own forked process.
@@ -625,7 +625,7 @@ impl Subject {
 
 /// How the supervisor comes to hold the listener: the program's process sends
 /// it over a Unix socket ([`SocketHandOver`]); the command's process shares its
-/// descriptors with the supervisor until its `execve` ([`crate::command`]).
+/// descriptors with the supervisor until its `execve` ([`crate::tools::command`]).
 pub(crate) trait HandOver {
     /// Waits for the listener; `None` when the supervised process ended, or
     /// failed and said why, before handing one over. `supervision` collects the
@@ -1238,7 +1238,7 @@ impl Gaps {
 
 /// The report: how the processes ended, what may be missing from it ([`Gaps`]),
 /// and each learned syscall as `NAME(NR)` in the order first seen; how to allow
-/// them follows ([`allow_list_advice`], or [`crate::refine`] for a policy). It
+/// them follows ([`allow_list_advice`], or [`crate::tools::refine`] for a policy). It
 /// never claims more than the supervisor saw: with a gap, the program made *at
 /// least* the syscalls listed. `subject` names what ran: "the program's
 /// process" or "the command's process".
@@ -1312,7 +1312,7 @@ pub fn report_text(
 
 /// How step 3's report says to allow the `learned` syscalls: in step 3 with
 /// `--allow`; for the tutorial program, in step 4 by learning against its
-/// policy ([`crate::refine`]), which tells what that policy lacks of them, as
+/// policy ([`crate::tools::refine`]), which tells what that policy lacks of them, as
 /// rules that can be appended to it.
 /// A syscall libseccomp cannot name (`(462)`) is left out of `--allow`, which
 /// takes names, in a line of its own.
@@ -1605,7 +1605,7 @@ mod tests {
         }
         assert!(pfc.contains("== 41"), "{pfc}");
         assert!(pfc.contains("== 42"), "{pfc}");
-        let bpf = crate::bpf::listing(&crate::filter::bpf_program(&filter).unwrap());
+        let bpf = crate::tools::bpf::listing(&crate::filter::bpf_program(&filter).unwrap());
         assert!(bpf.contains("ret USER_NOTIF"), "{bpf}");
     }
 }

@@ -4,14 +4,14 @@
 //!
 //! - [`Inspect`], on step 2: `--print-filter` and `--simulate`, which show the
 //!   filter the step built, or its answer to one syscall, instead of running the
-//!   program ([`crate::print_filter`]).
-//! - [`Discover`], on step 3: those two, plus `--allow NAME` ([`crate::allow`]),
+//!   program ([`crate::tools::print_filter`]).
+//! - [`Discover`], on step 3: those two, plus `--allow NAME` ([`crate::tools::allow`]),
 //!   names added to the allow list at run time, and `--learn`
-//!   ([`crate::learn`]), which runs the program once under a supervisor and
+//!   ([`crate::tools::learn`]), which runs the program once under a supervisor and
 //!   names every syscall it needs, or with `-- CMD [ARG...]` any command
 //!   ([`command`]).
 //! - [`Refine`], on step 4: those two, plus `--learn` against the step's policy
-//!   ([`crate::refine`]), which names what the policy lacks, as rules to append
+//!   ([`crate::tools::refine`]), which names what the policy lacks, as rules to append
 //!   to it.
 //!
 //! A step builds its filter first, whatever it was asked; then
@@ -37,10 +37,10 @@ use std::process::ExitCode;
 
 use crate::filter::Filter;
 
-use crate::allow::AllowArg;
 use crate::error::{fail_closed, StepError};
 use crate::policy::PolicyFilter;
-use crate::print_filter::PrintFilterArg;
+use crate::tools::allow::AllowArg;
+use crate::tools::print_filter::PrintFilterArg;
 use crate::Program;
 
 /// The filter step 2 or 3 built, or why it could not build it. Step 4's comes

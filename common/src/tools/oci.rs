@@ -24,9 +24,9 @@
 use libseccomp::ScmpAction;
 use serde::Serialize;
 
-use crate::bpf;
 use crate::error::StepError;
 use crate::filter::Filter;
+use crate::tools::bpf;
 
 /// A seccomp profile as the OCI runtime specification writes it
 /// (`linux.seccomp`), with the fields a step's filter needs.

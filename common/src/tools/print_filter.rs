@@ -3,13 +3,13 @@
 //!
 //! libseccomp writes a filter two ways. Its *pseudo filter code* (PFC) is readable
 //! `if` statements with syscall names: what the step asked for. The *BPF program*
-//! is what the kernel really runs on every syscall, shown by [`crate::bpf`] one
+//! is what the kernel really runs on every syscall, shown by [`crate::tools::bpf`] one
 //! instruction per line: there the architecture check that libseccomp adds, and
 //! on x86_64 its guard against x32 syscall numbers, can be seen too. A third way
-//! is a container runtime's: the rules as an OCI seccomp profile ([`crate::oci`]).
+//! is a container runtime's: the rules as an OCI seccomp profile ([`crate::tools::oci`]).
 //!
 //! `--simulate 'write(3, 0, 5)'` runs that syscall through the BPF program in
-//! [`crate::simulate`], which does what the kernel does, and prints the lines of
+//! [`crate::tools::simulate`], which does what the kernel does, and prints the lines of
 //! the `--print-filter=bpf` listing it passes through, then the action the filter
 //! returns (`action: KILL_PROCESS`). Nothing is loaded and the syscall is not made.
 
@@ -20,8 +20,8 @@ use libseccomp::{ScmpFilterContext, ScmpSyscall};
 
 use crate::error::{fail_closed, StepError, EXIT_PROGRAM_FAILED};
 use crate::filter::{bpf_program, pfc_text, Filter};
-use crate::simulate::{self, SeccompData};
-use crate::{bpf, oci};
+use crate::tools::simulate::{self, SeccompData};
+use crate::tools::{bpf, oci};
 
 /// The `--print-filter` and `--simulate` options, shared by steps 2, 3 and 4.
 #[derive(clap::Args, Debug, Clone)]

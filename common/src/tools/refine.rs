@@ -2,7 +2,7 @@
 //! is replaced by a user notification, and say what the policy lacks, as rules
 //! that can be appended to its file.
 //!
-//! Step 3's `--learn` ([`crate::learn`]) compares the program with step 2's
+//! Step 3's `--learn` ([`crate::tools::learn`]) compares the program with step 2's
 //! allow list. A learner with a policy wants to know what *that* policy lacks:
 //! the program may need a syscall no rule names, or make a call that the rules
 //! of its syscall do not allow (`clone` with other flags than a plain fork's). A
@@ -14,7 +14,7 @@
 //!   the policy), and only its default action, when it refuses a call (kill,
 //!   trap or an errno), becomes Notify ([`notify_filter`]): the supervisor is
 //!   told of exactly the calls no rule matches. The hand-over of the listener
-//!   ([`crate::learn`]) is allowed on its two descriptors, by rules checked
+//!   ([`crate::tools::learn`]) is allowed on its two descriptors, by rules checked
 //!   against the policy's as a rule of the file would be.
 //! - **A call that reached the supervisor matched no rule.** For a syscall the
 //!   policy has no rule for, the rule to append is bare. For one whose rules
@@ -35,7 +35,7 @@
 //! All of this happens in the supervisor, which is not filtered and may
 //! allocate: the program's process only loads the filter and hands the listener
 //! over, as under step 3's `--learn`. The supervisor is step 3's
-//! ([`crate::learn`]). This module gives it the filter above and the policy to
+//! ([`crate::tools::learn`]). This module gives it the filter above and the policy to
 //! compare the program with, which notes the calls it needs for its advice.
 
 use std::os::fd::RawFd;
@@ -47,11 +47,11 @@ use crate::compile_limit::within_limit;
 use crate::condition::{argument_width, ArgumentWidth, Width};
 use crate::error::{fail_closed, StepError};
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
-use crate::learn::{learn_with_filter, notify_filter_to_print, Allowed, Learned, Subject};
 use crate::policy::{Action, Policy, PolicyFilter};
 use crate::policy_check::{check_rule, ConditionData, OpName, RuleData};
 use crate::policy_error::{Origin, PolicyProblem};
 use crate::program::Program;
+use crate::tools::learn::{learn_with_filter, notify_filter_to_print, Allowed, Learned, Subject};
 use crate::tools::StepFilter;
 
 /// The most rules suggested for one syscall: one per set of values its calls had
@@ -61,7 +61,7 @@ pub const MAX_CALLS: usize = 8;
 
 /// Runs the program once under the policy `filter` was compiled from, with the
 /// policy's default action replaced by Notify, and reports on stderr what the
-/// policy lacks, as rules to append to it. Returns as [`crate::learn::learn`]
+/// policy lacks, as rules to append to it. Returns as [`crate::tools::learn::learn`]
 /// does: in the program's process what the program returns, in the supervisor
 /// the program's exit status. A policy that was refused is said here, in one
 /// line, with status 2, and nothing runs.
@@ -531,7 +531,7 @@ fn number(value: u64) -> String {
 mod tests {
     use super::*;
     use crate::policy::SHIPPED_POLICY;
-    use crate::print_filter::{parse_call, simulation};
+    use crate::tools::print_filter::{parse_call, simulation};
 
     /// The action `filter` gives `call` (`--simulate`'s last line, without
     /// `action: `), through the simulator: nothing is loaded.

@@ -1,7 +1,7 @@
 //! A simulator of seccomp's BPF: what the kernel does with a filter's program when
 //! it is loaded, and what it answers for one syscall.
 //!
-//! `--simulate CALL` ([`crate::print_filter`]) runs one syscall through the exact
+//! `--simulate CALL` ([`crate::tools::print_filter`]) runs one syscall through the exact
 //! program a step would load, without loading it. The differential test
 //! (`common/tests/simulate.rs`) shows that the simulator answers as the kernel does:
 //! it loads the same programs in a child process, makes thousands of syscalls
@@ -25,12 +25,12 @@ use std::fmt;
 
 use libseccomp::ScmpFilterContext;
 
-use crate::bpf::{
+use crate::error::StepError;
+use crate::filter::bpf_program;
+use crate::tools::bpf::{
     self, opcode, operation, Instruction, ALU, CLASS, JMP, MEMORY_CELLS, OP, SECCOMP_DATA_SIZE,
     SRC, SRC_X,
 };
-use crate::error::StepError;
-use crate::filter::bpf_program;
 
 pub use crate::filter::MAX_INSTRUCTIONS;
 

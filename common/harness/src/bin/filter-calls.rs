@@ -26,9 +26,9 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use common::bpf::{Instruction, INSTRUCTION_SIZE};
 use common::error::EXIT_FILTER_FAILED;
 use common::filter::load_instructions;
+use common::tools::bpf::{Instruction, INSTRUCTION_SIZE};
 use nix::errno::Errno;
 
 /// Loads BPF programs as seccomp filters and reports the kernel's answers (used

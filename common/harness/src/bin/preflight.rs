@@ -769,7 +769,7 @@ fn run_probe(probe: Probe) -> ExitCode {
 fn notify_probe(parent: i64) {
     println!(
         "wait_killable_recv={}",
-        yes_no(common::learn::wait_killable_recv_known())
+        yes_no(common::tools::learn::wait_killable_recv_known())
     );
     let filter = load_getppid_filter(ScmpAction::Notify, libc::SECCOMP_RET_USER_NOTIF);
     let listener = match filter.get_notify_fd() {
