@@ -10,12 +10,21 @@ a 1280x800 window:
   `?search=WORD` address as from typing, by results that link to the chapters
   about them, show the word highlighted, and highlight it on the page they open;
   the search's texts are Chinese. In the English book `filter` and `reporter`
-  are found, and its texts are English.
+  are found, and its texts are English. In both, the results' header gives the
+  true number of results, and says how many are shown when mdBook shows fewer
+  (it shows 30 at most).
+- interface: on every page, the 404 page too, what mdBook itself writes (its
+  buttons' titles and labels, the help, the themes' names, the search bar, the
+  copy button and what it says once clicked) is in the book's language: no
+  English word in the Chinese book, no Chinese in the English one
+  (docs/theme/head.hbs translates it).
 - layout, on every chapter page of both books: nothing sticks out of the text's
-  column or the window, every table fits the column, no code block cuts its
-  lines off (code scrolls with a scrollbar, transcripts wrap), no `ANCHOR`
-  marker of an include shows, every picture loaded, its text is at least 9 px
-  high as shown (the overhead plot's 12 px) and in the book's language.
+  column or the window, every table fits the column, no code block is wider
+  than the column (every block, code, diff or transcript, wraps its long lines:
+  on a projector at 1280 px, the end of a line must not hide behind a
+  scrollbar), no `ANCHOR` marker of an include shows, every picture loaded,
+  its text is at least 9 px high as shown (the overhead plot's 12 px) and in
+  the book's language.
 
 It prints a line per page and search, one per problem, and exits 1 when there
 is any problem (2 when it cannot run: no book built, no browser). --screenshots
@@ -221,12 +230,10 @@ main.querySelectorAll('.table-wrapper, table').forEach((box, i) => {
                      head: box.querySelector('tr').innerText.replace(/\s+/g, ' ').slice(0, 60)});
 });
 main.querySelectorAll('pre > code').forEach((code, i) => {
-    const style = getComputedStyle(code);
+    const longest = code.innerText.split('\n').reduce((a, b) => b.length > a.length ? b : a, '');
     out.code.push({index: i, scroll: code.scrollWidth, client: code.clientWidth,
-                   overflow: style.overflowX, scrollbar: code.offsetHeight - code.clientHeight,
-                   wraps: /pre-wrap|break-spaces|normal/.test(style.whiteSpace),
-                   transcript: code.classList.contains('language-text'),
-                   first: code.innerText.split('\n')[0].slice(0, 60)});
+                   whiteSpace: getComputedStyle(code).whiteSpace,
+                   first: code.innerText.split('\n')[0].slice(0, 60), longest: longest.slice(0, 60)});
 });
 main.querySelectorAll('*').forEach(el => {
     if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) {
@@ -294,6 +301,101 @@ return {header: header ? header.innerText.trim() : null, placeholder: bar ? bar.
 """
 
 
+# What mdBook's interface says on a page: every title, label and placeholder
+# outside the book's text (the copy buttons of its code blocks included), and the
+# text of the help, the themes' menu and the search's header. A <kbd>'s key is
+# left out, and so is an English word glossed in full-width brackets, as the
+# Chinese book writes them: 深色（Ayu）.
+INTERFACE = r"""
+const texts = [];
+const content = document.querySelector('main');
+const bookText = el => (content && content.contains(el) && !el.closest('pre > .buttons'))
+    || el.closest('#mdbook-sidebar .chapter') || el.closest('.menu-title');
+for (const el of document.querySelectorAll('[title], [aria-label], [placeholder]')) {
+    if (bookText(el)) continue;
+    for (const name of ['title', 'aria-label', 'placeholder']) {
+        const value = el.getAttribute(name);
+        if (value) texts.push({where: (el.id ? '#' + el.id : el.tagName.toLowerCase() +
+                                       (el.className ? '.' + el.className : '')) + ' ' + name,
+                               text: value});
+    }
+}
+const own = ['#mdbook-help-popup', '#mdbook-theme-list', '#mdbook-searchresults-header'];
+for (const css of own) {
+    const el = document.querySelector(css);
+    if (!el) continue;
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('kbd').forEach(k => k.remove());
+    const text = copy.textContent.replace(/\s+/g, ' ').trim();
+    if (text) texts.push({where: css, text});
+}
+return texts;
+"""
+
+# Clicks the first copy button of the page's code and returns what its tooltip says.
+COPY_TOOLTIP = r"""
+const done = arguments[arguments.length - 1];
+const button = document.querySelector('main pre .clip-button');
+if (!button) { done(null); return; }
+button.click();
+setTimeout(() => done(button.querySelector('.tooltiptext').innerText), 300);
+"""
+
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+GLOSS = re.compile(r"（[^（）]*）")
+
+
+def foreign_words(book, text):
+    """The words of `text` that are not in the book's language."""
+    if book == "zh":
+        return ENGLISH_WORD.findall(GLOSS.sub("", text))
+    return CJK.findall(text)
+
+
+def check_interface(browser, book, where, problems):
+    """Checks that what mdBook writes on the open page is in the book's language."""
+    texts = browser.run(INTERFACE)
+    for item in texts:
+        words = foreign_words(book, item["text"])
+        if words:
+            language = "English" if book == "zh" else "Chinese"
+            problems.add(where, f"mdBook's interface shows {language} in the "
+                                f"{'Chinese' if book == 'zh' else 'English'} book: "
+                                f"{item['where']}: {item['text']!r}")
+    return len(texts)
+
+
+def check_copy_button(browser, base, book, page, problems):
+    """Clicks a copy button: what it then says is in the book's language."""
+    where = f"{book}/{page} copy button"
+    browser.open(f"{base}/{book}/book/{page}")
+    said = browser.run_async(COPY_TOOLTIP)
+    if not said:
+        problems.add(where, "no copy button, or it says nothing once clicked")
+    elif foreign_words(book, said) or (book == "zh" and not CJK.search(said)):
+        problems.add(where, f"once clicked it says {said!r}, not in the book's language")
+    else:
+        print(f"ok   {where}: says {said!r}", flush=True)
+
+
+def check_404(browser, book, problems):
+    """The 404 page in the book's language, interface and text, served at the top of
+    a site as mdBook writes it (its links start at `/`)."""
+    where = f"{book}/404.html"
+    server = serve(os.path.join(DOCS, book, "book"))
+    try:
+        browser.open(f"http://127.0.0.1:{server.server_address[1]}/404.html")
+        texts = check_interface(browser, book, where, problems)
+        shown = browser.run("return document.querySelector('main').innerText")
+        if not shown.strip():
+            problems.add(where, "shows no text")
+        elif foreign_words(book, shown) or (book == "zh" and not CJK.search(shown)):
+            problems.add(where, f"is not in the book's language: {shown.strip()[:80]!r}")
+        print(f"ok   {where}: {texts} interface texts", flush=True)
+    finally:
+        server.shutdown()
+
+
 def chapter_pages(book_dir):
     """The chapter pages of a built book: every page but the copies and helpers."""
     skip = {"index.html", "print.html", "toc.html", "404.html"}
@@ -331,17 +433,16 @@ def check_page(browser, base, book, page, problems, shots):
     for code in layout["code"]:
         if code["scroll"] <= code["client"] + 1:
             continue
-        what = f"code block {code['index'] + 1} ({code['first']!r})"
-        if code["transcript"]:
-            problems.add(where, f"{what} is a transcript wider than the column "
-                                f"({code['scroll']} px for {code['client']} px): it must wrap")
-        elif code["overflow"] not in ("auto", "scroll") or code["scrollbar"] <= 0:
-            problems.add(where, f"{what} cuts its lines off at {code['client']} px ({code['scroll']} px "
-                                f"wide, overflow {code['overflow']}, no scrollbar)")
+        # A scrollbar is no way out: a reader of a projected page cannot scroll it.
+        problems.add(where, f"code block {code['index'] + 1} ({code['first']!r}) is "
+                            f"{code['scroll']} px wide for {code['client']} px of column "
+                            f"(white-space: {code['whiteSpace']}): its line {code['longest']!r} "
+                            "scrolls sideways instead of wrapping")
     for clipped in layout["clipped"]:
         problems.add(where, f"cuts off its content: {clipped}")
     for line in layout["anchors"]:
         problems.add(where, f"shows an include's anchor marker: {line.strip()}")
+    interface = check_interface(browser, book, where, problems)
 
     pictures = browser.run_async(PICTURES)
     if isinstance(pictures, dict):
@@ -374,7 +475,8 @@ def check_page(browser, base, book, page, problems, shots):
             browser.element_screenshot(scroll_to(browser, "main img:not(.img-wrapper img)", index),
                                        f"{stem}-picture-{index + 1}.png")
     print(f"ok   {where}: window {layout['width']} px, {len(layout['tables'])} tables, "
-          f"{len(layout['code'])} code blocks, {len(pictures)} pictures", flush=True)
+          f"{len(layout['code'])} code blocks, {len(pictures)} pictures, {interface} interface texts",
+          flush=True)
 
 
 def wait_for_results(browser, word, timeout=15):
@@ -389,12 +491,41 @@ def wait_for_results(browser, word, timeout=15):
         time.sleep(0.1)
 
 
-def check_results(book, word, state, expected, problems, where):
+# How many results the page's search index has for a query: the same index (with
+# docs/theme/head.hbs's Chinese words), searched as mdBook's searcher does, before
+# the searcher keeps the first `limit_results`.
+RESULT_COUNT = r"""
+const index = elasticlunr.Index.load(window.search.index);
+return {count: index.search(arguments[0], window.search.search_options).length,
+        limit: window.search.results_options.limit_results};
+"""
+
+
+def check_count(book, state, found, problems, where):
+    """The results' header gives the true count, and says how many are shown when
+    mdBook shows fewer (never "30 results" for 30 of 45)."""
+    header = state["header"] or ""
+    count, shown = found["count"], len(state["results"])
+    if shown != min(count, found["limit"]):
+        problems.add(where, f"{shown} results shown of {count}, with a limit of {found['limit']}")
+    if book == "zh":
+        says = [f"找到 {count} 条"] + ([f"{shown} 条："] if count > shown else [])
+    else:
+        says = [f"{count} search result"] + ([f"first {shown} shown"] if count > shown else [])
+    missing = [words for words in says if words not in header]
+    if missing:
+        problems.add(where, f"the header {header!r} does not say {' and '.join(map(repr, missing))}: "
+                            f"{count} results, {shown} shown")
+
+
+def check_results(book, word, state, expected, problems, where, found=None):
     header = state["header"] or ""
     results = state["results"]
     if not results:
         problems.add(where, f"no results (the search says: {header!r})")
         return False
+    if found is not None:
+        check_count(book, state, found, problems, where)
     if book == "zh":
         if not CJK.search(header) or "result" in header:
             problems.add(where, f"the results' header is not Chinese: {header!r}")
@@ -424,8 +555,10 @@ def check_search(browser, base, book, problems, shots):
         where = f"{book} search {word}"
         browser.open(f"{base}/{book}/book/index.html?search={urllib.parse.quote(word)}")
         state = wait_for_results(browser, word)
-        if not check_results(book, word, state, expected, problems, where):
+        found = browser.run(RESULT_COUNT, word)
+        if not check_results(book, word, state, expected, problems, where, found):
             continue
+        check_interface(browser, book, where, problems)
         placeholder = state["placeholder"] or ""
         if bool(CJK.search(placeholder)) != (book == "zh"):
             problems.add(where, f"the search bar's placeholder is not in the book's language: {placeholder!r}")
@@ -438,7 +571,8 @@ def check_search(browser, base, book, problems, shots):
                              ".map(m => m.textContent)")
         if not any(word.lower() in text.lower() for text in marked):
             problems.add(where, f"the first result ({first}) does not highlight {word!r} on its page")
-        print(f"ok   {where}: {len(state['results'])} results, {state['header']!r}", flush=True)
+        print(f"ok   {where}: {found['count']} results, {len(state['results'])} shown, "
+              f"{state['header']!r}", flush=True)
 
     if book == "zh":
         # Typed into the search bar, as a reader does.
@@ -523,6 +657,11 @@ def main():
                 check_search(browser, base, book, problems, args.screenshots)
             except WebDriverError as err:
                 problems.add(f"{book} search", f"the browser failed: {err}")
+            try:
+                check_copy_button(browser, base, book, "policy.html", problems)
+                check_404(browser, book, problems)
+            except WebDriverError as err:
+                problems.add(f"{book} interface", f"the browser failed: {err}")
     finally:
         browser.close()
         server.shutdown()

@@ -4,8 +4,9 @@
 //! step prints is checked by each step's `tests/transcript.rs`.
 //!
 //! The book also says each idea with one word, the one its glossary chooses, in
-//! both languages and in the code and its messages; and its links to other sites
-//! are well-formed addresses (CI has no network to follow them).
+//! both languages and in the code and its messages; its four steps explain each
+//! of the glossary's terms before they use it; and its links to other sites are
+//! well-formed addresses (CI has no network to follow them).
 //!
 //! The tests read Markdown as mdBook does, with pulldown-cmark
 //! (`support/markdown.rs`): code blocks fenced with `~~~` or indented, and links
@@ -1510,6 +1511,432 @@ fn both_glossaries_define_the_same_terms() {
     assert_eq!(en, zh, "the glossaries define other terms");
     let urls = |language: &str| -> BTreeSet<String> { external_links(&glossary(language).text) };
     assert_eq!(urls("en"), urls("zh"), "the glossaries cite other sources");
+}
+
+/// In each glossary entry, the words that come just before the link to the
+/// section that first explains the term.
+const FIRST_EXPLAINED: [(&str, &str); 2] = [("en", "First explained in"), ("zh", "最先讲到它的是")];
+
+/// The title of the section that may end a step chapter: what a learner on the
+/// beginner's path may leave for later. The terms it uses need not be explained
+/// yet.
+const GOING_FURTHER: [(&str, &str); 2] = [("en", "Going further"), ("zh", "深入一步")];
+
+/// The value `FIRST_EXPLAINED` or `GOING_FURTHER` holds for `language`.
+fn in_language(table: &[(&'static str, &'static str)], language: &str) -> &'static str {
+    table
+        .iter()
+        .find(|(lang, _)| *lang == language)
+        .map(|(_, words)| *words)
+        .unwrap_or_else(|| panic!("no words for the {language} book"))
+}
+
+/// The chapters a book's SUMMARY.md lists, in the order a reader meets them.
+fn reading_order(language: &str) -> Vec<String> {
+    let path = workspace().join(format!("docs/{language}/src/SUMMARY.md"));
+    let summary = fs::read_to_string(&path).unwrap();
+    markdown::links(&summary)
+        .into_iter()
+        .map(|link| link.target)
+        .collect()
+}
+
+/// Whether `chapter` is one of the four step chapters, the beginner's path.
+fn is_step_chapter(chapter: &str) -> bool {
+    chapter
+        .strip_prefix("step-")
+        .and_then(|rest| rest.strip_suffix(".md"))
+        .is_some_and(|number| number.parse::<u8>().is_ok())
+}
+
+/// A term of a glossary and the section that first explains it.
+#[derive(Debug)]
+struct Term {
+    /// The term as the glossary writes it in bold: `block (a signal)`.
+    term: String,
+    /// What a chapter writes for it: the term without a note in brackets
+    /// (`block`), and an abbreviation given in brackets (`PFC`).
+    forms: Vec<String>,
+    /// The chapter that first explains it (`step-2.md`), and the id of the
+    /// section, if the link names one.
+    chapter: String,
+    anchor: Option<String>,
+}
+
+/// The words that a chapter writes for `term` ([`Term::forms`]).
+fn term_forms(term: &str) -> Vec<String> {
+    let Some((words, note)) = term.split_once(" (") else {
+        return vec![term.to_owned()];
+    };
+    let mut forms = vec![words.trim().to_owned()];
+    let note = note.trim_end_matches(')');
+    if !note.is_empty() && note.chars().all(|c| c.is_ascii_uppercase()) {
+        forms.push(note.to_owned());
+    }
+    forms
+}
+
+/// The terms of a glossary's entries (the paragraphs that open with a term in
+/// bold), each with the section its entry names after the words of
+/// [`FIRST_EXPLAINED`]: the first link after them. An entry that names none
+/// is refused.
+fn glossary_terms(language: &str, glossary: &str) -> Result<Vec<Term>, String> {
+    let marker = in_language(&FIRST_EXPLAINED, language);
+    let events = markdown::events(glossary);
+    let mut terms = Vec::new();
+    // The entry being read: where it starts, its term, whether the term has
+    // ended, what the reader has read of it so far, and the link after the
+    // marker.
+    let mut entry: Option<(usize, String, bool, String, Option<String>)> = None;
+    for (index, (event, range)) in events.iter().enumerate() {
+        match event {
+            Event::Start(Tag::Paragraph) => {
+                if let Some((Event::Start(Tag::Strong), _)) = events.get(index + 1) {
+                    entry = Some((range.start, String::new(), false, String::new(), None));
+                }
+            }
+            Event::End(TagEnd::Strong) => {
+                if let Some((_, _, ended, _, _)) = entry.as_mut() {
+                    *ended = true;
+                }
+            }
+            Event::Text(words) | Event::Code(words) => {
+                if let Some((_, term, ended, read, _)) = entry.as_mut() {
+                    if *ended { read } else { term }.push_str(words);
+                }
+            }
+            Event::SoftBreak => {
+                if let Some((_, _, _, read, _)) = entry.as_mut() {
+                    read.push(' ');
+                }
+            }
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                if let Some((_, _, _, read, link @ None)) = entry.as_mut() {
+                    if read.trim_end().ends_with(marker) {
+                        *link = Some(dest_url.to_string());
+                    }
+                }
+            }
+            Event::End(TagEnd::Paragraph) => {
+                let Some((start, term, _, _, link)) = entry.take() else {
+                    continue;
+                };
+                let Some(link) = link else {
+                    return Err(format!(
+                        "line {}: the entry `{term}` names no section after `{marker}`",
+                        markdown::line_of(glossary, start)
+                    ));
+                };
+                let (chapter, anchor) = match link.split_once('#') {
+                    Some((chapter, anchor)) => (chapter.to_owned(), Some(anchor.to_owned())),
+                    None => (link, None),
+                };
+                terms.push(Term {
+                    forms: term_forms(&term),
+                    term,
+                    chapter,
+                    anchor,
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(terms)
+}
+
+/// The words of an English text, in small letters: its runs of letters, digits
+/// and `_` (`NO_NEW_PRIVS`); a hyphen parts two words (`bad-architecture`).
+fn english_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether the English `word` is `form`'s word, or a form of it: `form`'s word
+/// with letters after it (`kills`, `rules`, `blocked`), or a word in `y` with
+/// `ies` for it (`policies`).
+fn word_of(word: &str, form: &str) -> bool {
+    let rest = word.strip_prefix(form).or_else(|| {
+        let stem = form.strip_suffix('y')?;
+        word.strip_prefix(stem)?.strip_prefix("ie")
+    });
+    rest.is_some_and(|rest| rest.chars().all(|c| c.is_ascii_lowercase()))
+}
+
+/// Whether a line of prose uses `form`: a Chinese form anywhere in the line; an
+/// English one as words of their own, in any case, each word in any of its
+/// forms (`fails closed` for `fail closed`, `Killed` for `kill`).
+fn uses_form(line: &str, form: &str) -> bool {
+    if form.chars().any(ideograph) {
+        return line.contains(form);
+    }
+    let words = english_words(line);
+    let form = english_words(form);
+    !form.is_empty()
+        && words.windows(form.len()).any(|window| {
+            window
+                .iter()
+                .zip(&form)
+                .all(|(word, form)| word_of(word, form))
+        })
+}
+
+/// The part of a step chapter a learner on the beginner's path reads: all of it
+/// but its last section, [`GOING_FURTHER`], if it has one. That section must
+/// be the last: it cannot hide the middle of a chapter.
+fn beginner_part<'a>(language: &str, chapter: &str, text: &'a str) -> Result<&'a str, String> {
+    let title = in_language(&GOING_FURTHER, language);
+    let Some(section) = markdown::section(text, 2, title) else {
+        return Ok(text);
+    };
+    if section.end != text.len() {
+        return Err(format!(
+            "{chapter}:{}: `## {title}` is not the chapter's last section",
+            markdown::line_of(text, section.end)
+        ));
+    }
+    Ok(&text[..section.start])
+}
+
+/// The first line of `text`'s prose, as a reader reads it ([`prose_lines`]),
+/// that uses one of `forms`, with the form; a term whose words run over a line
+/// break counts on the line where it starts.
+fn first_use(text: &str, forms: &[String]) -> Option<(usize, String)> {
+    let lines = prose_lines(text);
+    lines
+        .iter()
+        .enumerate()
+        .find_map(|(index, (number, line))| {
+            let next = lines.get(index + 1).map_or("", |(_, next)| next.as_str());
+            let joined = format!("{line} {next}");
+            forms.iter().find_map(|form| {
+                let starts_here =
+                    uses_form(line, form) || (uses_form(&joined, form) && !uses_form(next, form));
+                starts_here.then(|| (*number, form.clone()))
+            })
+        })
+}
+
+/// The bytes of the section of `text` whose heading has the id `id`: from that
+/// heading up to the next heading of the same level or above.
+fn section_with_id(text: &str, id: &str) -> Option<Range<usize>> {
+    let headings = markdown::headings(text);
+    let index = headings.iter().position(|heading| heading.id == id)?;
+    let level = headings[index].level;
+    let end = headings[index + 1..]
+        .iter()
+        .find(|heading| heading.level <= level)
+        .map_or(text.len(), |heading| heading.range.start);
+    Some(headings[index].range.start..end)
+}
+
+/// What is wrong with the order in which a book's step chapters bring in the
+/// glossary's terms, given the book's chapters in reading order, as (name,
+/// text), and its terms. A term is explained by the section its glossary entry
+/// names: that section uses the term in its prose, and in a step chapter it
+/// lies before `Going further`. No step chapter before the one that explains a
+/// term uses it in its prose: outside code, outside the English glosses of the
+/// Chinese text, and outside its `Going further`.
+fn terms_used_before_explained(
+    language: &str,
+    chapters: &[(String, String)],
+    terms: &[Term],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut read: Vec<(&str, &str)> = Vec::new();
+    for (name, text) in chapters {
+        if is_step_chapter(name) {
+            match beginner_part(language, name, text) {
+                Ok(part) => read.push((name, part)),
+                Err(problem) => {
+                    problems.push(problem);
+                    read.push((name, text));
+                }
+            }
+        } else {
+            read.push((name, text));
+        }
+    }
+    for term in terms {
+        let Some(position) = read.iter().position(|(name, _)| *name == term.chapter) else {
+            problems.push(format!(
+                "glossary.md: `{}`: the entry names {}, a chapter SUMMARY.md does not list",
+                term.term, term.chapter
+            ));
+            continue;
+        };
+        let (chapter, text) = read[position];
+        let section = match &term.anchor {
+            Some(id) => section_with_id(text, id),
+            None => Some(0..text.len()),
+        };
+        match section {
+            None => problems.push(format!(
+                "glossary.md: `{}`: the entry names {chapter}#{}, a section that {}",
+                term.term,
+                term.anchor.as_deref().unwrap_or_default(),
+                if is_step_chapter(chapter) {
+                    "is not in the chapter, or in its `Going further`"
+                } else {
+                    "is not in the chapter"
+                }
+            )),
+            Some(section) if first_use(&text[section.clone()], &term.forms).is_none() => problems
+                .push(format!(
+                    "glossary.md: `{}`: the entry names {chapter}#{}, a section whose prose \
+                     does not use it",
+                    term.term,
+                    term.anchor.as_deref().unwrap_or_default()
+                )),
+            Some(_) => {}
+        }
+        let early = read[..position]
+            .iter()
+            .filter(|(name, _)| is_step_chapter(name))
+            .find_map(|(name, text)| first_use(text, &term.forms).map(|found| (*name, found)));
+        if let Some((name, (line, form))) = early {
+            problems.push(format!(
+                "{name}:{line}: uses `{form}` before {chapter} explains it (the glossary's \
+                 `{}`): explain it here and point the glossary's entry here, or move the \
+                 sentence to the chapter's last section, `## {}`",
+                term.term,
+                in_language(&GOING_FURTHER, language)
+            ));
+        }
+    }
+    problems
+}
+
+/// A learner who reads the four steps in order meets each of the glossary's
+/// terms where it is explained, or later. Each glossary entry names the section
+/// that first explains its term (the link after "First explained in", or
+/// "最先讲到它的是"); a step chapter that comes before that section's chapter in
+/// SUMMARY.md uses the term nowhere in its prose, but in its last section,
+/// "Going further" (深入一步), which a beginner may leave for later. Both
+/// glossaries name the same chapter for each term.
+#[test]
+fn the_steps_explain_each_term_before_they_use_it() {
+    let mut explaining = Vec::new();
+    let mut problems = Vec::new();
+    for language in LANGUAGES {
+        let glossary = glossary(language);
+        let terms = glossary_terms(language, &glossary.text)
+            .unwrap_or_else(|problem| panic!("{}: {problem}", glossary.path.display()));
+        let texts = chapters(language);
+        let chapters: Vec<(String, String)> = reading_order(language)
+            .into_iter()
+            .filter_map(|name| {
+                let text = texts.iter().find(|(file, _)| *file == name)?.1.clone();
+                Some((name, text))
+            })
+            .collect();
+        problems.extend(
+            terms_used_before_explained(language, &chapters, &terms)
+                .into_iter()
+                .map(|problem| format!("docs/{language}/src/{problem}")),
+        );
+        explaining.push(
+            terms
+                .into_iter()
+                .map(|term| term.chapter)
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert!(
+        problems.is_empty(),
+        "the books use terms before they explain them:\n{}",
+        problems.join("\n")
+    );
+    assert_eq!(
+        explaining[0], explaining[1],
+        "the glossaries name other chapters for the same terms"
+    );
+}
+
+/// The search for terms used too early, on small books: what it finds, and what
+/// it leaves alone.
+#[test]
+fn terms_used_before_they_are_explained_are_found_in_prose_only() {
+    let glossary = [
+        "**trap** — What a filter does. First explained in [Step 2](step-2.md#trap).",
+        "**pseudo filter code (PFC)** — Its text. First explained in\n[Step 2](step-2.md).",
+        "**policy** — Rules. First explained in [Step 2](step-2.md#trap).",
+    ]
+    .join("\n\n");
+    let terms = glossary_terms("en", &glossary).unwrap();
+    assert_eq!(terms[1].forms, ["pseudo filter code", "PFC"]);
+    let step_2 = "# Step 2\n\n## Trap\n\nA trap, in PFC, for a policy.\n";
+    let book = |step_1: &str| {
+        let chapters = [
+            ("step-1.md".to_owned(), step_1.to_owned()),
+            ("step-2.md".to_owned(), step_2.to_owned()),
+        ];
+        terms_used_before_explained("en", &chapters, &terms)
+    };
+    for quiet in [
+        "# Step 1\n\nNothing yet.\n",
+        "# Step 1\n\nRun `trap` and `PFC`.\n\n```text\ntrap\n```\n",
+        "# Step 1\n\nA strap.\n\n## Going further\n\nA trap.\n\n### More\n\nPFC.\n",
+    ] {
+        assert_eq!(book(quiet), Vec::<String>::new(), "{quiet:?}");
+    }
+    for (early, found) in [
+        ("# Step 1\n\nIt traps.\n", "step-1.md:3: uses `trap`"),
+        (
+            "# Step 1\n\nSee [the PFC](x.md).\n",
+            "step-1.md:3: uses `PFC`",
+        ),
+        ("# Step 1\n\nTwo\npolicies.\n", "step-1.md:4: uses `policy`"),
+        (
+            "# Step 1\n\nA pseudo\nfilter code.\n",
+            "step-1.md:3: uses `pseudo",
+        ),
+        (
+            "# Step 1\n\nPseudo-filter codes.\n",
+            "step-1.md:3: uses `pseudo",
+        ),
+        ("# Step 1\n\nTwo PFCs.\n", "step-1.md:3: uses `PFC`"),
+        (
+            "# Step 1\n\n## Going further\n\nA trap.\n\n## After\n",
+            "step-1.md:7: `## Going further` is not the chapter's last section",
+        ),
+    ] {
+        let problems = book(early);
+        assert!(
+            problems.iter().any(|problem| problem.starts_with(found)),
+            "{early:?}: {problems:#?}"
+        );
+    }
+    // The section named must use the term, before `Going further`.
+    let chapters = [(
+        "step-2.md".to_owned(),
+        "# Step 2\n\n## Other {#trap}\n\nNo word.\n\n## Going further\n\nA trap.\n".to_owned(),
+    )];
+    let problems = terms_used_before_explained("en", &chapters, &terms[..1]);
+    assert!(problems[0].contains("does not use it"), "{problems:#?}");
+    // A Chinese term counts anywhere in a line.
+    let glossary = "**陷入**（trap）：动作。最先讲到它的是[第 2 步](step-2.md)。\n";
+    let terms = glossary_terms("zh", glossary).unwrap();
+    let chapters = |step_1: &str| {
+        [
+            ("step-1.md".to_owned(), step_1.to_owned()),
+            ("step-2.md".to_owned(), "# 第 2 步\n\n陷入。\n".to_owned()),
+        ]
+    };
+    assert!(
+        terms_used_before_explained("zh", &chapters("# 第 1 步\n\n默认陷入。\n"), &terms)[0]
+            .starts_with("step-1.md:3")
+    );
+    assert_eq!(
+        glossary_terms(
+            "en",
+            "**trap** — What a filter does. See [Step 2](step-2.md).\n"
+        )
+        .err()
+        .as_deref(),
+        Some("line 1: the entry `trap` names no section after `First explained in`")
+    );
 }
 
 /// The outside sources every book links in its introduction and its glossary.

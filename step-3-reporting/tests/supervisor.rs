@@ -295,9 +295,9 @@ fn a_report_says_so_when_a_notification_was_lost() {
         assert!(stderr.contains(line), "{line:?} in:\n{stderr}");
     }
     assert!(!stderr.contains("made no syscall"), "{stderr}");
-    // The chapter on discovering syscalls shows this report, in both books.
+    // The chapter on how `--learn` works shows this report, in both books.
     let book = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs");
-    for chapter in ["en/src/discovering.md", "zh/src/discovering.md"] {
+    for chapter in ["en/src/learn-inside.md", "zh/src/learn-inside.md"] {
         let text = std::fs::read_to_string(book.join(chapter)).unwrap();
         assert!(
             text.contains(&format!("```text\n{}```\n", report.concat())),

@@ -9,9 +9,9 @@ fn prints_what_the_book_shows() {
 }
 
 /// The chapter on discovering syscalls shows step 3's `--allow` rounds, its refusal
-/// of bad names, its `--print-filter` output and, for `--learn -- CMD`, the
-/// filter of a command and a command that is not found: these transcripts still
-/// match.
+/// of bad names, its `--print-filter` output and a command that `--learn -- CMD`
+/// does not find; the chapter on how `--learn` works shows the filters of
+/// `--learn` and of a command: these transcripts still match.
 /// (The later rounds and `--learn` are left out: the step and its forked child
 /// race to print there.)
 #[test]

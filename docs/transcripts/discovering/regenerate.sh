@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the transcripts the "discovering syscalls" chapter of the book
-# includes: each file is a command as a learner types it, what it printed
+# Regenerates the transcripts the chapters "discovering syscalls" and "how
+# --learn works" of the book include: each file is a command as a learner types it, what it printed
 # (stdout and stderr, in the order written) and `$?`. Run it from anywhere;
 # it builds the steps first. With a Debian 13 tree at /tmp/trixie (see the
 # README's "Trying another glibc") and root, it also runs --learn there, from
