@@ -1,26 +1,30 @@
 //! The layers of `common/src` are boundaries: these tests read the paths that
 //! each module of the library names (`crate::policy`, `use crate::{filter, bpf}`,
-//! `super::condition`) and fail on an arrow that runs the wrong way.
+//! `super::condition`, a child module's `learn::`) and fail on an arrow that
+//! runs the wrong way.
 //!
 //! The rules, from the bottom up:
 //! - the ground floor (the files at the root of `src/`: `error.rs`, `kernel.rs`,
 //!   `ending.rs`) uses no other module of the crate;
 //! - the lesson (`src/lesson/`) uses the ground floor and the lesson;
 //! - the tools (`src/tools/`) use the ground floor, the lesson and the tools;
-//! - no two modules use each other.
+//! - no modules use each other in a circle, of two modules or more.
 //!
 //! A module's unit tests (its `#[cfg(test)] mod tests`) are not shipped and are
-//! not read; nor are the binaries of `src/bin/`.
+//! not read. The reading is of the text, so the forms it cannot follow are
+//! refused in `src/`: `use crate::*`, `crate as`, `include!`, `#[path]` and
+//! `#[macro_export]`. Every `.rs` file under `src/` is read, and a folder that
+//! is no layer fails the test.
 //!
 //! What only the tests, the tour and CI use is not a layer of `common`: it is
 //! the `harness` crate (`common/harness/`), which depends on `common`. Its rule
 //! is kept in the manifests, and checked here too: `common` and the steps name
-//! `harness` under `[dev-dependencies]` only, so that no step binary links it,
-//! and the harness is never published.
+//! `harness` under `[dev-dependencies]` only, and no crate of the workspace
+//! but the harness has a test-only crate in its shipped dependencies.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The layers, from the bottom up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -40,68 +44,241 @@ impl Layer {
     }
 }
 
-/// The library's modules by name (`policy`, or `tools` for `tools/mod.rs`),
-/// with their layer and their code.
-fn modules() -> BTreeMap<String, (Layer, String)> {
+/// One module of the library: its layer, its file, and its code as shipped.
+struct Module {
+    layer: Layer,
+    file: PathBuf,
+    code: String,
+}
+
+/// The `.rs` files under `dir`, in every folder below it.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The library's modules by name (`policy`, or `tools` for `tools/mod.rs`).
+/// `lib.rs` is the crate's root, read by [`root_names`].
+fn modules() -> BTreeMap<String, Module> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut modules = BTreeMap::new();
-    let folders = [
-        ("", Layer::Ground),
-        ("lesson", Layer::Lesson),
-        ("tools", Layer::Tools),
-    ];
-    for (folder, layer) in folders {
-        for entry in fs::read_dir(src.join(folder)).unwrap() {
-            let path = entry.unwrap().path();
-            let Some(stem) = path.file_stem().and_then(|stem| stem.to_str()) else {
-                continue;
-            };
-            if path.extension().is_none_or(|ext| ext != "rs") || stem == "lib" {
-                continue;
-            }
-            let name = if stem == "mod" { folder } else { stem };
-            let text = fs::read_to_string(&path).unwrap();
-            modules.insert(name.to_owned(), (layer, text));
+    for file in rust_files(&src) {
+        let relative = file.strip_prefix(&src).unwrap();
+        let folders: Vec<&str> = relative
+            .parent()
+            .unwrap()
+            .iter()
+            .map(|part| part.to_str().unwrap())
+            .collect();
+        let layer = match folders.first() {
+            None => Layer::Ground,
+            Some(&"lesson") => Layer::Lesson,
+            Some(&"tools") => Layer::Tools,
+            Some(other) => panic!("src/{other}/ is no layer: {}", relative.display()),
+        };
+        let stem = file.file_stem().unwrap().to_str().unwrap();
+        if stem == "lib" && folders.is_empty() {
+            continue;
+        }
+        let name = if stem == "mod" {
+            folders.last().unwrap()
+        } else {
+            stem
+        };
+        let text = fs::read_to_string(&file).unwrap();
+        let module = Module {
+            layer,
+            file: relative.to_path_buf(),
+            code: shipped_code(&text),
+        };
+        if let Some(other) = modules.insert(name.to_owned(), module) {
+            panic!("two modules named {name}: {}", other.file.display());
         }
     }
     modules
 }
 
-/// The code of a module as shipped: without comments and without its unit tests.
-fn shipped_code(text: &str) -> String {
-    let shipped = match text.find("#[cfg(test)]\nmod tests") {
-        Some(start) => &text[..start],
-        None => text,
-    };
-    shipped
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// The names `lib.rs` makes at the crate's root, with the module each is:
+/// its modules (`pub mod lesson;`) and what it re-exports (`pub use
+/// lesson::{policy, program}`, `pub use program::Program`).
+fn root_names(modules: &BTreeMap<String, Module>) -> BTreeMap<String, String> {
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs");
+    let code = shipped_code(&fs::read_to_string(lib).unwrap());
+    let mut names = BTreeMap::new();
+    for path in paths_after(&code, "use ") {
+        let Some(last) = path.last() else { continue };
+        if let Some(module) = module_named(&path, modules, &BTreeMap::new()) {
+            names.insert(last.clone(), module);
+        }
+    }
+    for module in ["lesson", "tools"] {
+        names.insert(module.to_owned(), module.to_owned());
+    }
+    names
 }
 
-/// The paths that `code` names from the crate's root or from the parent
-/// module, each as its words: `crate::{filter::Filter, bpf}` gives
-/// `["filter", "Filter"]` and `["bpf"]`; `super::policy::Rule` gives
-/// `["super", "policy", "Rule"]`.
-fn named_paths(code: &str) -> Vec<Vec<String>> {
-    let mut paths = paths_after(code, "crate::");
-    for mut path in paths_after(code, "super::") {
-        path.insert(0, "super".to_owned());
-        paths.push(path);
+/// The code of a module as shipped: without its strings, its comments and its
+/// unit tests, with no space around `::`.
+fn shipped_code(text: &str) -> String {
+    let mut code = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // A string's words are no path: keep only its quotes.
+            '"' => {
+                code.push('"');
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+                code.push('"');
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        code.push('\n');
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            _ => code.push(c),
+        }
+    }
+    // `crate ::\n  tools` is `crate::tools`.
+    let mut joined = String::with_capacity(code.len());
+    for (index, part) in code.split("::").enumerate() {
+        if index > 0 {
+            joined.truncate(joined.trim_end().len());
+            joined.push_str("::");
+            joined.push_str(part.trim_start());
+        } else {
+            joined.push_str(part);
+        }
+    }
+    without_unit_tests(&joined)
+}
+
+/// `code` without its `#[cfg(test)] mod NAME { … }` blocks, wherever they are.
+fn without_unit_tests(code: &str) -> String {
+    let mut rest = code;
+    let mut kept = String::new();
+    while let Some(start) = rest.find("#[cfg(test)]") {
+        let after = rest[start + "#[cfg(test)]".len()..].trim_start();
+        let is_module = after.starts_with("mod ") || after.starts_with("pub mod ");
+        let Some(open) = after.find('{').filter(|_| is_module) else {
+            kept.push_str(&rest[..start + "#[cfg(test)]".len()]);
+            rest = &rest[start + "#[cfg(test)]".len()..];
+            continue;
+        };
+        kept.push_str(&rest[..start]);
+        let block = &after[open..];
+        let mut depth = 0;
+        let mut end = block.len();
+        for (at, c) in block.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = at + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &block[end..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
+/// The forms of naming a module that the reading cannot follow, found in
+/// `code`.
+fn unreadable_forms(code: &str) -> Vec<&'static str> {
+    let forms = [
+        "use crate::*",
+        "crate as ",
+        "include!",
+        "#[path",
+        "#[macro_export]",
+    ];
+    forms
+        .into_iter()
+        .filter(|form| code.contains(form))
+        .collect()
+}
+
+/// The paths that `code` names from the crate's root, the parent module or a
+/// child module of `children`, each as its words: `crate::{filter::Filter,
+/// bpf}` gives `["filter", "Filter"]` and `["bpf"]`; `super::policy::Rule`
+/// gives `["super", "policy", "Rule"]`; `learn::x` in `tools/mod.rs` gives
+/// `["learn", "x"]`.
+fn named_paths(code: &str, children: &[String]) -> Vec<Vec<String>> {
+    // A macro's `$crate` is the crate that defines the macro: this one.
+    let code = code.replace("$crate::", "crate::");
+    let mut paths = paths_after(&code, "crate::");
+    for start in ["super::", "self::"] {
+        for mut path in paths_after(&code, start) {
+            if start == "super::" {
+                path.insert(0, "super".to_owned());
+            }
+            paths.push(path);
+        }
+    }
+    for child in children {
+        for mut path in paths_after(&code, &format!("{child}::")) {
+            path.insert(0, child.clone());
+            paths.push(path);
+        }
     }
     paths
 }
 
-/// The paths that `code` names after `start` (`crate::`, or `common::` in a
-/// step), each as its words.
+/// The child modules a module declares (`mod learn;`, `pub mod learn;`).
+fn children(code: &str) -> Vec<String> {
+    code.lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix("pub ").unwrap_or(line);
+            line.strip_prefix("mod ")?
+                .strip_suffix(';')
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+/// The paths that `code` names after `start` (`crate::`, `use `, or
+/// `common::` in a step), each as its words. A `start` that is the end of a
+/// longer path or word (`mycrate::`, `tools::learn::`) does not count.
 fn paths_after(code: &str, start: &str) -> Vec<Vec<String>> {
     let mut paths = Vec::new();
     for (at, _) in code.match_indices(start) {
-        // `$crate::` in a macro names the crate of whoever expands it, and
-        // `mycrate::` is another crate.
         let before = code[..at].chars().next_back();
-        if before.is_some_and(|c| c == '$' || c == '_' || c.is_alphanumeric()) {
+        if before.is_some_and(|c| c == '_' || c == ':' || c.is_alphanumeric()) {
             continue;
         }
         read_tree(&code[at + start.len()..], Vec::new(), &mut paths);
@@ -109,34 +286,39 @@ fn paths_after(code: &str, start: &str) -> Vec<Vec<String>> {
     paths
 }
 
+/// The length of the identifier at the start of `text`.
+fn word_length(text: &str) -> usize {
+    text.chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .map(char::len_utf8)
+        .sum()
+}
+
 /// Reads one path after `crate::` (a chain of words, maybe ending in a `{…}`
-/// group of paths) and pushes every whole path it names onto `paths`.
+/// group of paths, each maybe renamed with `as`) and pushes every whole path
+/// it names onto `paths`.
 fn read_tree(rest: &str, mut prefix: Vec<String>, paths: &mut Vec<Vec<String>>) -> usize {
     let mut at = 0;
     loop {
-        let word: String = rest[at..]
-            .chars()
-            .take_while(|c| c.is_alphanumeric() || *c == '_')
-            .collect();
-        at += word.len();
-        if !word.is_empty() {
-            prefix.push(word);
+        let length = word_length(&rest[at..]);
+        if length > 0 {
+            prefix.push(rest[at..at + length].to_owned());
         }
+        at += length;
         if rest[at..].starts_with("::") {
             at += 2;
             continue;
         }
+        let skip_space = |at: usize| at + rest[at..].len() - rest[at..].trim_start().len();
         if rest[at..].starts_with('{') {
             at += 1;
             loop {
-                let skipped = rest[at..].len() - rest[at..].trim_start().len();
-                at += skipped;
+                at = skip_space(at);
                 if rest[at..].starts_with('}') {
                     return at + 1;
                 }
                 at += read_tree(&rest[at..], prefix.clone(), paths);
-                let skipped = rest[at..].len() - rest[at..].trim_start().len();
-                at += skipped;
+                at = skip_space(at);
                 if rest[at..].starts_with(',') {
                     at += 1;
                 } else if !rest[at..].starts_with('}') {
@@ -148,35 +330,48 @@ fn read_tree(rest: &str, mut prefix: Vec<String>, paths: &mut Vec<Vec<String>>) 
         if !prefix.is_empty() {
             paths.push(prefix);
         }
+        // `policy as p`: the path is read; its new name is not a path.
+        let after = skip_space(at);
+        if rest[after..].starts_with("as ") {
+            let name = skip_space(after + 3);
+            return name + word_length(&rest[name..]);
+        }
         return at;
     }
 }
 
-/// The module a path names, if it names one: its first word that is a module,
-/// where a folder's name followed by one of its modules is that module.
-fn module_named(path: &[String], modules: &BTreeMap<String, (Layer, String)>) -> Option<String> {
+/// The module a path names, if it names one: its first word that is a module
+/// (or a name the crate's root re-exports), where a folder's name followed by
+/// one of its modules is that module.
+fn module_named(
+    path: &[String],
+    modules: &BTreeMap<String, Module>,
+    root: &BTreeMap<String, String>,
+) -> Option<String> {
     let mut words = path.iter().map(String::as_str).peekable();
-    if words.peek() == Some(&"super") {
+    while words.peek() == Some(&"super") {
         words.next();
     }
     let first = words.next()?;
-    if !modules.contains_key(first) {
-        return None;
-    }
-    let folder = matches!(first, "lesson" | "tools");
+    let first = if modules.contains_key(first) {
+        first.to_owned()
+    } else {
+        root.get(first)?.clone()
+    };
+    let folder = matches!(first.as_str(), "lesson" | "tools");
     match words.next() {
         Some(second) if folder && modules.contains_key(second) => Some(second.to_owned()),
-        _ => Some(first.to_owned()),
+        _ => Some(first),
     }
 }
 
 /// Every arrow between the library's modules, as `(from, to)`.
-fn arrows() -> BTreeSet<(String, String)> {
-    let modules = modules();
+fn arrows(modules: &BTreeMap<String, Module>) -> BTreeSet<(String, String)> {
+    let root = root_names(modules);
     let mut arrows = BTreeSet::new();
-    for (name, (_, text)) in &modules {
-        for path in named_paths(&shipped_code(text)) {
-            if let Some(to) = module_named(&path, &modules) {
+    for (name, module) in modules {
+        for path in named_paths(&module.code, &children(&module.code)) {
+            if let Some(to) = module_named(&path, modules, &root) {
                 if to != *name {
                     arrows.insert((name.clone(), to));
                 }
@@ -186,41 +381,80 @@ fn arrows() -> BTreeSet<(String, String)> {
     arrows
 }
 
-/// The arrows that break a rule of the module docs above.
-fn broken_rules() -> BTreeMap<(String, String), String> {
-    let modules = modules();
-    let arrows = arrows();
-    let mut broken = BTreeMap::new();
-    for (from, to) in &arrows {
-        let (from_layer, to_layer) = (modules[from].0, modules[to].0);
-        if from_layer != to_layer && !from_layer.may_use(to_layer) {
-            broken.insert(
-                (from.clone(), to.clone()),
-                format!("{from_layer:?} may not use {to_layer:?}"),
-            );
+/// The circles among `arrows`: each group of two modules or more that can
+/// reach one another, in order.
+fn circles(arrows: &BTreeSet<(String, String)>) -> Vec<Vec<String>> {
+    let reach = |from: &str| {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut next = vec![from.to_owned()];
+        while let Some(module) = next.pop() {
+            for (_, to) in arrows.iter().filter(|(f, _)| *f == module) {
+                if seen.insert(to.clone()) {
+                    next.push(to.clone());
+                }
+            }
         }
+        seen
+    };
+    let names: BTreeSet<&String> = arrows.iter().flat_map(|(a, b)| [a, b]).collect();
+    let mut circles: Vec<Vec<String>> = Vec::new();
+    for name in names {
+        if circles.iter().any(|circle| circle.contains(name)) {
+            continue;
+        }
+        let from_here = reach(name);
+        let circle: Vec<String> = from_here
+            .iter()
+            .filter(|other| reach(other).contains(name.as_str()))
+            .cloned()
+            .collect();
+        if !circle.is_empty() && from_here.contains(name.as_str()) {
+            circles.push(circle);
+        }
+    }
+    circles
+}
+
+/// The arrows that break a rule of the module docs above, each with every
+/// rule it breaks; a circle is one entry, from its first module to its second.
+fn broken_rules(
+    layers: &BTreeMap<String, Layer>,
+    arrows: &BTreeSet<(String, String)>,
+) -> BTreeMap<(String, String), Vec<String>> {
+    let mut broken: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (from, to) in arrows {
+        let (from_layer, to_layer) = (layers[from], layers[to]);
+        let mut why = |rule: String| {
+            broken
+                .entry((from.clone(), to.clone()))
+                .or_default()
+                .push(rule)
+        };
         if from_layer == Layer::Ground {
-            broken.insert(
-                (from.clone(), to.clone()),
-                "the ground floor uses no other module".to_owned(),
-            );
+            why("the ground floor uses no other module".to_owned());
+        } else if from_layer != to_layer && !from_layer.may_use(to_layer) {
+            why(format!("{from_layer:?} may not use {to_layer:?}"));
         }
-        // A circle is one entry, its two names in order.
-        if from < to && arrows.contains(&(to.clone(), from.clone())) {
-            broken.insert(
-                (from.clone(), to.clone()),
-                "the two use each other".to_owned(),
-            );
-        }
+    }
+    for circle in circles(arrows) {
+        broken
+            .entry((circle[0].clone(), circle[1].clone()))
+            .or_default()
+            .push(format!("a circle: {} use each other", circle.join(", ")));
     }
     broken
 }
 
 #[test]
 fn no_module_uses_a_layer_above_its_own_or_a_module_that_uses_it() {
-    let broken: Vec<String> = broken_rules()
+    let modules = modules();
+    let layers = modules
         .iter()
-        .map(|((from, to), why)| format!("{from} -> {to}: {why}"))
+        .map(|(name, module)| (name.clone(), module.layer))
+        .collect();
+    let broken: Vec<String> = broken_rules(&layers, &arrows(&modules))
+        .iter()
+        .map(|((from, to), why)| format!("{from} -> {to}: {}", why.join("; ")))
         .collect();
     assert!(
         broken.is_empty(),
@@ -229,11 +463,24 @@ fn no_module_uses_a_layer_above_its_own_or_a_module_that_uses_it() {
     );
 }
 
+/// The library names its modules only in forms the reading follows.
+#[test]
+fn the_library_names_its_modules_in_forms_that_are_read() {
+    for module in modules().values() {
+        let forms = unreadable_forms(&module.code);
+        assert!(
+            forms.is_empty(),
+            "src/{}: {forms:?} names modules in a way the layers' test cannot read",
+            module.file.display()
+        );
+    }
+}
+
 /// The reading of paths finds an arrow however the code writes it, so that the
 /// test above can fail.
 #[test]
 fn the_paths_a_module_names_are_read_in_every_form() {
-    let cases: [(&str, &[&[&str]]); 7] = [
+    let cases: [(&str, &[&[&str]]); 11] = [
         ("use crate::policy::Policy;", &[&["policy", "Policy"]]),
         (
             "use crate::{filter, bpf::Instruction};",
@@ -255,20 +502,48 @@ fn the_paths_a_module_names_are_read_in_every_form() {
             "use super::condition::Width;",
             &[&["super", "condition", "Width"]],
         ),
-        ("use $crate::running::run;", &[]),
+        // A macro of this crate names this crate.
+        ("use $crate::tools::learn;", &[&["tools", "learn"]]),
         ("let a = mycrate::policy::X;", &[]),
+        (
+            "use crate::{condition as c, tools::learn};",
+            &[&["condition"], &["tools", "learn"]],
+        ),
+        ("self::learn::run()", &[&["learn", "run"]]),
+        ("learn::run()", &[&["learn", "run"]]),
+        ("tools::learn::run()", &[]),
     ];
     for (code, expected) in cases {
         let expected: Vec<Vec<String>> = expected
             .iter()
             .map(|path| path.iter().map(|word| word.to_string()).collect())
             .collect();
-        assert_eq!(named_paths(code), expected, "{code}");
+        let code = shipped_code(code);
+        assert_eq!(
+            named_paths(&code, &["learn".to_owned()]),
+            expected,
+            "{code}"
+        );
     }
+    // Spaces, a line break, comments and strings.
+    let code = shipped_code(
+        "let x = crate ::\n    tools::learn; // crate::oci\n/* crate::bpf */ \"crate::command\"",
+    );
+    assert_eq!(named_paths(&code, &[]), [["tools", "learn"]]);
+    // Unit tests are left out wherever they are, and only they.
+    let code = shipped_code(
+        "#[cfg(test)]\nmod tests { use crate::bpf; }\nuse crate::oci;\n#[cfg(test)]\nfn only_in_tests() {}",
+    );
+    assert_eq!(named_paths(&code, &[]), [["oci"]]);
+    assert_eq!(
+        unreadable_forms("use crate::*; use crate as c; include!(\"x\");"),
+        ["use crate::*", "crate as ", "include!"]
+    );
     let modules = modules();
+    let root = root_names(&modules);
     let named = |words: &[&str]| {
         let path: Vec<String> = words.iter().map(|word| word.to_string()).collect();
-        module_named(&path, &modules)
+        module_named(&path, &modules, &root)
     };
     assert_eq!(
         named(&["lesson", "policy", "Rule"]).as_deref(),
@@ -279,7 +554,62 @@ fn the_paths_a_module_names_are_read_in_every_form() {
         named(&["super", "refine", "advice"]).as_deref(),
         Some("refine")
     );
-    assert_eq!(named(&["StepError"]), None);
+    // What the crate's root re-exports names the module it comes from.
+    assert_eq!(named(&["Program"]).as_deref(), Some("program"));
+    assert_eq!(named(&["StepError"]).as_deref(), Some("error"));
+    assert_eq!(named(&["libc"]), None);
+}
+
+/// Each rule breaks on made-up modules: a lesson module that uses a tool, the
+/// ground floor that uses the lesson, and three modules in a circle.
+#[test]
+fn each_rule_of_the_layers_can_break() {
+    let layers: BTreeMap<String, Layer> = [
+        ("error", Layer::Ground),
+        ("policy", Layer::Lesson),
+        ("filter", Layer::Lesson),
+        ("program", Layer::Lesson),
+        ("learn", Layer::Tools),
+    ]
+    .into_iter()
+    .map(|(name, layer)| (name.to_owned(), layer))
+    .collect();
+    let arrows = |list: &[(&str, &str)]| -> BTreeSet<(String, String)> {
+        list.iter()
+            .map(|(from, to)| (from.to_string(), to.to_string()))
+            .collect()
+    };
+    let broken = |list: &[(&str, &str)]| -> Vec<String> {
+        broken_rules(&layers, &arrows(list))
+            .into_iter()
+            .map(|((from, to), why)| format!("{from}->{to}: {}", why.join("; ")))
+            .collect()
+    };
+    assert!(broken(&[("learn", "policy"), ("policy", "error")]).is_empty());
+    assert_eq!(
+        broken(&[("policy", "learn")]),
+        ["policy->learn: Lesson may not use Tools"]
+    );
+    assert_eq!(
+        broken(&[("error", "program")]),
+        ["error->program: the ground floor uses no other module"]
+    );
+    assert_eq!(
+        broken(&[
+            ("filter", "policy"),
+            ("policy", "program"),
+            ("program", "filter")
+        ]),
+        ["filter->policy: a circle: filter, policy, program use each other"]
+    );
+    // An arrow up that closes a circle breaks both rules, and says both.
+    assert_eq!(
+        broken(&[("policy", "learn"), ("learn", "policy")]),
+        [
+            "learn->policy: a circle: learn, policy use each other",
+            "policy->learn: Lesson may not use Tools"
+        ]
+    );
 }
 
 /// The crates that link `common`, each with its folder: `common` itself (its
@@ -413,16 +743,62 @@ fn the_harness_is_a_crate_of_its_own_that_is_never_published() {
     );
 }
 
-/// Each rule is checked: a lesson module that used a tool and the ground floor
-/// that used the lesson both break one.
+/// The crates only tests use: none of them may be in what the workspace ships.
+const TEST_CRATES: [&str; 5] = [
+    "harness",
+    "proptest",
+    "pulldown-cmark",
+    "assert_cmd",
+    "predicates",
+];
+
+/// What each crate of the workspace ships (its library, binaries and build
+/// script, as `cargo tree -e normal,build` lists them) pulls in no crate that
+/// only tests use: not the harness, and not proptest or the others, directly
+/// or through another crate. The harness itself, which only tests use, is left
+/// out. Cargo is asked, so the test needs the workspace's build machine
+/// (`scripts/check-arches.sh` leaves it out of its runs on other machines).
 #[test]
-fn each_rule_of_the_layers_can_break() {
-    let modules = modules();
-    let layer = |name: &str| modules[name].0;
-    assert!(!layer("reporter").may_use(layer("bpf")));
-    assert!(!layer("error").may_use(layer("program")));
-    assert!(layer("learn").may_use(layer("filter")));
-    assert!(layer("learn").may_use(layer("kernel")));
-    assert_eq!(layer("kernel"), Layer::Ground);
-    assert_eq!(layer("ending"), Layer::Ground);
+fn no_crate_of_the_workspace_ships_a_crate_that_only_tests_use() {
+    let root = harness::workspace_root();
+    let members = manifest(".")["workspace"]["members"]
+        .as_array()
+        .expect("the workspace's members")
+        .clone();
+    assert!(members.len() >= 6, "{members:?}");
+    for member in members.iter().filter_map(toml::Value::as_str) {
+        let package = manifest(member)["package"]["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        if package == "harness" {
+            continue;
+        }
+        let tree = std::process::Command::new(env!("CARGO"))
+            .args([
+                "tree",
+                "--offline",
+                "-e",
+                "normal,build",
+                "--prefix",
+                "none",
+            ])
+            .args(["-p", &package])
+            .current_dir(&root)
+            .output()
+            .unwrap_or_else(|err| panic!("cargo tree -p {package}: {err}"));
+        let listed = String::from_utf8_lossy(&tree.stdout);
+        assert!(
+            tree.status.success() && listed.starts_with(&format!("{package} v")),
+            "cargo tree -p {package}: {}",
+            String::from_utf8_lossy(&tree.stderr)
+        );
+        for line in listed.lines() {
+            let name = line.split_whitespace().next().unwrap_or("");
+            assert!(
+                !TEST_CRATES.contains(&name),
+                "{member} ships {line}, which only tests use:\n{listed}"
+            );
+        }
+    }
 }

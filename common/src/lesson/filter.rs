@@ -41,6 +41,11 @@ pub fn allow_list_filter(
 }
 // ANCHOR_END: build
 
+/// The filter step 2 or 3 built, or why it could not build it: what the
+/// steps' tools are given (step 4's filter comes with its policy, as a
+/// `PolicyFilter`).
+pub type StepFilter = Result<Filter, StepError>;
+
 /// A filter as a step builds it: libseccomp's filter context, which is what is
 /// loaded, and the rules it was given, kept as data so that `--print-filter=oci`
 /// can write them as a container runtime's profile ([`crate::tools::oci`]).

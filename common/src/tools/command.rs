@@ -82,13 +82,13 @@ use nix::sys::signalfd::SignalFd;
 use nix::unistd::{getpid, Pid};
 
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
+use crate::filter::StepFilter;
 use crate::filter::{allow_list_filter, bpf_instructions};
 use crate::program::{write_all, StackLine};
 use crate::tools::learn::{
     allow_list_with, block_sigcont, check_available, die_with, load_with_listener, supervise,
     supervisor_error, take_signals, AllowList, HandOver, Subject, Supervision, HANDOFF_TIMEOUT_MS,
 };
-use crate::tools::StepFilter;
 
 /// Exit status when CMD cannot be found, as a shell gives it.
 pub const EXIT_COMMAND_NOT_FOUND: u8 = 127;

@@ -21,7 +21,7 @@
 //!
 //! The tools themselves are this folder's modules: [`allow`], [`learn`] with
 //! [`command`] and [`refine`], [`print_filter`] with the disassembler [`bpf`],
-//! and the simulator [`simulate`].
+//! the simulator [`simulate`], and [`oci`], a container runtime's profile.
 
 pub mod allow;
 pub mod bpf;
@@ -35,17 +35,12 @@ pub mod simulate;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use crate::filter::Filter;
-
 use crate::error::{fail_closed, StepError};
+use crate::filter::StepFilter;
 use crate::policy::PolicyFilter;
 use crate::tools::allow::AllowArg;
 use crate::tools::print_filter::PrintFilterArg;
 use crate::Program;
-
-/// The filter step 2 or 3 built, or why it could not build it. Step 4's comes
-/// with its policy ([`PolicyFilter`]).
-pub type StepFilter = Result<Filter, StepError>;
 
 /// The tools of step 2: `--print-filter` and `--simulate`.
 #[derive(clap::Args, Debug, Clone)]

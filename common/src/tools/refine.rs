@@ -46,13 +46,13 @@ use libseccomp::{ScmpAction, ScmpArch, ScmpSyscall};
 use crate::compile_limit::within_limit;
 use crate::condition::{argument_width, ArgumentWidth, Width};
 use crate::error::{fail_closed, StepError};
+use crate::filter::StepFilter;
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
 use crate::policy::{Action, Policy, PolicyFilter};
 use crate::policy_check::{check_rule, ConditionData, OpName, RuleData};
 use crate::policy_error::{Origin, PolicyProblem};
 use crate::program::Program;
 use crate::tools::learn::{learn_with_filter, notify_filter_to_print, Allowed, Learned, Subject};
-use crate::tools::StepFilter;
 
 /// The most rules suggested for one syscall: one per set of values its calls had
 /// on the arguments the policy compares. A program that makes more such calls
