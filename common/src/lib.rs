@@ -13,10 +13,8 @@
 //!   filter with the rules it was given;
 //! - [`reporter`]: step 3's SIGSYS handler, which names the syscall a filter refused;
 //! - [`policy`]: step 4's policy, rules with argument conditions, and the
-//!   filter it compiles to; and beside it, what a learner may skip: reading a
-//!   policy file ([`policy_file`], and [`policy_json`] for a container runtime's
-//!   profile), checking its rules ([`policy_check`], with
-//!   [`libseccomp_workarounds`]), and the refusals ([`policy_error`]);
+//!   filter it compiles to; beside it, its reading, checks and refusals, which
+//!   [`lesson`] lists;
 //! - [`condition`]: what one argument condition of a policy means (over 32 or 64
 //!   bits), the libseccomp comparisons that say exactly that, and whether two
 //!   conditions can both hold;

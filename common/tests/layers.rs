@@ -271,8 +271,8 @@ fn children(code: &str) -> Vec<String> {
         .collect()
 }
 
-/// The paths that `code` names after `start` (`crate::`, `use `, or
-/// `common::` in a step), each as its words. A `start` that is the end of a
+/// The paths that `code` names after `start` (`crate::`, or `use ` in
+/// `lib.rs`), each as its words. A `start` that is the end of a
 /// longer path or word (`mycrate::`, `tools::learn::`) does not count.
 fn paths_after(code: &str, start: &str) -> Vec<Vec<String>> {
     let mut paths = Vec::new();

@@ -8,11 +8,12 @@
 //!
 //! The learner's loop: run, read the report, add the syscall to the allow list,
 //! run again, until the program runs to the end. What that loop finds is step 4's
-//! policy. `--allow NAME` adds to the allow list without a rebuild (`common::tools::allow`),
-//! and `--learn` finds the whole list in one run, under a user-notification filter
-//! instead of the trapping one (`common::tools::learn`). Left out on purpose: the reporter
-//! is a teaching tool, not for production; it stops at the first refused syscall
-//! of each process.
+//! policy. `--allow NAME` adds to the allow list without a rebuild
+//! (`common::tools::allow`), and `--learn` finds the whole list in one run,
+//! under a user-notification filter instead of the trapping one
+//! (`common::tools::learn`). Left out on purpose: the reporter is a teaching
+//! tool, not for production; it stops at the first refused syscall of each
+//! process.
 
 use std::process::ExitCode;
 

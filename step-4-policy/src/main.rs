@@ -13,8 +13,10 @@
 //! versions and architectures the tutorial is tried on: a name this architecture
 //! does not have is skipped by libseccomp, and a syscall this glibc does not make
 //! is allowed but unused. What a policy holds and how it is compiled is in
-//! `common::policy`; how its file is read and checked, beside it. A bad policy is refused before anything runs, with one line
-//! naming the file, the rule and the mistake, and exit status 2. `--learn` runs
+//! `common::policy`; how its file is read (`Policy::read_or_shipped`) is in
+//! `common::policy_file`, and how each rule is checked in `common::policy_check`.
+//! A bad policy is refused before anything runs, with one line naming the
+//! file, the rule and the mistake, and exit status 2. `--learn` runs
 //! the program under a policy with its default action replaced by a user
 //! notification, and prints what the policy lacks as rules to append to it
 //! (`common::tools::refine`).

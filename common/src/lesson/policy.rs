@@ -17,8 +17,8 @@
 //! whatever the policy says.
 //!
 //! What a learner can skip lives beside it, each module named for what it does:
-//! [`crate::policy_file`] reads a policy file (`Policy::read`, TOML, or a
-//! container runtime's JSON profile through [`crate::policy_json`]);
+//! [`crate::policy_file`] reads a policy file (`Policy::read_or_shipped`, TOML,
+//! or a container runtime's JSON profile through [`crate::policy_json`]);
 //! [`crate::policy_check`] checks each rule before any filter is built;
 //! [`crate::policy_error`] says what is wrong, in one line naming the file and
 //! the rule (exit status 2).
@@ -51,7 +51,7 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// The text the policy was read from, TOML or a JSON profile: step 4's
     /// `--learn` checks the rules it suggests by reading them added to it, as
-    /// the learner adds them ([`Policy::appended`]).
+    /// the learner adds them (`refine::appended`).
     pub text: String,
 }
 

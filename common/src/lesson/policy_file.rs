@@ -70,41 +70,11 @@ impl Policy {
             ..policy
         })
     }
-
-    /// Whether the policy is a container runtime's JSON profile, not TOML.
-    pub fn is_json(&self) -> bool {
-        is_json(&self.text)
-    }
-
-    /// The policy with `rules` added to its file, read and validated as a
-    /// whole, as `--policy` would read the file once a learner has added them:
-    /// for TOML, `[[rule]]` tables appended to the text; for a JSON profile,
-    /// entries separated by commas, added at the end of its `syscalls` (read
-    /// without its warnings, which reading it the first time gave).
-    pub fn appended(&self, rules: &str) -> Result<Policy, StepError> {
-        if !self.is_json() {
-            return Policy::parse(&self.file, &format!("{}{rules}", self.text));
-        }
-        let whole = |problem| StepError::from(PolicyError::whole(&self.file, problem));
-        let json = |err: serde_json::Error| whole(PolicyProblem::Json(err.to_string()));
-        let mut profile: serde_json::Value = serde_json::from_str(&self.text).map_err(json)?;
-        let added: Vec<serde_json::Value> =
-            serde_json::from_str(&format!("[{rules}]")).map_err(json)?;
-        let syscalls = profile
-            .as_object_mut()
-            .map(|fields| fields.entry("syscalls").or_insert(serde_json::json!([])))
-            .and_then(serde_json::Value::as_array_mut)
-            .ok_or_else(|| whole(PolicyProblem::Json("no `syscalls` array".to_owned())))?;
-        syscalls.extend(added);
-        let text = profile.to_string();
-        let policy = read_profile(&self.file, &text, Warn::No)?;
-        Ok(Policy { text, ..policy })
-    }
 }
 
 /// Whether policy `text` is a container runtime's JSON profile: it starts
 /// with `{`, where a TOML policy starts with a key or a comment.
-fn is_json(text: &str) -> bool {
+pub(crate) fn is_json(text: &str) -> bool {
     text.trim_start().starts_with('{')
 }
 

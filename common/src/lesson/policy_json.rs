@@ -8,25 +8,31 @@
 //! with `includes` and `excludes`. `--print-filter=oci` writes one
 //! ([`crate::tools::oci`]).
 //!
-//! [`read_profile`] reads such a file into a [`Policy`], with the same
-//! validation as a TOML policy: each name of an entry is a rule, its arguments
-//! have their widths (an argument whose width the policy does not know is
-//! compared over 64 bits, as a runtime compares it: a profile cannot say), and a
-//! problem is one line naming the file, the entry and what is wrong. Docker's and Podman's `includes` and `excludes` are applied by
-//! one rule, for the process step 4 runs: **a process with no capabilities, on
-//! this architecture, on this kernel.** An entry is kept when it includes no
+//! [`read_profile`] reads such a file into a [`Policy`], with the same checks
+//! as a TOML policy. Each name of an entry is a rule. An argument whose width
+//! the policy does not know is compared over 64 bits, as a runtime compares
+//! it: a profile cannot say. A problem is one line naming the file, the entry
+//! and what is wrong.
+//!
+//! Docker's and Podman's `includes` and `excludes` are applied for the
+//! process step 4 runs: **a process with no capabilities, on this
+//! architecture, on this kernel.** An entry is kept when it includes no
 //! capability, includes this architecture (if it names any) and a kernel no
 //! newer than this one (if it names one), and excludes neither this
-//! architecture nor a kernel this old or older (a capability it excludes, the
-//! process has not). An entry whose action is the default action is left out, as
-//! runtimes leave it out: it changes nothing. So is a name an earlier entry
-//! already gives an action for every call: libseccomp keeps the earlier rule and
-//! drops the later one without a word (Podman's profile as Debian 12 ships it
-//! allows `setns`, then denies it to a process without `CAP_SYS_ADMIN`), so a
-//! runtime loads the profile that way; step 4 does too, with a warning on stderr.
-//! Other entries that give one call two actions are refused, as in TOML. `architectures`, `archMap` and
-//! `flags` are read and not used: the filter is for this architecture, and kills
-//! a syscall made through another ABI, as every step's does.
+//! architecture nor a kernel this old or older. (A capability it excludes, the
+//! process does not have.)
+//!
+//! Some entries are left out, as runtimes leave them out. An entry whose action
+//! is the default action changes nothing. A name that an earlier entry already
+//! gives an action for every call is dropped by libseccomp without a word, so
+//! a runtime loads the profile without it; step 4 does too, with a warning on
+//! stderr. (Podman's profile as Debian 12 ships it allows `setns`, then denies
+//! it to a process without `CAP_SYS_ADMIN`.) Other entries that give one call
+//! two actions are refused, as in TOML.
+//!
+//! `architectures`, `archMap` and `flags` are read and not used: the filter is
+//! for this architecture, and kills a syscall made through another ABI, as
+//! every step's does.
 
 use serde::Deserialize;
 

@@ -29,7 +29,7 @@
 //! - **Every rule printed has been read appended to the policy.** Before the
 //!   report, each rule is appended to the policy's text after those accepted
 //!   before it, and the whole is read and validated as `--policy` would read
-//!   it ([`Policy::appended`]). A rule the policy would refuse is not printed:
+//!   it ([`appended`]). A rule the policy would refuse is not printed:
 //!   the report says which call it was for and why.
 //!
 //! All of this happens in the supervisor, which is not filtered and may
@@ -50,7 +50,9 @@ use crate::filter::StepFilter;
 use crate::filter::{bpf_instructions, Filter, MAX_INSTRUCTIONS};
 use crate::policy::{Action, Policy, PolicyFilter};
 use crate::policy_check::{check_rule, ConditionData, OpName, RuleData};
-use crate::policy_error::{Origin, PolicyProblem};
+use crate::policy_error::{Origin, PolicyError, PolicyProblem};
+use crate::policy_file::is_json;
+use crate::policy_json::{read_profile, Warn};
 use crate::program::Program;
 use crate::tools::learn::{learn_with_filter, notify_filter_to_print, Allowed, Learned, Subject};
 
@@ -315,7 +317,7 @@ fn advice(
     seen: &[(ScmpArch, ScmpSyscall)],
     compared: &ComparedCalls,
 ) -> String {
-    let json = policy.is_json();
+    let json = is_json(&policy.text);
     let mut notes = String::new();
     // The rules accepted, as the policy's format writes them: TOML tables, or
     // a profile's entries, one a line.
@@ -362,7 +364,7 @@ fn advice(
                 rule_text(&name, &pins)
             };
             rules.push(rule);
-            match policy.appended(&added(&rules)) {
+            match appended(policy, &added(&rules)) {
                 Ok(_) => {}
                 Err(err) => {
                     rules.pop();
@@ -525,6 +527,31 @@ fn number(value: u64) -> String {
     } else {
         value.to_string()
     }
+}
+
+/// The policy with `rules` added to its file, read and checked as a whole, as
+/// `--policy` would read the file once a learner has added them: for TOML,
+/// `[[rule]]` tables appended to the text; for a JSON profile, entries
+/// separated by commas, added at the end of its `syscalls` (read without its
+/// warnings, which reading it the first time gave).
+fn appended(policy: &Policy, rules: &str) -> Result<Policy, StepError> {
+    if !is_json(&policy.text) {
+        return Policy::parse(&policy.file, &format!("{}{rules}", policy.text));
+    }
+    let whole = |problem| StepError::from(PolicyError::whole(&policy.file, problem));
+    let json = |err: serde_json::Error| whole(PolicyProblem::Json(err.to_string()));
+    let mut profile: serde_json::Value = serde_json::from_str(&policy.text).map_err(json)?;
+    let added: Vec<serde_json::Value> =
+        serde_json::from_str(&format!("[{rules}]")).map_err(json)?;
+    let syscalls = profile
+        .as_object_mut()
+        .map(|fields| fields.entry("syscalls").or_insert(serde_json::json!([])))
+        .and_then(serde_json::Value::as_array_mut)
+        .ok_or_else(|| whole(PolicyProblem::Json("no `syscalls` array".to_owned())))?;
+    syscalls.extend(added);
+    let text = profile.to_string();
+    let policy = read_profile(&policy.file, &text, Warn::No)?;
+    Ok(Policy { text, ..policy })
 }
 
 #[cfg(test)]
@@ -777,7 +804,7 @@ mod tests {
                  [[rule]]\nsyscall = \"munmap\"\naction = \"allow\"\n"
             )
         );
-        let appended = policy.appended(rules).expect("accepted");
+        let appended = super::appended(&policy, rules).expect("accepted");
         appended.filter().expect("it builds");
         let allow = [Action::Allow];
         assert_eq!(actions(&appended, "clone", &[fork, 0, 0, 0, 0, 0]), allow);
@@ -819,7 +846,7 @@ mod tests {
                 "{rules}"
             );
         }
-        policy.appended(rules).expect("accepted");
+        appended(&policy, rules).expect("accepted");
     }
 
     /// A rule the policy would refuse is not printed: the advice names the calls
@@ -843,7 +870,7 @@ mod tests {
             // which the policy guards against, are not made, and the rules for
             // both calls are printed and append.
             assert_eq!(advice.matches("[[rule]]").count(), 2, "{advice}");
-            policy.appended(rules_of(&advice)).expect("accepted");
+            appended(&policy, rules_of(&advice)).expect("accepted");
             return;
         }
         assert!(!advice.contains("[[rule]]"), "{advice}");
