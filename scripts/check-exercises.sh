@@ -7,7 +7,9 @@
 # The guide marks its blocks of commands with HTML comments, which the book does not
 # show: `<!-- check N.M -->` before the check of exercise N.M, `<!-- solution N.M -->`
 # before the commands of its folded solution, `<!-- root N.M -->` before commands that
-# need root, and `<!-- restore -->` before the commands that put the repository back.
+# need root, and `<!-- restore -->` before the commands that put the repository back;
+# `<!-- restore N.M -->` marks the same commands where exercise N.M, which edits a step,
+# shows them after its solution.
 # Hidden in a comment of its own, `<!-- not-done N.M: ...` holds commands that do the
 # exercise wrong, or halfway: a prediction that is off, a copy not yet edited.
 # This script runs those very blocks, so the guide cannot say one thing and the script
@@ -21,9 +23,13 @@
 #      `done` last;
 #   3. as root, where dmesg can read the kernel's log, runs the exercise's root block
 #      after that: it must pass too;
-#   4. runs the guide's restore commands: the copy's tracked files must be as before,
-#      and its binaries rebuilt from them (`cargo build` then finds nothing to do);
-#      the files the exercise made (answer-N.M.txt, policy copies) are then removed.
+#   4. runs the guide's restore commands (the exercise's own, where it shows them): the
+#      copy must be as before, its tracked files unchanged and the files the exercise
+#      made (answer-N.M.txt, step-1.txt, policy copies) gone, and its binaries rebuilt
+#      from it (`cargo build` then finds nothing to do).
+#
+# Each exercise starts here from a fresh copy; scripts/check-student-path.sh plays one
+# participant who does them all, one after the other, in one shell.
 #
 # It prints one line per exercise and exits with status 1 naming each exercise whose
 # check does not tell done from not done, or whose solution or restore fails.
@@ -49,10 +55,10 @@ seconds() { date +%s; }
 # ---- The guide's blocks ----
 rm -rf "$blocks"
 mkdir -p "$blocks"
-# Writes each marked block to $blocks/KIND-N.M.sh (restore.sh for the restore block)
-# and the exercises, in order, to $blocks/exercises ("N.M title"); exits non-zero, with
-# a message, when a marker is not followed by a ```sh block or sits in another
-# exercise's section.
+# Writes each marked block to $blocks/KIND-N.M.sh (restore.sh for the restore block of
+# "Checks and solutions") and the exercises, in order, to $blocks/exercises ("N.M
+# title"); exits non-zero, with a message, when a marker is not followed by a ```sh
+# block or sits in another exercise's section.
 awk -v dir="$blocks" '
     function fail(message) { printf "check-exercises: %s, line %d: %s\n", FILENAME, FNR, message > "/dev/stderr"; bad = 1 }
     /^### / {
@@ -85,8 +91,12 @@ awk -v dir="$blocks" '
     }
     /^<!-- / && / -->$/ {
         split($0, word, " ")
-        if (word[2] == "restore") {
+        if (word[2] == "restore" && word[3] == "-->") {
             pending = "restore"
+        } else if (word[2] == "restore") {
+            if (word[3] != section)
+                fail("the restore block of exercise " word[3] " is in the section of exercise " section)
+            pending = "restore-" word[3]
         } else if (word[2] == "check" || word[2] == "solution" || word[2] == "root") {
             if (word[3] != section)
                 fail("the " word[2] " block of exercise " word[3] " is in the section of exercise " section)
@@ -114,6 +124,15 @@ awk -v dir="$blocks" '
     END { exit bad }
 ' "$guide"
 [ -s "$blocks/restore.sh" ] || { say "$guide has no restore block"; exit 1; }
+# One way to put the repository back: where an exercise shows the commands, they are
+# those of "Checks and solutions".
+for restore in "$blocks"/restore-*.sh; do
+    [ -e "$restore" ] || continue
+    cmp -s "$restore" "$blocks/restore.sh" || {
+        say "the restore block of exercise $(basename "$restore" .sh | sed 's/^restore-//') differs from the one of Checks and solutions"
+        exit 1
+    }
+done
 
 exercises=()
 while read -r id title; do
@@ -241,19 +260,20 @@ for id in "${exercises[@]}"; do
     fi
 
     # 4. Back to the start: the guide's restore commands, then nothing left to build.
+    restore="$blocks/restore-$id.sh"
+    [ -e "$restore" ] || restore="$blocks/restore.sh"
     restored=0
-    run_blocks '. "$1"; set -e; . "$2"' "$blocks/restore.sh" >"$log.restore" 2>&1 </dev/null ||
+    run_blocks '. "$1"; set -e; . "$2"' "$restore" >"$log.restore" 2>&1 </dev/null ||
         restored=$?
-    changed=$(git status --porcelain --untracked-files=no)
+    changed=$(git status --porcelain --untracked-files=all | tr '\n' ' ')
     if [ "$restored" != 0 ]; then
         fail "$id" "the guide's restore commands fail (status $restored)" "$log.restore"
     elif [ -n "$changed" ]; then
-        fail "$id" "the guide's restore commands leave changed files: $changed"
+        fail "$id" "the guide's restore commands leave changed or new files: $changed"
     elif cargo build --workspace --bins --message-format=json 2>/dev/null >"$log.build" &&
         grep -q '"fresh":false' "$log.build"; then
         fail "$id" "the guide's restore commands leave binaries built from the exercise's changes"
     fi
-    # The learner's own files (answers, policy copies): not the guide's to restore.
     git checkout -q -- . && git clean -fdxq -e /target
     if [ "$failed" = 0 ]; then
         say "exercise $id ($title): fails before, passes after, restored ($(($(seconds) - begin)) s)"

@@ -1808,6 +1808,133 @@ fn both_workshop_guides_run_the_same_commands() {
     }
 }
 
+/// The words of the shell commands `commands`, as a shell splits them into
+/// words and commands (quotes are not read: the guide's file names have none).
+fn shell_words(commands: &str) -> Vec<&str> {
+    commands
+        .split(|c: char| c.is_whitespace() || "|;&()<>".contains(c))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+/// The steps whose sources the patches of `commands` edit (`--- a/STEP/...`).
+fn steps_edited(commands: &str) -> BTreeSet<String> {
+    commands
+        .lines()
+        .filter_map(|line| line.strip_prefix("--- a/"))
+        .filter_map(|path| path.split_once('/'))
+        .map(|(step, _)| step.to_owned())
+        .filter(|step| step.starts_with("step-"))
+        .collect()
+}
+
+/// The steps that `commands` run: `cargo run -p STEP`, `cargo build -p STEP`
+/// and `./target/debug/STEP`.
+fn steps_run(commands: &str) -> BTreeSet<String> {
+    let words = shell_words(commands);
+    let mut steps = BTreeSet::new();
+    for (i, word) in words.iter().enumerate() {
+        if let Some(step) = word.strip_prefix("./target/debug/") {
+            steps.insert(step.to_owned());
+        } else if *word == "-p" {
+            steps.extend(words.get(i + 1).map(|step| (*step).to_owned()));
+        }
+    }
+    steps
+}
+
+/// The steps whose changes a check's `git diff --stat --exit-code -- PATH...`
+/// looks for: the first folder of each path.
+fn steps_guarded(check: &str) -> BTreeSet<String> {
+    let mut steps = BTreeSet::new();
+    for line in check.lines() {
+        let Some((_, paths)) = line.split_once("git diff --stat --exit-code --") else {
+            continue;
+        };
+        let paths = paths.split("&&").next().unwrap_or("");
+        for path in paths.split_whitespace() {
+            steps.insert(path.split('/').next().unwrap_or(path).to_owned());
+        }
+    }
+    steps
+}
+
+/// Each exercise of the workshop guide starts from the repository as it is
+/// before the workshop, whatever the exercises before it changed. An exercise
+/// whose solution edits a step shows, after it, the commands that put the
+/// repository back, the same as those of "Checks and solutions"; those
+/// commands undo the edits of every step an exercise edits and remove every
+/// file the exercises make at the top of the repository (the answers, the
+/// policy copies); and the check of every exercise after one that edits a step
+/// it runs makes sure that the edit is gone, so that a participant who skips
+/// the restore is told instead of misled. `scripts/check-student-path.sh` runs
+/// the exercises so, one after the other, in one shell.
+#[test]
+fn each_workshop_exercise_starts_from_the_repository_as_it_was() {
+    for language in LANGUAGES {
+        let (exercises, restore) = workshop_exercises(language);
+        let restore_words = shell_words(&restore);
+        let mut edited_before: BTreeSet<String> = BTreeSet::new();
+        for exercise in &exercises {
+            let number = &exercise.number;
+            let blocks = |kind: &str| -> Vec<&str> {
+                exercise
+                    .blocks
+                    .iter()
+                    .filter(|(k, _)| k == kind)
+                    .map(|(_, commands)| commands.as_str())
+                    .collect()
+            };
+            let edits: BTreeSet<String> = blocks("solution")
+                .iter()
+                .flat_map(|commands| steps_edited(commands))
+                .collect();
+            let restores = blocks("restore");
+            for commands in &restores {
+                assert_eq!(
+                    *commands, restore,
+                    "{language}: exercise {number} puts the repository back with other commands than Checks and solutions"
+                );
+            }
+            assert_eq!(
+                restores.len(),
+                usize::from(!edits.is_empty()),
+                "{language}: exercise {number} edits {edits:?}: it shows the commands that put the repository back after its solution, once, and only then"
+            );
+            for step in &edits {
+                assert!(
+                    restore_words.contains(&step.as_str()),
+                    "{language}: the commands that put the repository back leave {step} as exercise {number} edits it"
+                );
+            }
+            for check in blocks("check") {
+                let guarded = steps_guarded(check);
+                for step in steps_run(check).intersection(&edited_before) {
+                    assert!(
+                        guarded.contains(step),
+                        "{language}: the check of exercise {number} runs {step}, which an exercise before it edits, without making sure the edit is gone (git diff --stat --exit-code -- {step})"
+                    );
+                }
+            }
+            for (kind, commands) in &exercise.blocks {
+                for word in shell_words(commands) {
+                    let made =
+                        !word.contains('/') && (word.ends_with(".txt") || word.ends_with(".toml"));
+                    assert!(
+                        !made || restore_words.contains(&word),
+                        "{language}: the {kind} block of exercise {number} names {word}, which the commands that put the repository back do not remove"
+                    );
+                }
+            }
+            edited_before.extend(edits);
+        }
+        assert!(
+            edited_before.len() >= 3,
+            "{language}: the exercises edit {edited_before:?}"
+        );
+    }
+}
+
 /// The exercises a piece of the workshop plan names, with the minutes it gives each.
 type Planned = Vec<(String, u32)>;
 
