@@ -1631,8 +1631,9 @@ fn links_to_other_sites_are_well_formed_and_name_the_sources() {
 
 /// One exercise of the workshop guide: its number (`2.2`), whether it is optional,
 /// the minutes it says it takes, and its blocks of commands that
-/// `scripts/check-exercises.sh` runs, by kind (`check`, `solution`, `root`,
-/// `not-done`), in order.
+/// `scripts/check-exercises.sh` and `scripts/check-student-path.sh` run, by kind
+/// (`check`, `solution`, `root`, `restore`, `not-done`, and `try` for a `sh` block
+/// that no marker names), in order.
 #[derive(Debug)]
 struct Exercise {
     number: String,
@@ -1648,7 +1649,8 @@ struct Exercise {
 /// An HTML comment names the kind and the exercise of the `sh` block that
 /// follows it (`<!-- check 2.2 -->`), or holds the commands itself
 /// (`<!-- not-done 2.2: ...` up to a line `-->`). `<!-- restore -->` comes before
-/// the block that puts the repository back.
+/// the block that puts the repository back. A `sh` block of an exercise that no
+/// marker names holds commands to try.
 fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
     let path = workspace()
         .join("docs")
@@ -1658,10 +1660,24 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
     let events = markdown::events(&text);
     let mut exercises: Vec<Exercise> = Vec::new();
     let mut restore = String::new();
+    // The event that starts the code block the last marker names.
+    let mut marked = None;
     let place = |at: usize| format!("{}:{}", path.display(), markdown::line_of(&text, at));
-    // The commands of the `sh` block that starts at event `index`, without the
-    // last newline. scripts/check-exercises.sh, which runs them, looks for a
+    // The commands of the `sh` block that starts at event `index`, which a
+    // marker names. scripts/workshop-guide.sh, which reads them, looks for a
     // line ```sh right after the marker's line, and so does this test.
+    // The commands of the code block that starts at event `index`, without the
+    // last newline.
+    let code_of = |index: usize| -> String {
+        let code: String = events[index + 1..]
+            .iter()
+            .map_while(|(event, _)| match event {
+                Event::Text(code) => Some(code.as_ref()),
+                _ => None,
+            })
+            .collect();
+        code.strip_suffix('\n').unwrap_or(&code).to_owned()
+    };
     let sh_block = |index: usize, marker: usize| -> String {
         let info = match events.get(index) {
             Some((Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))), _)) => info.as_ref(),
@@ -1672,14 +1688,7 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
             "{}: a marker must be followed by a ```sh block",
             place(marker)
         );
-        let code: String = events[index + 1..]
-            .iter()
-            .map_while(|(event, _)| match event {
-                Event::Text(code) => Some(code.as_ref()),
-                _ => None,
-            })
-            .collect();
-        code.strip_suffix('\n').unwrap_or(&code).to_owned()
+        code_of(index)
     };
     for (index, (event, range)) in events.iter().enumerate() {
         match event {
@@ -1701,6 +1710,13 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
                         minutes: None,
                         blocks: Vec::new(),
                     });
+                }
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if info.as_ref() == "sh" && marked != Some(index) =>
+            {
+                if let Some(exercise) = exercises.last_mut() {
+                    exercise.blocks.push(("try".to_owned(), code_of(index)));
                 }
             }
             // A paragraph that opens with words in italics.
@@ -1738,6 +1754,7 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
                     + 1;
                 if marker.trim_end() == "restore -->" {
                     restore = sh_block(next, range.start);
+                    marked = Some(next);
                     continue;
                 }
                 let mut lines = marker.lines();
@@ -1753,6 +1770,7 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
                     );
                     commands.join("\n")
                 } else {
+                    marked = Some(next);
                     sh_block(next, range.start)
                 };
                 let exercise = exercises.last_mut().expect("a block in an exercise");
