@@ -1956,17 +1956,43 @@ fn each_workshop_exercise_starts_from_the_repository_as_it_was() {
 /// The exercises a piece of the workshop plan names, with the minutes it gives each.
 type Planned = Vec<(String, u32)>;
 
+/// How each language's workshop plan names its buffer and its break (the words that
+/// open the cell of the row's block), and the words after the number of minutes in
+/// the sentence before the table that states the buffer.
+const PLAN_WORDS: [(&str, &str, &str, &str); 2] = [
+    ("en", "Buffer", "Break", " minutes of buffer"),
+    ("zh", "机动时间", "休息", " 分钟机动时间"),
+];
+
+/// One block of the workshop plan, a row of its table.
+struct PlanRow {
+    /// When it starts and ends, in minutes from the start.
+    start: u32,
+    end: u32,
+    /// The words of its block.
+    block: String,
+    /// The minutes of talk the row gives it, if any.
+    talk: Option<u32>,
+    /// The exercises it names.
+    exercises: Planned,
+    /// Its line in the guide.
+    line: usize,
+}
+
 /// The workshop plan.
 struct Plan {
-    /// The rows of its table, each as (start, end) in minutes and the exercises
-    /// it names.
-    rows: Vec<((u32, u32), Planned)>,
+    /// The rows of its table.
+    rows: Vec<PlanRow>,
     /// The exercises that the paragraphs after the table name, up to the next
     /// section: the optional ones.
     optional: Planned,
+    /// The minutes of buffer the plan's text before the table states.
+    stated_buffer: Option<u32>,
 }
 
-/// The workshop plan of one language's workshop guide.
+/// The workshop plan of one language's workshop guide: a table whose columns are
+/// the time (`0:06–0:18`), the block, its chapters, its talk (`5 min`) and its
+/// exercises.
 fn workshop_plan(language: &str) -> Plan {
     let path = workspace()
         .join("docs")
@@ -1982,29 +2008,64 @@ fn workshop_plan(language: &str) -> Plan {
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("{} has no plan", path.display()));
+    assert!(
+        table.rows[0].len() == 5 && table.ragged.is_empty(),
+        "{}: the plan's table has five columns: time, block, chapter, talk, exercises",
+        path.display()
+    );
     let rows = table.rows[1..]
         .iter()
         .map(|cells| {
+            let line = markdown::line_of(&text, cells[0].range.start);
             let time = &cells[0].text;
             let (start, end) = time.split_once('–').unwrap_or_else(|| {
                 panic!(
-                    "{}:{}: a row of the plan starts with `{time}`, not with START–END",
+                    "{}:{line}: a row of the plan starts with `{time}`, not with START–END",
                     path.display(),
-                    markdown::line_of(&text, cells[0].range.start)
                 )
             });
-            let exercises = cells.get(3).map_or_else(Vec::new, |cell| {
-                exercise_minutes(&text, &links, cell.range.clone())
-            });
-            ((minutes(start), minutes(end)), exercises)
+            let talk: String = cells[3]
+                .text
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
+            PlanRow {
+                start: minutes(start),
+                end: minutes(end),
+                block: cells[1].text.clone(),
+                talk: talk.parse().ok(),
+                exercises: exercise_minutes(&text, &links, cells[4].range.clone()),
+                line,
+            }
         })
         .collect();
-    let next_section = markdown::headings(&text)
-        .into_iter()
+    let headings = markdown::headings(&text);
+    let next_section = headings
+        .iter()
         .find(|heading| heading.level <= 2 && heading.range.start >= table.range.end)
         .map_or(text.len(), |heading| heading.range.start);
     let optional = exercise_minutes(&text, &links, table.range.end..next_section);
-    Plan { rows, optional }
+    let section_start = headings
+        .iter()
+        .rfind(|heading| heading.level <= 2 && heading.range.start < table.range.start)
+        .map_or(0, |heading| heading.range.end);
+    let &(_, _, _, buffer_words) = PLAN_WORDS
+        .iter()
+        .find(|(lang, ..)| *lang == language)
+        .expect("each guide names its buffer");
+    let stated_buffer = text[section_start..table.range.start]
+        .find(buffer_words)
+        .and_then(|at| {
+            let before = &text[section_start..section_start + at];
+            let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            before[before.len() - digits..].parse().ok()
+        });
+    Plan {
+        rows,
+        optional,
+        stated_buffer,
+    }
 }
 
 /// The exercises that the bytes `within` of `text` name (`[2.2](#...) (5 min)`
@@ -2030,31 +2091,76 @@ fn exercise_minutes(text: &str, links: &[Link], within: Range<usize>) -> Planned
         .collect()
 }
 
-/// The workshop plan fits its 90 minutes: its rows follow each other from 0:00 to
-/// 1:30, the exercises of each row take no longer than the row, every exercise
-/// that is not optional has a row and the optional ones are listed after the
-/// table, each with the minutes its own section gives it.
+/// The workshop plan fits its 90 minutes with the buffer it states: its rows
+/// follow each other from 0:00 to 1:30; each row but the break and the buffer is
+/// exactly its talk plus its exercises; the buffer is one row of its own, with
+/// neither talk nor exercises, as long as the text before the table says and at
+/// least 10 minutes; every exercise that is not optional has a row and the
+/// optional ones are listed after the table, each with the minutes its own
+/// section gives it.
 #[test]
-fn the_workshop_plan_fits_in_90_minutes() {
+fn the_workshop_plan_fits_in_90_minutes_with_its_buffer() {
     for language in LANGUAGES {
         let (exercises, _) = workshop_exercises(language);
-        let Plan { rows, optional } = workshop_plan(language);
+        let Plan {
+            rows,
+            optional,
+            stated_buffer,
+        } = workshop_plan(language);
+        let &(_, buffer_word, break_word, buffer_words) = PLAN_WORDS
+            .iter()
+            .find(|(lang, ..)| *lang == language)
+            .expect("each guide names its buffer");
         let mut clock = 0;
         let mut planned = Vec::new();
-        for ((start, end), row) in &rows {
+        let mut buffers = Vec::new();
+        for row in &rows {
+            let (start, end, line) = (row.start, row.end, row.line);
             assert_eq!(
-                *start, clock,
-                "{language}: the plan's rows must follow each other"
+                start, clock,
+                "{language}, line {line}: the plan's rows must follow each other"
             );
-            let busy: u32 = row.iter().map(|(_, minutes)| minutes).sum();
-            assert!(
-                busy <= end - start,
-                "{language}: the exercises of {start}–{end} take {busy} minutes"
-            );
-            planned.extend(row.iter().cloned());
-            clock = *end;
+            assert!(end > start, "{language}, line {line}: an empty row");
+            let busy: u32 = row.exercises.iter().map(|(_, minutes)| minutes).sum();
+            let is_buffer = row.block.starts_with(buffer_word);
+            if is_buffer {
+                buffers.push(end - start);
+            }
+            if is_buffer || row.block.starts_with(break_word) {
+                assert!(
+                    row.talk.is_none() && row.exercises.is_empty(),
+                    "{language}, line {line}: the break and the buffer have neither talk nor exercises"
+                );
+            } else {
+                let talk = row.talk.unwrap_or_else(|| {
+                    panic!("{language}, line {line}: a block says how long its talk is")
+                });
+                assert_eq!(
+                    talk + busy,
+                    end - start,
+                    "{language}, line {line}: {talk} minutes of talk and {busy} of exercises in {} minutes",
+                    end - start
+                );
+            }
+            planned.extend(row.exercises.iter().cloned());
+            clock = end;
         }
         assert_eq!(clock, 90, "{language}: the plan ends at {clock} minutes");
+        assert_eq!(
+            buffers.len(),
+            1,
+            "{language}: the plan has one row of buffer (`{buffer_word}...`)"
+        );
+        assert_eq!(
+            stated_buffer,
+            Some(buffers[0]),
+            "{language}: the text before the plan states its buffer (`N{buffer_words}`) as long as its row"
+        );
+        assert!(
+            buffers[0] >= 10,
+            "{language}: a buffer of {} minutes is too short for a room of rebuilds and stragglers",
+            buffers[0]
+        );
         for exercise in &exercises {
             let listed = if exercise.optional {
                 &optional
