@@ -2179,6 +2179,130 @@ fn the_workshop_plan_fits_in_90_minutes_with_its_buffer() {
     }
 }
 
+/// The words, in bold, that open the three notes of each block of the workshop's
+/// speaker notes: what to show on the projector, the one question to ask the
+/// room, and the usual mistake.
+const NOTE_LABELS: [(&str, [&str; 3]); 2] = [
+    ("en", ["**Show.**", "**Ask.**", "**Usual mistake.**"]),
+    ("zh", ["**投影。**", "**提问。**", "**常见错误。**"]),
+];
+
+/// The inline code of `text` within the bytes `within`, in order.
+fn code_spans(text: &str, within: Range<usize>) -> Vec<String> {
+    markdown::events(text)
+        .into_iter()
+        .filter(|(_, range)| within.contains(&range.start))
+        .filter_map(|(event, _)| match event {
+            Event::Code(code) => Some(code.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The teacher's page of the workshop, `workshop-notes.md`, follows the plan and
+/// the exercises: every block of the plan that has talk has a section whose
+/// heading opens with the block's time, with what to show, what to ask and the
+/// usual mistake; and its answer key, the last table, gives every exercise of
+/// the guide a row, in order, that links to the exercise and whose answer opens
+/// with code that the exercise's check or solution writes, so that the key
+/// cannot say one answer and the guide check another.
+#[test]
+fn the_workshop_notes_follow_the_plan_and_answer_every_exercise() {
+    for language in LANGUAGES {
+        let src = workspace().join("docs").join(language).join("src");
+        let path = src.join("workshop-notes.md");
+        let text = fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+        let headings = markdown::headings(&text);
+        let &(_, labels) = NOTE_LABELS
+            .iter()
+            .find(|(lang, _)| *lang == language)
+            .expect("each book has speaker notes");
+        let clock = |minutes: u32| format!("{}:{:02}", minutes / 60, minutes % 60);
+        let Plan { rows, .. } = workshop_plan(language);
+        let mut blocks = 0;
+        for row in rows.iter().filter(|row| row.talk.is_some()) {
+            let time = format!("{}–{}", clock(row.start), clock(row.end));
+            let heading = headings
+                .iter()
+                .find(|heading| heading.level == 2 && heading.text.starts_with(&time))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{}: no section `## {time} ...` for the block of the plan at line {}",
+                        path.display(),
+                        row.line
+                    )
+                });
+            let section = markdown::section(&text, 2, &heading.text).expect("a section");
+            for label in labels {
+                assert!(
+                    text[section.clone()].contains(label),
+                    "{}: the notes of {time} have no {label}",
+                    path.display()
+                );
+            }
+            blocks += 1;
+        }
+        assert!(blocks >= 6, "{language}: notes for {blocks} blocks");
+
+        let (exercises, _) = workshop_exercises(language);
+        let guide = fs::read_to_string(src.join("workshop.md")).unwrap();
+        let guide_headings = markdown::headings(&guide);
+        let key = markdown::tables(&text)
+            .pop()
+            .unwrap_or_else(|| panic!("{} has no answer key", path.display()));
+        let links = markdown::links(&text);
+        assert_eq!(
+            key.rows.len() - 1,
+            exercises.len(),
+            "{}: the answer key has a row for each exercise",
+            path.display()
+        );
+        for (cells, exercise) in key.rows[1..].iter().zip(&exercises) {
+            let number = &exercise.number;
+            let line = markdown::line_of(&text, cells[0].range.start);
+            let heading = guide_headings
+                .iter()
+                .find(|heading| {
+                    heading.level == 3
+                        && heading.text.split_whitespace().any(|word| {
+                            word.trim_end_matches(|c: char| !c.is_ascii_digit()) == number
+                        })
+                })
+                .expect("each exercise has a heading");
+            let link = links
+                .iter()
+                .find(|link| cells[0].range.contains(&link.range.start))
+                .unwrap_or_else(|| panic!("{}:{line}: no link to the exercise", path.display()));
+            assert_eq!(
+                (link.text.as_str(), link.target.as_str()),
+                (
+                    number.as_str(),
+                    format!("workshop.md#{}", heading.id).as_str()
+                ),
+                "{}:{line}: the answer key's rows follow the exercises, each linking to its own",
+                path.display()
+            );
+            let answer = code_spans(&text, cells[1].range.clone());
+            let written = exercise
+                .blocks
+                .iter()
+                .filter(|(kind, _)| kind == "check" || kind == "solution")
+                .any(|(_, commands)| {
+                    answer
+                        .first()
+                        .is_some_and(|code| commands.contains(code.as_str()))
+                });
+            assert!(
+                written,
+                "{}:{line}: the answer to exercise {number} opens with {:?}, which its check and solution do not write",
+                path.display(),
+                answer.first()
+            );
+        }
+    }
+}
+
 /// What the README's quick start says of the tests `cargo test --workspace`
 /// ignores, and the words that open the reason of each kind (`#[ignore =
 /// "..."]`): every ignored test gives one of these reasons, and the README
