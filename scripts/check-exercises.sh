@@ -5,14 +5,12 @@
 #   scripts/check-exercises.sh [N.M...]     (default: every exercise, in order)
 #
 # The guide marks its blocks of commands with HTML comments, which the book does not
-# show: `<!-- check N.M -->` before the check of exercise N.M, `<!-- solution N.M -->`
-# before the commands of its folded solution, `<!-- root N.M -->` before commands that
-# need root, and `<!-- restore -->` before the commands that put the repository back.
-# Hidden in a comment of its own, `<!-- not-done N.M: ...` holds commands that do the
-# exercise wrong, or halfway: a prediction that is off, a copy not yet edited.
-# This script runs those very blocks, so the guide cannot say one thing and the script
-# test another. For each exercise, in a copy of the repository as the guide expects it
-# (every step built, as ./tour.sh leaves it), it
+# show (scripts/workshop-guide.sh, which reads them, says how): each exercise's check,
+# its solution, the commands that need root, the commands that put the repository back,
+# and, hidden, commands that do the exercise wrong or halfway (a prediction that is off,
+# a copy not yet edited). This script runs those very blocks, so the guide cannot say
+# one thing and the script test another. For each exercise, in a copy of the
+# repository as the guide expects it (every step built, as ./tour.sh leaves it), it
 #
 #   1. runs the check: it must fail (exit status not 0), as the exercise is not done;
 #      then, for each not-done block, that block and the check: the check must fail;
@@ -21,17 +19,21 @@
 #      `done` last;
 #   3. as root, where dmesg can read the kernel's log, runs the exercise's root block
 #      after that: it must pass too;
-#   4. runs the guide's restore commands: the copy's tracked files must be as before,
-#      and its binaries rebuilt from them (`cargo build` then finds nothing to do);
-#      the files the exercise made (answer-N.M.txt, policy copies) are then removed.
+#   4. runs the guide's restore commands (the exercise's own, where it shows them): the
+#      copy must be as before, its tracked files unchanged and the files the exercise
+#      made (answer-N.M.txt, step-1.txt, policy copies) gone, and its binaries rebuilt
+#      from it (`cargo build` then finds nothing to do).
+#
+# Each exercise starts here from a fresh copy; scripts/check-student-path.sh plays one
+# participant who does them all, one after the other, in one shell.
 #
 # It prints one line per exercise and exits with status 1 naming each exercise whose
 # check does not tell done from not done, or whose solution or restore fails.
 #
 # The copy is made of the files git tracks, as they are in the working tree (changes
 # not yet committed included), in target/check-exercises/repo, where it is a git
-# repository of its own for the guide's `git apply` and `git checkout`. Its target/
-# directory is kept from one run to the next, so only the first run builds the
+# repository of its own for the guide's `git apply`, `git diff` and `git checkout`. Its
+# target/ directory is kept from one run to the next, so only the first run builds the
 # dependencies. The solutions give the syscalls of the platform the book's transcripts
 # were made on (docs/transcripts/platform.txt); elsewhere some of them fail, and the
 # script says so first. The Chinese guide (docs/zh/src/workshop.md) holds the same
@@ -43,77 +45,14 @@ work="$top/target/check-exercises"
 copy="$work/repo"
 blocks="$work/blocks"
 
+# shellcheck source=scripts/workshop-guide.sh
+. "$top/scripts/workshop-guide.sh"
+
 say() { printf 'check-exercises: %s\n' "$*"; }
 seconds() { date +%s; }
 
 # ---- The guide's blocks ----
-rm -rf "$blocks"
-mkdir -p "$blocks"
-# Writes each marked block to $blocks/KIND-N.M.sh (restore.sh for the restore block)
-# and the exercises, in order, to $blocks/exercises ("N.M title"); exits non-zero, with
-# a message, when a marker is not followed by a ```sh block or sits in another
-# exercise's section.
-awk -v dir="$blocks" '
-    function fail(message) { printf "check-exercises: %s, line %d: %s\n", FILENAME, FNR, message > "/dev/stderr"; bad = 1 }
-    /^### / {
-        section = ""
-        if (match($0, /[0-9]+\.[0-9]+/)) {
-            section = substr($0, RSTART, RLENGTH)
-            title = substr($0, RSTART + RLENGTH)
-            sub(/^[: ]*/, "", title)
-            gsub(/\*/, "", title)
-            print section " " title > (dir "/exercises")
-        }
-    }
-    # A hidden block, `<!-- not-done N.M: what it leaves undone`, its commands, then
-    # `-->`: a way of getting the exercise wrong, which its check must not pass.
-    inside_hidden {
-        if ($0 == "-->") { inside_hidden = 0; close(file); next }
-        print > file
-        next
-    }
-    /^<!-- not-done / {
-        split($0, word, " ")
-        id = word[3]
-        sub(/:$/, "", id)
-        if (id != section)
-            fail("the not-done block of exercise " id " is in the section of exercise " section)
-        file = dir "/not-done-" id "-" (++wrong[id]) ".sh"
-        printf "" > file
-        inside_hidden = 1
-        next
-    }
-    /^<!-- / && / -->$/ {
-        split($0, word, " ")
-        if (word[2] == "restore") {
-            pending = "restore"
-        } else if (word[2] == "check" || word[2] == "solution" || word[2] == "root") {
-            if (word[3] != section)
-                fail("the " word[2] " block of exercise " word[3] " is in the section of exercise " section)
-            pending = word[2] "-" word[3]
-        }
-        next
-    }
-    pending != "" && !inside {
-        if ($0 != "```sh") {
-            fail("a marker must be followed by a ```sh block")
-            pending = ""
-            next
-        }
-        inside = 1
-        file = dir "/" pending ".sh"
-        if (file in seen) fail("a second " pending " block")
-        seen[file] = 1
-        printf "" > file
-        next
-    }
-    inside {
-        if ($0 == "```") { inside = 0; pending = ""; close(file); next }
-        print > file
-    }
-    END { exit bad }
-' "$guide"
-[ -s "$blocks/restore.sh" ] || { say "$guide has no restore block"; exit 1; }
+workshop_blocks "$guide" "$blocks" || exit 1
 
 exercises=()
 while read -r id title; do
@@ -127,29 +66,14 @@ done <"$blocks/exercises"
 [ ${#exercises[@]} -gt 0 ] || { say "no exercise named $* in the guide"; exit 2; }
 
 # ---- The platform ----
-platform_field() { sed -n "s/^$1: //p" "$top/docs/transcripts/platform.txt"; }
-here="$(uname -m) with glibc $(getconf GNU_LIBC_VERSION 2>/dev/null | sed 's/^glibc //')"
-there="$(platform_field architecture) with $(platform_field 'c library')"
-if [ "$here" != "$there" ]; then
-    say "warning: this is $here; the solutions give the syscalls of $there, so some may fail here"
-fi
+workshop_platform_warning "$top"
 
 # ---- The copy ----
 start=$(seconds)
-mkdir -p "$copy"
-find "$copy" -mindepth 1 -maxdepth 1 ! -name target -exec rm -rf {} +
-# Extracted with the time of extraction (-m), newer than anything in the copy's
-# target/, so Cargo rebuilds the workspace's crates from these sources.
-(cd "$top" && git ls-files -z | tar --null --files-from=- --ignore-failed-read -cf -) |
-    tar -xmf - -C "$copy"
+say "building the copy in $copy"
+workshop_copy "$top" "$copy"
 cd "$copy"
 unset CARGO_TARGET_DIR
-git init -q
-git add -A
-git -c user.name=check-exercises -c user.email=check-exercises@localhost \
-    commit -q -m "The repository as the workshop starts"
-say "building the copy in $copy"
-cargo build -q --workspace --bins
 say "copy ready ($(($(seconds) - start)) s)"
 
 # The shell each block runs in: no profile, strict about nothing (a check's status is
@@ -241,19 +165,20 @@ for id in "${exercises[@]}"; do
     fi
 
     # 4. Back to the start: the guide's restore commands, then nothing left to build.
+    restore="$blocks/restore-$id.sh"
+    [ -e "$restore" ] || restore="$blocks/restore.sh"
     restored=0
-    run_blocks '. "$1"; set -e; . "$2"' "$blocks/restore.sh" >"$log.restore" 2>&1 </dev/null ||
+    run_blocks '. "$1"; set -e; . "$2"' "$restore" >"$log.restore" 2>&1 </dev/null ||
         restored=$?
-    changed=$(git status --porcelain --untracked-files=no)
+    changed=$(git status --porcelain --untracked-files=all | tr '\n' ' ')
     if [ "$restored" != 0 ]; then
         fail "$id" "the guide's restore commands fail (status $restored)" "$log.restore"
     elif [ -n "$changed" ]; then
-        fail "$id" "the guide's restore commands leave changed files: $changed"
+        fail "$id" "the guide's restore commands leave changed or new files: $changed"
     elif cargo build --workspace --bins --message-format=json 2>/dev/null >"$log.build" &&
         grep -q '"fresh":false' "$log.build"; then
         fail "$id" "the guide's restore commands leave binaries built from the exercise's changes"
     fi
-    # The learner's own files (answers, policy copies): not the guide's to restore.
     git checkout -q -- . && git clean -fdxq -e /target
     if [ "$failed" = 0 ]; then
         say "exercise $id ($title): fails before, passes after, restored ($(($(seconds) - begin)) s)"

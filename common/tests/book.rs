@@ -2057,8 +2057,9 @@ fn links_to_other_sites_are_well_formed_and_name_the_sources() {
 
 /// One exercise of the workshop guide: its number (`2.2`), whether it is optional,
 /// the minutes it says it takes, and its blocks of commands that
-/// `scripts/check-exercises.sh` runs, by kind (`check`, `solution`, `root`,
-/// `not-done`), in order.
+/// `scripts/check-exercises.sh` and `scripts/check-student-path.sh` run, by kind
+/// (`check`, `solution`, `root`, `restore`, `not-done`, and `try` for a `sh` block
+/// that no marker names), in order.
 #[derive(Debug)]
 struct Exercise {
     number: String,
@@ -2074,7 +2075,8 @@ struct Exercise {
 /// An HTML comment names the kind and the exercise of the `sh` block that
 /// follows it (`<!-- check 2.2 -->`), or holds the commands itself
 /// (`<!-- not-done 2.2: ...` up to a line `-->`). `<!-- restore -->` comes before
-/// the block that puts the repository back.
+/// the block that puts the repository back. A `sh` block of an exercise that no
+/// marker names holds commands to try.
 fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
     let path = workspace()
         .join("docs")
@@ -2084,10 +2086,24 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
     let events = markdown::events(&text);
     let mut exercises: Vec<Exercise> = Vec::new();
     let mut restore = String::new();
+    // The event that starts the code block the last marker names.
+    let mut marked = None;
     let place = |at: usize| format!("{}:{}", path.display(), markdown::line_of(&text, at));
-    // The commands of the `sh` block that starts at event `index`, without the
-    // last newline. scripts/check-exercises.sh, which runs them, looks for a
+    // The commands of the `sh` block that starts at event `index`, which a
+    // marker names. scripts/workshop-guide.sh, which reads them, looks for a
     // line ```sh right after the marker's line, and so does this test.
+    // The commands of the code block that starts at event `index`, without the
+    // last newline.
+    let code_of = |index: usize| -> String {
+        let code: String = events[index + 1..]
+            .iter()
+            .map_while(|(event, _)| match event {
+                Event::Text(code) => Some(code.as_ref()),
+                _ => None,
+            })
+            .collect();
+        code.strip_suffix('\n').unwrap_or(&code).to_owned()
+    };
     let sh_block = |index: usize, marker: usize| -> String {
         let info = match events.get(index) {
             Some((Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))), _)) => info.as_ref(),
@@ -2098,14 +2114,7 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
             "{}: a marker must be followed by a ```sh block",
             place(marker)
         );
-        let code: String = events[index + 1..]
-            .iter()
-            .map_while(|(event, _)| match event {
-                Event::Text(code) => Some(code.as_ref()),
-                _ => None,
-            })
-            .collect();
-        code.strip_suffix('\n').unwrap_or(&code).to_owned()
+        code_of(index)
     };
     for (index, (event, range)) in events.iter().enumerate() {
         match event {
@@ -2127,6 +2136,13 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
                         minutes: None,
                         blocks: Vec::new(),
                     });
+                }
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if info.as_ref() == "sh" && marked != Some(index) =>
+            {
+                if let Some(exercise) = exercises.last_mut() {
+                    exercise.blocks.push(("try".to_owned(), code_of(index)));
                 }
             }
             // A paragraph that opens with words in italics.
@@ -2164,6 +2180,7 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
                     + 1;
                 if marker.trim_end() == "restore -->" {
                     restore = sh_block(next, range.start);
+                    marked = Some(next);
                     continue;
                 }
                 let mut lines = marker.lines();
@@ -2179,6 +2196,7 @@ fn workshop_exercises(language: &str) -> (Vec<Exercise>, String) {
                     );
                     commands.join("\n")
                 } else {
+                    marked = Some(next);
                     sh_block(next, range.start)
                 };
                 let exercise = exercises.last_mut().expect("a block in an exercise");
@@ -2234,20 +2252,173 @@ fn both_workshop_guides_run_the_same_commands() {
     }
 }
 
+/// The words of the shell commands `commands`, as a shell splits them into
+/// words and commands (quotes are not read: the guide's file names have none).
+fn shell_words(commands: &str) -> Vec<&str> {
+    commands
+        .split(|c: char| c.is_whitespace() || "|;&()<>".contains(c))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+/// The steps whose sources the patches of `commands` edit (`--- a/STEP/...`).
+fn steps_edited(commands: &str) -> BTreeSet<String> {
+    commands
+        .lines()
+        .filter_map(|line| line.strip_prefix("--- a/"))
+        .filter_map(|path| path.split_once('/'))
+        .map(|(step, _)| step.to_owned())
+        .filter(|step| step.starts_with("step-"))
+        .collect()
+}
+
+/// The steps that `commands` run: `cargo run -p STEP`, `cargo build -p STEP`
+/// and `./target/debug/STEP`.
+fn steps_run(commands: &str) -> BTreeSet<String> {
+    let words = shell_words(commands);
+    let mut steps = BTreeSet::new();
+    for (i, word) in words.iter().enumerate() {
+        if let Some(step) = word.strip_prefix("./target/debug/") {
+            steps.insert(step.to_owned());
+        } else if *word == "-p" {
+            steps.extend(words.get(i + 1).map(|step| (*step).to_owned()));
+        }
+    }
+    steps
+}
+
+/// The steps whose changes a check's `git diff --stat --exit-code -- PATH...`
+/// looks for: the first folder of each path.
+fn steps_guarded(check: &str) -> BTreeSet<String> {
+    let mut steps = BTreeSet::new();
+    for line in check.lines() {
+        let Some((_, paths)) = line.split_once("git diff --stat --exit-code --") else {
+            continue;
+        };
+        let paths = paths.split("&&").next().unwrap_or("");
+        for path in paths.split_whitespace() {
+            steps.insert(path.split('/').next().unwrap_or(path).to_owned());
+        }
+    }
+    steps
+}
+
+/// Each exercise of the workshop guide starts from the repository as it is
+/// before the workshop, whatever the exercises before it changed. An exercise
+/// whose solution edits a step shows, after it, the commands that put the
+/// repository back, the same as those of "Checks and solutions"; those
+/// commands undo the edits of every step an exercise edits and remove every
+/// file the exercises make at the top of the repository (the answers, the
+/// policy copies); and the check of every exercise after one that edits a step
+/// it runs makes sure that the edit is gone, so that a participant who skips
+/// the restore is told instead of misled. `scripts/check-student-path.sh` runs
+/// the exercises so, one after the other, in one shell.
+#[test]
+fn each_workshop_exercise_starts_from_the_repository_as_it_was() {
+    for language in LANGUAGES {
+        let (exercises, restore) = workshop_exercises(language);
+        let restore_words = shell_words(&restore);
+        let mut edited_before: BTreeSet<String> = BTreeSet::new();
+        for exercise in &exercises {
+            let number = &exercise.number;
+            let blocks = |kind: &str| -> Vec<&str> {
+                exercise
+                    .blocks
+                    .iter()
+                    .filter(|(k, _)| k == kind)
+                    .map(|(_, commands)| commands.as_str())
+                    .collect()
+            };
+            let edits: BTreeSet<String> = blocks("solution")
+                .iter()
+                .flat_map(|commands| steps_edited(commands))
+                .collect();
+            let restores = blocks("restore");
+            for commands in &restores {
+                assert_eq!(
+                    *commands, restore,
+                    "{language}: exercise {number} puts the repository back with other commands than Checks and solutions"
+                );
+            }
+            assert_eq!(
+                restores.len(),
+                usize::from(!edits.is_empty()),
+                "{language}: exercise {number} edits {edits:?}: it shows the commands that put the repository back after its solution, once, and only then"
+            );
+            for step in &edits {
+                assert!(
+                    restore_words.contains(&step.as_str()),
+                    "{language}: the commands that put the repository back leave {step} as exercise {number} edits it"
+                );
+            }
+            for check in blocks("check") {
+                let guarded = steps_guarded(check);
+                for step in steps_run(check).intersection(&edited_before) {
+                    assert!(
+                        guarded.contains(step),
+                        "{language}: the check of exercise {number} runs {step}, which an exercise before it edits, without making sure the edit is gone (git diff --stat --exit-code -- {step})"
+                    );
+                }
+            }
+            for (kind, commands) in &exercise.blocks {
+                for word in shell_words(commands) {
+                    let made =
+                        !word.contains('/') && (word.ends_with(".txt") || word.ends_with(".toml"));
+                    assert!(
+                        !made || restore_words.contains(&word),
+                        "{language}: the {kind} block of exercise {number} names {word}, which the commands that put the repository back do not remove"
+                    );
+                }
+            }
+            edited_before.extend(edits);
+        }
+        assert!(
+            edited_before.len() >= 3,
+            "{language}: the exercises edit {edited_before:?}"
+        );
+    }
+}
+
 /// The exercises a piece of the workshop plan names, with the minutes it gives each.
 type Planned = Vec<(String, u32)>;
 
+/// How each language's workshop plan names its buffer and its break (the words that
+/// open the cell of the row's block), and the words after the number of minutes in
+/// the sentence before the table that states the buffer.
+const PLAN_WORDS: [(&str, &str, &str, &str); 2] = [
+    ("en", "Buffer", "Break", " minutes of buffer"),
+    ("zh", "机动时间", "休息", " 分钟机动时间"),
+];
+
+/// One block of the workshop plan, a row of its table.
+struct PlanRow {
+    /// When it starts and ends, in minutes from the start.
+    start: u32,
+    end: u32,
+    /// The words of its block.
+    block: String,
+    /// The minutes of talk the row gives it, if any.
+    talk: Option<u32>,
+    /// The exercises it names.
+    exercises: Planned,
+    /// Its line in the guide.
+    line: usize,
+}
+
 /// The workshop plan.
 struct Plan {
-    /// The rows of its table, each as (start, end) in minutes and the exercises
-    /// it names.
-    rows: Vec<((u32, u32), Planned)>,
+    /// The rows of its table.
+    rows: Vec<PlanRow>,
     /// The exercises that the paragraphs after the table name, up to the next
     /// section: the optional ones.
     optional: Planned,
+    /// The minutes of buffer the plan's text before the table states.
+    stated_buffer: Option<u32>,
 }
 
-/// The workshop plan of one language's workshop guide.
+/// The workshop plan of one language's workshop guide: a table whose columns are
+/// the time (`0:06–0:18`), the block, its chapters, its talk (`5 min`) and its
+/// exercises.
 fn workshop_plan(language: &str) -> Plan {
     let path = workspace()
         .join("docs")
@@ -2263,29 +2434,64 @@ fn workshop_plan(language: &str) -> Plan {
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("{} has no plan", path.display()));
+    assert!(
+        table.rows[0].len() == 5 && table.ragged.is_empty(),
+        "{}: the plan's table has five columns: time, block, chapter, talk, exercises",
+        path.display()
+    );
     let rows = table.rows[1..]
         .iter()
         .map(|cells| {
+            let line = markdown::line_of(&text, cells[0].range.start);
             let time = &cells[0].text;
             let (start, end) = time.split_once('–').unwrap_or_else(|| {
                 panic!(
-                    "{}:{}: a row of the plan starts with `{time}`, not with START–END",
+                    "{}:{line}: a row of the plan starts with `{time}`, not with START–END",
                     path.display(),
-                    markdown::line_of(&text, cells[0].range.start)
                 )
             });
-            let exercises = cells.get(3).map_or_else(Vec::new, |cell| {
-                exercise_minutes(&text, &links, cell.range.clone())
-            });
-            ((minutes(start), minutes(end)), exercises)
+            let talk: String = cells[3]
+                .text
+                .chars()
+                .skip_while(|c| !c.is_ascii_digit())
+                .take_while(char::is_ascii_digit)
+                .collect();
+            PlanRow {
+                start: minutes(start),
+                end: minutes(end),
+                block: cells[1].text.clone(),
+                talk: talk.parse().ok(),
+                exercises: exercise_minutes(&text, &links, cells[4].range.clone()),
+                line,
+            }
         })
         .collect();
-    let next_section = markdown::headings(&text)
-        .into_iter()
+    let headings = markdown::headings(&text);
+    let next_section = headings
+        .iter()
         .find(|heading| heading.level <= 2 && heading.range.start >= table.range.end)
         .map_or(text.len(), |heading| heading.range.start);
     let optional = exercise_minutes(&text, &links, table.range.end..next_section);
-    Plan { rows, optional }
+    let section_start = headings
+        .iter()
+        .rfind(|heading| heading.level <= 2 && heading.range.start < table.range.start)
+        .map_or(0, |heading| heading.range.end);
+    let &(_, _, _, buffer_words) = PLAN_WORDS
+        .iter()
+        .find(|(lang, ..)| *lang == language)
+        .expect("each guide names its buffer");
+    let stated_buffer = text[section_start..table.range.start]
+        .find(buffer_words)
+        .and_then(|at| {
+            let before = &text[section_start..section_start + at];
+            let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+            before[before.len() - digits..].parse().ok()
+        });
+    Plan {
+        rows,
+        optional,
+        stated_buffer,
+    }
 }
 
 /// The exercises that the bytes `within` of `text` name (`[2.2](#...) (5 min)`
@@ -2311,31 +2517,76 @@ fn exercise_minutes(text: &str, links: &[Link], within: Range<usize>) -> Planned
         .collect()
 }
 
-/// The workshop plan fits its 90 minutes: its rows follow each other from 0:00 to
-/// 1:30, the exercises of each row take no longer than the row, every exercise
-/// that is not optional has a row and the optional ones are listed after the
-/// table, each with the minutes its own section gives it.
+/// The workshop plan fits its 90 minutes with the buffer it states: its rows
+/// follow each other from 0:00 to 1:30; each row but the break and the buffer is
+/// exactly its talk plus its exercises; the buffer is one row of its own, with
+/// neither talk nor exercises, as long as the text before the table says and at
+/// least 10 minutes; every exercise that is not optional has a row and the
+/// optional ones are listed after the table, each with the minutes its own
+/// section gives it.
 #[test]
-fn the_workshop_plan_fits_in_90_minutes() {
+fn the_workshop_plan_fits_in_90_minutes_with_its_buffer() {
     for language in LANGUAGES {
         let (exercises, _) = workshop_exercises(language);
-        let Plan { rows, optional } = workshop_plan(language);
+        let Plan {
+            rows,
+            optional,
+            stated_buffer,
+        } = workshop_plan(language);
+        let &(_, buffer_word, break_word, buffer_words) = PLAN_WORDS
+            .iter()
+            .find(|(lang, ..)| *lang == language)
+            .expect("each guide names its buffer");
         let mut clock = 0;
         let mut planned = Vec::new();
-        for ((start, end), row) in &rows {
+        let mut buffers = Vec::new();
+        for row in &rows {
+            let (start, end, line) = (row.start, row.end, row.line);
             assert_eq!(
-                *start, clock,
-                "{language}: the plan's rows must follow each other"
+                start, clock,
+                "{language}, line {line}: the plan's rows must follow each other"
             );
-            let busy: u32 = row.iter().map(|(_, minutes)| minutes).sum();
-            assert!(
-                busy <= end - start,
-                "{language}: the exercises of {start}–{end} take {busy} minutes"
-            );
-            planned.extend(row.iter().cloned());
-            clock = *end;
+            assert!(end > start, "{language}, line {line}: an empty row");
+            let busy: u32 = row.exercises.iter().map(|(_, minutes)| minutes).sum();
+            let is_buffer = row.block.starts_with(buffer_word);
+            if is_buffer {
+                buffers.push(end - start);
+            }
+            if is_buffer || row.block.starts_with(break_word) {
+                assert!(
+                    row.talk.is_none() && row.exercises.is_empty(),
+                    "{language}, line {line}: the break and the buffer have neither talk nor exercises"
+                );
+            } else {
+                let talk = row.talk.unwrap_or_else(|| {
+                    panic!("{language}, line {line}: a block says how long its talk is")
+                });
+                assert_eq!(
+                    talk + busy,
+                    end - start,
+                    "{language}, line {line}: {talk} minutes of talk and {busy} of exercises in {} minutes",
+                    end - start
+                );
+            }
+            planned.extend(row.exercises.iter().cloned());
+            clock = end;
         }
         assert_eq!(clock, 90, "{language}: the plan ends at {clock} minutes");
+        assert_eq!(
+            buffers.len(),
+            1,
+            "{language}: the plan has one row of buffer (`{buffer_word}...`)"
+        );
+        assert_eq!(
+            stated_buffer,
+            Some(buffers[0]),
+            "{language}: the text before the plan states its buffer (`N{buffer_words}`) as long as its row"
+        );
+        assert!(
+            buffers[0] >= 10,
+            "{language}: a buffer of {} minutes is too short for a room of rebuilds and stragglers",
+            buffers[0]
+        );
         for exercise in &exercises {
             let listed = if exercise.optional {
                 &optional
@@ -2349,6 +2600,130 @@ fn the_workshop_plan_fits_in_90_minutes() {
                 "{language}: exercise {} (optional: {}) is not in the plan with the minutes it says",
                 exercise.number,
                 exercise.optional
+            );
+        }
+    }
+}
+
+/// The words, in bold, that open the three notes of each block of the workshop's
+/// speaker notes: what to show on the projector, the one question to ask the
+/// room, and the usual mistake.
+const NOTE_LABELS: [(&str, [&str; 3]); 2] = [
+    ("en", ["**Show.**", "**Ask.**", "**Usual mistake.**"]),
+    ("zh", ["**投影。**", "**提问。**", "**常见错误。**"]),
+];
+
+/// The inline code of `text` within the bytes `within`, in order.
+fn code_spans(text: &str, within: Range<usize>) -> Vec<String> {
+    markdown::events(text)
+        .into_iter()
+        .filter(|(_, range)| within.contains(&range.start))
+        .filter_map(|(event, _)| match event {
+            Event::Code(code) => Some(code.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The teacher's page of the workshop, `workshop-notes.md`, follows the plan and
+/// the exercises: every block of the plan that has talk has a section whose
+/// heading opens with the block's time, with what to show, what to ask and the
+/// usual mistake; and its answer key, the last table, gives every exercise of
+/// the guide a row, in order, that links to the exercise and whose answer opens
+/// with code that the exercise's check or solution writes, so that the key
+/// cannot say one answer and the guide check another.
+#[test]
+fn the_workshop_notes_follow_the_plan_and_answer_every_exercise() {
+    for language in LANGUAGES {
+        let src = workspace().join("docs").join(language).join("src");
+        let path = src.join("workshop-notes.md");
+        let text = fs::read_to_string(&path)
+            .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+        let headings = markdown::headings(&text);
+        let &(_, labels) = NOTE_LABELS
+            .iter()
+            .find(|(lang, _)| *lang == language)
+            .expect("each book has speaker notes");
+        let clock = |minutes: u32| format!("{}:{:02}", minutes / 60, minutes % 60);
+        let Plan { rows, .. } = workshop_plan(language);
+        let mut blocks = 0;
+        for row in rows.iter().filter(|row| row.talk.is_some()) {
+            let time = format!("{}–{}", clock(row.start), clock(row.end));
+            let heading = headings
+                .iter()
+                .find(|heading| heading.level == 2 && heading.text.starts_with(&time))
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{}: no section `## {time} ...` for the block of the plan at line {}",
+                        path.display(),
+                        row.line
+                    )
+                });
+            let section = markdown::section(&text, 2, &heading.text).expect("a section");
+            for label in labels {
+                assert!(
+                    text[section.clone()].contains(label),
+                    "{}: the notes of {time} have no {label}",
+                    path.display()
+                );
+            }
+            blocks += 1;
+        }
+        assert!(blocks >= 6, "{language}: notes for {blocks} blocks");
+
+        let (exercises, _) = workshop_exercises(language);
+        let guide = fs::read_to_string(src.join("workshop.md")).unwrap();
+        let guide_headings = markdown::headings(&guide);
+        let key = markdown::tables(&text)
+            .pop()
+            .unwrap_or_else(|| panic!("{} has no answer key", path.display()));
+        let links = markdown::links(&text);
+        assert_eq!(
+            key.rows.len() - 1,
+            exercises.len(),
+            "{}: the answer key has a row for each exercise",
+            path.display()
+        );
+        for (cells, exercise) in key.rows[1..].iter().zip(&exercises) {
+            let number = &exercise.number;
+            let line = markdown::line_of(&text, cells[0].range.start);
+            let heading = guide_headings
+                .iter()
+                .find(|heading| {
+                    heading.level == 3
+                        && heading.text.split_whitespace().any(|word| {
+                            word.trim_end_matches(|c: char| !c.is_ascii_digit()) == number
+                        })
+                })
+                .expect("each exercise has a heading");
+            let link = links
+                .iter()
+                .find(|link| cells[0].range.contains(&link.range.start))
+                .unwrap_or_else(|| panic!("{}:{line}: no link to the exercise", path.display()));
+            assert_eq!(
+                (link.text.as_str(), link.target.as_str()),
+                (
+                    number.as_str(),
+                    format!("workshop.md#{}", heading.id).as_str()
+                ),
+                "{}:{line}: the answer key's rows follow the exercises, each linking to its own",
+                path.display()
+            );
+            let answer = code_spans(&text, cells[1].range.clone());
+            let written = exercise
+                .blocks
+                .iter()
+                .filter(|(kind, _)| kind == "check" || kind == "solution")
+                .any(|(_, commands)| {
+                    answer
+                        .first()
+                        .is_some_and(|code| commands.contains(code.as_str()))
+                });
+            assert!(
+                written,
+                "{}:{line}: the answer to exercise {number} opens with {:?}, which its check and solution do not write",
+                path.display(),
+                answer.first()
             );
         }
     }
