@@ -1,5 +1,8 @@
-//! `step-4-policy --audit`: the shipped policy, a JSON deny list and a refused
+//! `step-4-policy --audit`: the shipped policy, the book's weak one
+//! (`docs/transcripts/auditing/weak.toml`), a JSON deny list and a refused
 //! policy, audited by the binary as a learner runs it.
+
+use std::path::Path;
 
 use assert_cmd::assert::OutputAssertExt;
 use harness::files::Scratch;
@@ -43,6 +46,35 @@ fn the_shipped_policy_has_nothing_to_warn_of() {
     expected.push("audit: 0 warnings, 0 notes");
     assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
     ran.output().assert().code(0).stderr("");
+}
+
+#[test]
+fn the_book_s_weak_policy_has_one_warning_per_mistake() {
+    let weak = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/transcripts/auditing/weak.toml");
+    let ran = run(STEP, &["--policy", weak.to_str().unwrap(), "--audit"], b"");
+    let stdout = ran.stdout_text();
+    let expected: Vec<&str> = [
+        ("io_uring_setup", "io-uring"),
+        ("io_uring_enter", "io-uring"),
+        ("execve", "execve"),
+        ("prctl", "powerful-syscalls"),
+        ("writev", "siblings"),
+        ("clone3", "enosys"),
+    ]
+    .into_iter()
+    .filter(|(name, _)| exists_here(name))
+    .map(|(_, section)| section)
+    .collect();
+    assert_eq!(warned_sections(&stdout), expected, "{stdout}");
+    assert_eq!(stdout.lines().next(), Some(ARCHITECTURE_OK));
+    ran.output()
+        .assert()
+        .code(1)
+        .stderr("")
+        .stdout(predicate::str::ends_with(format!(
+            "audit: {} warnings, 0 notes\n",
+            expected.len()
+        )));
 }
 
 #[test]
