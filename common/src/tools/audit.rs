@@ -244,14 +244,13 @@ impl Rules {
             .find(|entry| entry.verdict == Verdict::Runs && !entry.conditional)
     }
 
-    /// Whether `name` has rules, all with conditions, of which one runs calls:
-    /// the filter lets some of its calls through, not all.
+    /// Whether a rule with conditions runs some calls of `name`, and none runs
+    /// every call: the filter lets some of its calls through, not all.
     fn refines(&self, name: &str) -> bool {
-        let mut rules = self.of(name).peekable();
-        rules.peek().is_some()
-            && self.allows_every_call(name).is_none()
-            && self.of(name).all(|entry| entry.conditional)
-            && self.of(name).any(|entry| entry.verdict == Verdict::Runs)
+        self.allows_every_call(name).is_none()
+            && self
+                .of(name)
+                .any(|entry| entry.verdict == Verdict::Runs && entry.conditional)
     }
 
     /// What a call of `name` that its conditional rules do not match gets: its
@@ -366,7 +365,9 @@ fn io_uring(rules: &Rules) -> Vec<Finding> {
 }
 
 fn execve(rules: &Rules) -> Vec<Finding> {
-    if !rules.entries.iter().any(|entry| entry.conditional) {
+    // A rule for a syscall this architecture lacks is never compiled.
+    let refined = |entry: &Entry| entry.conditional && exists_here(&entry.syscall);
+    if !rules.entries.iter().any(refined) {
         return Vec::new();
     }
     ["execve", "execveat"]
