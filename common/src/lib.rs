@@ -36,6 +36,8 @@
 //!   is loaded and its answer to one syscall, behind `--simulate`;
 //! - [`oci`](tools::oci): `--print-filter=oci`, a step's filter as a container runtime's
 //!   seccomp profile.
+//! - [`audit`](tools::audit): `--audit` of steps 2 to 4, the filter a step would
+//!   load read for the classic mistakes, one finding per line.
 //!
 //! **The ground floor**, which every folder may use and which uses none of them:
 //! - [`error`]: the errors a step can meet before its program starts, and the

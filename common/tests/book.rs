@@ -2815,3 +2815,24 @@ fn the_readme_says_which_tests_are_ignored_and_how_to_run_them() {
     assert!(quick_start.contains("`cargo test --workspace -- --include-ignored`"));
     assert!(quick_start.contains("scripts/install-container-tools.sh"));
 }
+
+/// Every section a line of `--audit` points to (`(see auditing.md#execve)`)
+/// is a heading of the chapter on auditing, in both books.
+#[test]
+fn the_audit_points_to_sections_that_exist() {
+    for language in LANGUAGES {
+        let path = workspace().join(format!("docs/{language}/src/auditing.md"));
+        let chapter = fs::read_to_string(&path).unwrap();
+        let ids: Vec<String> = markdown::headings(&chapter)
+            .into_iter()
+            .map(|heading| heading.id)
+            .collect();
+        for section in common::tools::audit::SECTIONS {
+            assert!(
+                ids.iter().any(|id| id == section),
+                "{} has no heading with the id `{section}`",
+                path.display()
+            );
+        }
+    }
+}

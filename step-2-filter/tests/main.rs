@@ -8,6 +8,7 @@
 //! test files itself (`autotests = false`), and a test in common checks that
 //! none is left out.
 
+mod audit;
 mod step2;
 mod strace;
 mod transcript;

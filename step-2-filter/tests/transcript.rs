@@ -20,3 +20,13 @@ fn the_discovering_chapter_shows_what_step_2_prints() {
         &["discovering/step-2-pfc.txt", "discovering/step-2-bpf.txt"],
     );
 }
+
+/// The chapter on auditing a filter shows what `--audit` says of step 2:
+/// those transcripts still match.
+#[test]
+fn the_auditing_chapter_shows_what_the_audit_prints() {
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-2-filter"))
+        .parent()
+        .unwrap();
+    harness::transcripts::assert_command_transcripts_match(bin_dir, &["auditing/step-2.txt"]);
+}

@@ -123,3 +123,16 @@ fn the_discovering_chapter_shows_the_published_speed_run() {
         }
     }
 }
+
+/// The chapter on auditing a filter shows what `--audit` says of step 3 with `--allow io_uring_setup`:
+/// those transcripts still match.
+#[test]
+fn the_auditing_chapter_shows_what_the_audit_prints() {
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-3-reporting"))
+        .parent()
+        .unwrap();
+    harness::transcripts::assert_command_transcripts_match(
+        bin_dir,
+        &["auditing/step-3-io-uring.txt"],
+    );
+}

@@ -9,6 +9,7 @@
 //! none is left out.
 
 // The shapes that loop need arguments with an upper half: 64-bit ones.
+mod audit;
 #[cfg(target_pointer_width = "64")]
 mod compile_limit;
 mod profiles;

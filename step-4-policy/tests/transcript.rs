@@ -22,3 +22,16 @@ fn the_filters_chapter_shows_what_simulate_prints() {
         &["filters/simulate-write-fd-3.txt"],
     );
 }
+
+/// The chapter on auditing a filter shows what `--audit` says of step 4, with its policy and with the chapter's weak one:
+/// those transcripts still match.
+#[test]
+fn the_auditing_chapter_shows_what_the_audit_prints() {
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-4-policy"))
+        .parent()
+        .unwrap();
+    harness::transcripts::assert_command_transcripts_match(
+        bin_dir,
+        &["auditing/step-4.txt", "auditing/weak.txt"],
+    );
+}

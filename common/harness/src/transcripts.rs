@@ -80,8 +80,9 @@ fn save_command_for(file: &str) -> String {
 ///
 /// Each such file starts with `$ COMMAND`, then holds what the command wrote to
 /// stdout and stderr (as `2>&1` interleaves them), then `$ echo $?` and the status.
-/// The command is run again with `sh -c`, with the step binaries of `bin_dir`
-/// first on `PATH`, and the result rendered the same way. Only commands whose
+/// The command is run again with `sh -c`, at the top of the repository as the
+/// book types its commands (a file it names, such as a policy, is found from
+/// there), with the step binaries of `bin_dir` first on `PATH`, and the result rendered the same way. Only commands whose
 /// output is the same from run to run belong here: not those whose forked child
 /// and parent race to print. Platforms are handled as in
 /// [`assert_transcript_matches_book`].
@@ -103,7 +104,8 @@ pub fn assert_command_transcripts_match(bin_dir: impl AsRef<Path>, files: &[&str
             Command::new("sh")
                 .arg("-c")
                 .arg(format!("exec 2>&1; {command}"))
-                .env("PATH", &path),
+                .env("PATH", &path)
+                .current_dir(crate::workspace_root()),
             b"",
         )
         .unwrap_or_else(|err| panic!("cannot run `{command}`: {err}"));

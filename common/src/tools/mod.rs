@@ -14,6 +14,9 @@
 //!   ([`crate::tools::refine`]), which names what the policy lacks, as rules to append
 //!   to it.
 //!
+//! All three offer `--audit` ([`audit`]), which reads the filter for the
+//! classic mistakes instead of running the program.
+//!
 //! A step builds its filter first, whatever it was asked; then
 //! `cli.tools.run(STEP, &filter)` either does what a tool was asked for and
 //! gives the step's exit status, or gives `None`: the step loads its filter and
@@ -21,9 +24,11 @@
 //!
 //! The tools themselves are this folder's modules: [`allow`], [`learn`] with
 //! [`command`] and [`refine`], [`print_filter`] with the disassembler [`bpf`],
-//! the simulator [`simulate`], and [`oci`], a container runtime's profile.
+//! the simulator [`simulate`], [`oci`], a container runtime's profile, and
+//! [`audit`], which finds the classic mistakes of a filter.
 
 pub mod allow;
+pub mod audit;
 pub mod bpf;
 pub mod command;
 pub mod learn;
@@ -42,9 +47,18 @@ use crate::tools::allow::AllowArg;
 use crate::tools::print_filter::PrintFilterArg;
 use crate::Program;
 
+/// The options `--audit` cannot be given with: it shows the filter instead of
+/// running anything, as they do.
+const CONFLICTS: [&str; 3] = ["learn", "format", "simulate"];
+
 /// The tools of step 2: `--print-filter` and `--simulate`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct Inspect {
+    /// Audit the filter this step would load for the classic mistakes, print
+    /// one finding per line with the book's section that explains it, and exit
+    /// without running the program: 0 with no warning, 1 with warnings
+    #[arg(long, conflicts_with_all = &CONFLICTS[1..])]
+    audit: bool,
     #[command(flatten)]
     print_filter: PrintFilterArg,
 }
@@ -54,6 +68,9 @@ impl Inspect {
     /// `filter` and returns the step's exit status, or returns `None` when
     /// neither was given: then the step runs its program.
     pub fn run(&self, step: &str, filter: &StepFilter) -> Option<ExitCode> {
+        if self.audit {
+            return Some(audit::print(step, filter.as_ref()));
+        }
         let shown = self.print_filter.shown()?;
         Some(print_filter::print(step, shown, filter.as_ref()))
     }
@@ -72,6 +89,11 @@ pub struct Discover {
     /// later). With --print-filter, print that filter
     #[arg(long)]
     learn: bool,
+    /// Audit the filter this step would load for the classic mistakes, print
+    /// one finding per line with the book's section that explains it, and exit
+    /// without running the program: 0 with no warning, 1 with warnings
+    #[arg(long, conflicts_with_all = CONFLICTS)]
+    audit: bool,
     #[command(flatten)]
     print_filter: PrintFilterArg,
     /// With --learn: run CMD with its arguments instead of the tutorial program,
@@ -109,6 +131,9 @@ impl Discover {
             Ok(names) => names,
             Err(err) => return Some(fail_closed(step, &err)),
         };
+        if self.audit {
+            return Some(audit::print(step, filter.as_ref()));
+        }
         let command = !self.command.is_empty();
         match (self.learn, self.print_filter.shown()) {
             (true, Some(shown)) if command => Some(print_filter::print(
@@ -145,6 +170,11 @@ pub struct Refine {
     /// later, libseccomp 2.5 or later). With --print-filter, print that filter
     #[arg(long)]
     learn: bool,
+    /// Audit the filter this step would load for the classic mistakes, print
+    /// one finding per line with the book's section that explains it, and exit
+    /// without running the program: 0 with no warning, 1 with warnings
+    #[arg(long, conflicts_with_all = CONFLICTS)]
+    audit: bool,
     #[command(flatten)]
     print_filter: PrintFilterArg,
 }
@@ -164,6 +194,9 @@ impl Refine {
         step: &'static str,
         filter: &Result<PolicyFilter, StepError>,
     ) -> Option<ExitCode> {
+        if self.audit {
+            return Some(audit::print_policy(step, filter.as_ref()));
+        }
         match (self.learn, self.print_filter.shown(), filter) {
             (true, Some(shown), Ok(filter)) => Some(print_filter::print(
                 step,
