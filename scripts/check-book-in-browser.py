@@ -11,6 +11,11 @@ a 1280x800 window:
   about them, show the word highlighted, and highlight it on the page they open;
   the search's texts are Chinese. In the English book `filter` and `reporter`
   are found, and its texts are English.
+- interface: on every page, the 404 page too, what mdBook itself writes (its
+  buttons' titles and labels, the help, the themes' names, the search bar, the
+  copy button and what it says once clicked) is in the book's language: no
+  English word in the Chinese book, no Chinese in the English one
+  (docs/theme/head.hbs translates it).
 - layout, on every chapter page of both books: nothing sticks out of the text's
   column or the window, every table fits the column, no code block is wider
   than the column (every block, code, diff or transcript, wraps its long lines:
@@ -294,6 +299,101 @@ return {header: header ? header.innerText.trim() : null, placeholder: bar ? bar.
 """
 
 
+# What mdBook's interface says on a page: every title, label and placeholder
+# outside the book's text (the copy buttons of its code blocks included), and the
+# text of the help, the themes' menu and the search's header. A <kbd>'s key is
+# left out, and so is an English word glossed in full-width brackets, as the
+# Chinese book writes them: 深色（Ayu）.
+INTERFACE = r"""
+const texts = [];
+const content = document.querySelector('main');
+const bookText = el => (content && content.contains(el) && !el.closest('pre > .buttons'))
+    || el.closest('#mdbook-sidebar .chapter') || el.closest('.menu-title');
+for (const el of document.querySelectorAll('[title], [aria-label], [placeholder]')) {
+    if (bookText(el)) continue;
+    for (const name of ['title', 'aria-label', 'placeholder']) {
+        const value = el.getAttribute(name);
+        if (value) texts.push({where: (el.id ? '#' + el.id : el.tagName.toLowerCase() +
+                                       (el.className ? '.' + el.className : '')) + ' ' + name,
+                               text: value});
+    }
+}
+const own = ['#mdbook-help-popup', '#mdbook-theme-list', '#mdbook-searchresults-header'];
+for (const css of own) {
+    const el = document.querySelector(css);
+    if (!el) continue;
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll('kbd').forEach(k => k.remove());
+    const text = copy.textContent.replace(/\s+/g, ' ').trim();
+    if (text) texts.push({where: css, text});
+}
+return texts;
+"""
+
+# Clicks the first copy button of the page's code and returns what its tooltip says.
+COPY_TOOLTIP = r"""
+const done = arguments[arguments.length - 1];
+const button = document.querySelector('main pre .clip-button');
+if (!button) { done(null); return; }
+button.click();
+setTimeout(() => done(button.querySelector('.tooltiptext').innerText), 300);
+"""
+
+ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")
+GLOSS = re.compile(r"（[^（）]*）")
+
+
+def foreign_words(book, text):
+    """The words of `text` that are not in the book's language."""
+    if book == "zh":
+        return ENGLISH_WORD.findall(GLOSS.sub("", text))
+    return CJK.findall(text)
+
+
+def check_interface(browser, book, where, problems):
+    """Checks that what mdBook writes on the open page is in the book's language."""
+    texts = browser.run(INTERFACE)
+    for item in texts:
+        words = foreign_words(book, item["text"])
+        if words:
+            language = "English" if book == "zh" else "Chinese"
+            problems.add(where, f"mdBook's interface shows {language} in the "
+                                f"{'Chinese' if book == 'zh' else 'English'} book: "
+                                f"{item['where']}: {item['text']!r}")
+    return len(texts)
+
+
+def check_copy_button(browser, base, book, page, problems):
+    """Clicks a copy button: what it then says is in the book's language."""
+    where = f"{book}/{page} copy button"
+    browser.open(f"{base}/{book}/book/{page}")
+    said = browser.run_async(COPY_TOOLTIP)
+    if not said:
+        problems.add(where, "no copy button, or it says nothing once clicked")
+    elif foreign_words(book, said) or (book == "zh" and not CJK.search(said)):
+        problems.add(where, f"once clicked it says {said!r}, not in the book's language")
+    else:
+        print(f"ok   {where}: says {said!r}", flush=True)
+
+
+def check_404(browser, book, problems):
+    """The 404 page in the book's language, interface and text, served at the top of
+    a site as mdBook writes it (its links start at `/`)."""
+    where = f"{book}/404.html"
+    server = serve(os.path.join(DOCS, book, "book"))
+    try:
+        browser.open(f"http://127.0.0.1:{server.server_address[1]}/404.html")
+        texts = check_interface(browser, book, where, problems)
+        shown = browser.run("return document.querySelector('main').innerText")
+        if not shown.strip():
+            problems.add(where, "shows no text")
+        elif foreign_words(book, shown) or (book == "zh" and not CJK.search(shown)):
+            problems.add(where, f"is not in the book's language: {shown.strip()[:80]!r}")
+        print(f"ok   {where}: {texts} interface texts", flush=True)
+    finally:
+        server.shutdown()
+
+
 def chapter_pages(book_dir):
     """The chapter pages of a built book: every page but the copies and helpers."""
     skip = {"index.html", "print.html", "toc.html", "404.html"}
@@ -340,6 +440,7 @@ def check_page(browser, base, book, page, problems, shots):
         problems.add(where, f"cuts off its content: {clipped}")
     for line in layout["anchors"]:
         problems.add(where, f"shows an include's anchor marker: {line.strip()}")
+    interface = check_interface(browser, book, where, problems)
 
     pictures = browser.run_async(PICTURES)
     if isinstance(pictures, dict):
@@ -372,7 +473,8 @@ def check_page(browser, base, book, page, problems, shots):
             browser.element_screenshot(scroll_to(browser, "main img:not(.img-wrapper img)", index),
                                        f"{stem}-picture-{index + 1}.png")
     print(f"ok   {where}: window {layout['width']} px, {len(layout['tables'])} tables, "
-          f"{len(layout['code'])} code blocks, {len(pictures)} pictures", flush=True)
+          f"{len(layout['code'])} code blocks, {len(pictures)} pictures, {interface} interface texts",
+          flush=True)
 
 
 def wait_for_results(browser, word, timeout=15):
@@ -424,6 +526,7 @@ def check_search(browser, base, book, problems, shots):
         state = wait_for_results(browser, word)
         if not check_results(book, word, state, expected, problems, where):
             continue
+        check_interface(browser, book, where, problems)
         placeholder = state["placeholder"] or ""
         if bool(CJK.search(placeholder)) != (book == "zh"):
             problems.add(where, f"the search bar's placeholder is not in the book's language: {placeholder!r}")
@@ -521,6 +624,11 @@ def main():
                 check_search(browser, base, book, problems, args.screenshots)
             except WebDriverError as err:
                 problems.add(f"{book} search", f"the browser failed: {err}")
+            try:
+                check_copy_button(browser, base, book, "policy.html", problems)
+                check_404(browser, book, problems)
+            except WebDriverError as err:
+                problems.add(f"{book} interface", f"the browser failed: {err}")
     finally:
         browser.close()
         server.shutdown()
