@@ -10,7 +10,9 @@ a 1280x800 window:
   `?search=WORD` address as from typing, by results that link to the chapters
   about them, show the word highlighted, and highlight it on the page they open;
   the search's texts are Chinese. In the English book `filter` and `reporter`
-  are found, and its texts are English.
+  are found, and its texts are English. In both, the results' header gives the
+  true number of results, and says how many are shown when mdBook shows fewer
+  (it shows 30 at most).
 - interface: on every page, the 404 page too, what mdBook itself writes (its
   buttons' titles and labels, the help, the themes' names, the search bar, the
   copy button and what it says once clicked) is in the book's language: no
@@ -489,12 +491,41 @@ def wait_for_results(browser, word, timeout=15):
         time.sleep(0.1)
 
 
-def check_results(book, word, state, expected, problems, where):
+# How many results the page's search index has for a query: the same index (with
+# docs/theme/head.hbs's Chinese words), searched as mdBook's searcher does, before
+# the searcher keeps the first `limit_results`.
+RESULT_COUNT = r"""
+const index = elasticlunr.Index.load(window.search.index);
+return {count: index.search(arguments[0], window.search.search_options).length,
+        limit: window.search.results_options.limit_results};
+"""
+
+
+def check_count(book, state, found, problems, where):
+    """The results' header gives the true count, and says how many are shown when
+    mdBook shows fewer (never "30 results" for 30 of 45)."""
+    header = state["header"] or ""
+    count, shown = found["count"], len(state["results"])
+    if shown != min(count, found["limit"]):
+        problems.add(where, f"{shown} results shown of {count}, with a limit of {found['limit']}")
+    if book == "zh":
+        says = [f"找到 {count} 条"] + ([f"{shown} 条："] if count > shown else [])
+    else:
+        says = [f"{count} search result"] + ([f"first {shown} shown"] if count > shown else [])
+    missing = [words for words in says if words not in header]
+    if missing:
+        problems.add(where, f"the header {header!r} does not say {' and '.join(map(repr, missing))}: "
+                            f"{count} results, {shown} shown")
+
+
+def check_results(book, word, state, expected, problems, where, found=None):
     header = state["header"] or ""
     results = state["results"]
     if not results:
         problems.add(where, f"no results (the search says: {header!r})")
         return False
+    if found is not None:
+        check_count(book, state, found, problems, where)
     if book == "zh":
         if not CJK.search(header) or "result" in header:
             problems.add(where, f"the results' header is not Chinese: {header!r}")
@@ -524,7 +555,8 @@ def check_search(browser, base, book, problems, shots):
         where = f"{book} search {word}"
         browser.open(f"{base}/{book}/book/index.html?search={urllib.parse.quote(word)}")
         state = wait_for_results(browser, word)
-        if not check_results(book, word, state, expected, problems, where):
+        found = browser.run(RESULT_COUNT, word)
+        if not check_results(book, word, state, expected, problems, where, found):
             continue
         check_interface(browser, book, where, problems)
         placeholder = state["placeholder"] or ""
@@ -539,7 +571,8 @@ def check_search(browser, base, book, problems, shots):
                              ".map(m => m.textContent)")
         if not any(word.lower() in text.lower() for text in marked):
             problems.add(where, f"the first result ({first}) does not highlight {word!r} on its page")
-        print(f"ok   {where}: {len(state['results'])} results, {state['header']!r}", flush=True)
+        print(f"ok   {where}: {found['count']} results, {len(state['results'])} shown, "
+              f"{state['header']!r}", flush=True)
 
     if book == "zh":
         # Typed into the search bar, as a reader does.
