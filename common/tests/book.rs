@@ -623,6 +623,60 @@ fn transcripts_that_call_the_steps_by_name_say_how_to_type_them() {
     );
 }
 
+/// The commands a `--learn` report tells the learner to run, in the transcripts the
+/// book stores (`docs/transcripts/discovering/`): what follows `run in the
+/// repository: ` on a line of the report, up to a note in brackets.
+fn advised_commands() -> Vec<(String, String)> {
+    let folder = workspace().join("docs/transcripts/discovering");
+    let mut found = Vec::new();
+    for entry in fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "txt") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for line in fs::read_to_string(&path).unwrap().lines() {
+            if let Some((_, command)) = line.split_once(", run in the repository: ") {
+                let command = command.split(" (").next().unwrap_or_default();
+                found.push((name.clone(), command.to_owned()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A `--learn` report's advice runs as typed, in a fresh shell in any folder of the
+/// repository: its commands run a step through Cargo (`cargo run -q -p STEP -- ...`),
+/// never by its bare name, which a shell finds only with `target/debug` on its
+/// `PATH`. Step 3's report on the tutorial program names a command for step 3 and
+/// one for step 4.
+#[test]
+fn the_learn_reports_advise_commands_that_run_as_typed() {
+    let advised = advised_commands();
+    for step in ["step-3-reporting", "step-4-policy"] {
+        assert!(
+            advised.iter().any(|(file, command)| file == "learn.txt"
+                && command.starts_with(&format!("cargo run -q -p {step} -- "))),
+            "learn.txt advises no command for {step}: {advised:?}"
+        );
+    }
+    for (file, command) in &advised {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        assert!(
+            words.len() > 6
+                && words[..4] == ["cargo", "run", "-q", "-p"]
+                && is_step_binary(words[4])
+                && words[5] == "--",
+            "{file}: the advice `{command}` is no `cargo run -q -p STEP -- ...`"
+        );
+        assert!(
+            !calls_a_step_by_name(command),
+            "{file}: the advice `{command}` calls a step by name"
+        );
+    }
+}
+
 /// Whether `text` has a `text` block whose lines are `lines`, each ending with a
 /// newline.
 fn shows_text_block(text: &str, lines: &str) -> bool {
