@@ -4,9 +4,11 @@
 `cargo bench -p common --bench overhead` writes its results to
 target/overhead.csv; this script turns that file into docs/images/overhead-en.svg
 and overhead-zh.svg, the plot in the book's chapter on what a filter costs, with
-its texts in each book's language. It needs nothing but Python's standard
-library: the SVG is written by hand. common/tests/overhead_docs.rs checks that
-the SVGs in docs/images are what it draws from docs/images/overhead.csv.
+its texts in each book's language: the Chinese plot names the cases as the
+Chinese book does (docs/images/overhead-cases-zh.csv). It needs nothing but
+Python's standard library: the SVG is written by hand.
+common/tests/overhead_docs.rs checks that the SVGs in docs/images are what it
+draws from docs/images/overhead.csv.
 
 The plot is as wide as the book's text (750 px), so that a browser shows it at
 its own size and its smallest text, the ratio labels, at 12 px.
@@ -40,16 +42,16 @@ BAR_GAP = 2
 GROUP_GAP = 12
 AXIS = 46
 
-# The plot's texts in each book's language; the case names are the bench's own, as
-# in both books' tables.
+# The plot's texts in each book's language. The English plot names the cases as the
+# bench does; the Chinese one as the Chinese book does, from CASE_NAMES.
 LABELS = {
     "en": {
         "font": "DejaVu Sans, Verdana, sans-serif",
         "title": "What a seccomp filter costs per syscall",
         "cpus": "{} CPUs",
         "separator": ", ",
-        "rounds": "ns per call, median of {} rounds (whiskers: quartiles); "
-        "labels: ratio to no filter",
+        "rounds": "ns per call, median of {rounds} rounds (whiskers: quartiles); "
+        "labels: ratio to {baseline}",
         "baseline": "the same syscall without a filter",
         "axis": "ns per call",
     },
@@ -60,11 +62,27 @@ LABELS = {
         "title": "seccomp 过滤器让每次系统调用多花多少时间",
         "cpus": "{} 个 CPU",
         "separator": "，",
-        "rounds": "每次调用的纳秒数，{} 轮的中位数（须线：四分位数）；标注：与 no filter 的比值",
+        "rounds": "每次调用的纳秒数，{rounds} 轮的中位数（须线：四分位数）；标注：与“{baseline}”的比值",
         "baseline": "同一系统调用不加过滤器时的开销",
         "axis": "每次调用的纳秒数",
     },
 }
+
+
+# The Chinese book's names of the bench's cases: a `case,zh` CSV.
+CASE_NAMES = {"zh": os.path.join(ROOT, "docs", "images", "overhead-cases-zh.csv")}
+
+
+def read_case_names(path, cases):
+    """The names in `path` (a `case,zh` CSV, `#` lines aside) of each of `cases`."""
+    with open(path, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(line for line in file if not line.startswith("#")))
+    names = {row["case"]: row["zh"] for row in rows}
+    missing = [case for case in cases if case not in names]
+    if missing:
+        sys.exit(f"plot-overhead: error: {path} does not name the case"
+                 f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    return names
 
 
 def default_csv():
@@ -101,6 +119,7 @@ def nice_step(span, ticks=6):
 def plot(meta, rows, language):
     text = LABELS[language]
     cases = list(dict.fromkeys(row["case"] for row in rows))
+    names = read_case_names(CASE_NAMES[language], cases) if language in CASE_NAMES else {}
     syscalls = list(dict.fromkeys(row["syscall"] for row in rows))
     by_key = {(row["case"], row["syscall"]): row for row in rows}
     baseline = cases[0]
@@ -137,7 +156,8 @@ def plot(meta, rows, language):
     for line_y, values in ((48, machine), (65, software)):
         about = text["separator"].join(value for value in values if value)
         out.append(f'<text x="10" y="{line_y}" fill="#444">{escape(about)}</text>')
-    rounds = text["rounds"].format(meta.get("rounds", "?"))
+    rounds = text["rounds"].format(rounds=meta.get("rounds", "?"),
+                                   baseline=names.get(baseline, baseline))
     out.append(f'<text x="10" y="82" fill="#444">{escape(rounds)}</text>')
 
     # Legend.
@@ -193,7 +213,7 @@ def plot(meta, rows, language):
         weight = ' font-weight="bold"' if case in TUTORIAL_ROWS else ""
         out.append(
             f'<text x="{LEFT - 10}" y="{y + group / 2 + 4}" text-anchor="end"{weight}>'
-            f"{escape(case)}</text>"
+            f"{escape(names.get(case, case))}</text>"
         )
         for name in syscalls:
             row = by_key.get((case, name))

@@ -624,6 +624,60 @@ fn transcripts_that_call_the_steps_by_name_say_how_to_type_them() {
     );
 }
 
+/// The commands a `--learn` report tells the learner to run, in the transcripts the
+/// book stores (`docs/transcripts/discovering/`): what follows `run in the
+/// repository: ` on a line of the report, up to a note in brackets.
+fn advised_commands() -> Vec<(String, String)> {
+    let folder = workspace().join("docs/transcripts/discovering");
+    let mut found = Vec::new();
+    for entry in fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "txt") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for line in fs::read_to_string(&path).unwrap().lines() {
+            if let Some((_, command)) = line.split_once(", run in the repository: ") {
+                let command = command.split(" (").next().unwrap_or_default();
+                found.push((name.clone(), command.to_owned()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A `--learn` report's advice runs as typed, in a fresh shell in any folder of the
+/// repository: its commands run a step through Cargo (`cargo run -q -p STEP -- ...`),
+/// never by its bare name, which a shell finds only with `target/debug` on its
+/// `PATH`. Step 3's report on the tutorial program names a command for step 3 and
+/// one for step 4.
+#[test]
+fn the_learn_reports_advise_commands_that_run_as_typed() {
+    let advised = advised_commands();
+    for step in ["step-3-reporting", "step-4-policy"] {
+        assert!(
+            advised.iter().any(|(file, command)| file == "learn.txt"
+                && command.starts_with(&format!("cargo run -q -p {step} -- "))),
+            "learn.txt advises no command for {step}: {advised:?}"
+        );
+    }
+    for (file, command) in &advised {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        assert!(
+            words.len() > 6
+                && words[..4] == ["cargo", "run", "-q", "-p"]
+                && is_step_binary(words[4])
+                && words[5] == "--",
+            "{file}: the advice `{command}` is no `cargo run -q -p STEP -- ...`"
+        );
+        assert!(
+            !calls_a_step_by_name(command),
+            "{file}: the advice `{command}` calls a step by name"
+        );
+    }
+}
+
 /// Whether `text` has a `text` block whose lines are `lines`, each ending with a
 /// newline.
 fn shows_text_block(text: &str, lines: &str) -> bool {
@@ -1220,8 +1274,9 @@ fn rejected_in<'a>(line: &str, rejected: &'a [Rejected]) -> Vec<(&'a str, &'a st
 /// workspace) and its lines as a reader reads them.
 type Lines = Vec<(String, Vec<(usize, String)>)>;
 
-/// A book's chapters (its glossary without the table of rejected words) and the
-/// text of the drawings made for it (`docs/images/*-LANG.svg`).
+/// A book's chapters (its glossary without the table of rejected words), the
+/// text of the drawings made for it (`docs/images/*-LANG.svg`) and, in Chinese, the
+/// comments of the policy files it shows ([`POLICY_TWINS`]).
 fn book_lines(language: &str) -> Lines {
     let glossary = glossary(language);
     let mut files: Lines = chapters(language)
@@ -1248,6 +1303,13 @@ fn book_lines(language: &str) -> Lines {
         .collect();
     drawings.sort();
     assert!(!drawings.is_empty(), "no drawing for the {language} book");
+    // The comments of the policy files the Chinese book shows in Chinese.
+    if language == "zh" {
+        for (_, twin, _) in POLICY_TWINS {
+            let text = fs::read_to_string(workspace().join(twin)).unwrap();
+            files.push((twin.to_owned(), twin_comment_lines(&text)));
+        }
+    }
     for path in drawings {
         let name = format!(
             "docs/images/{}",
@@ -2835,4 +2897,164 @@ fn the_audit_points_to_sections_that_exist() {
             );
         }
     }
+}
+
+/// The policy files the Chinese book shows with Chinese comments (`docs/zh/policies/`),
+/// each with the file the steps read, and whether its lines must stay where the file
+/// has them: a refused policy's message names its rules by line, and the chapter shows
+/// that message under the file.
+const POLICY_TWINS: [(&str, &str, bool); 3] = [
+    (
+        "step-4-policy/policy.toml",
+        "docs/zh/policies/policy.toml",
+        false,
+    ),
+    (
+        "step-4-policy/policies/overlap.toml",
+        "docs/zh/policies/overlap.toml",
+        true,
+    ),
+    (
+        "step-4-policy/policies/typo.toml",
+        "docs/zh/policies/typo.toml",
+        true,
+    ),
+];
+
+/// Whether a line of TOML is a comment (an anchor marker too) or blank.
+fn toml_comment_or_blank(line: &str) -> bool {
+    let line = line.trim();
+    line.is_empty() || line.starts_with('#')
+}
+
+/// The lines of a policy file that make its policy, with their numbers, and its
+/// anchor markers, in order.
+fn policy_lines(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| is_anchor_marker(line) || !toml_comment_or_blank(line))
+        .map(|(number, line)| (number + 1, line.trim().to_owned()))
+        .collect()
+}
+
+/// The comment lines of a Chinese twin, without their `#`, as the glossary's test
+/// reads them (no anchor markers).
+fn twin_comment_lines(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim_start().starts_with('#') && !is_anchor_marker(line))
+        .map(|(number, line)| {
+            let words = line.trim_start().trim_start_matches('#').trim();
+            (number + 1, without_glosses(words))
+        })
+        .collect()
+}
+
+/// Three English words in a row, outside `code` and "quoted" TOML values: a sentence
+/// left in English.
+fn english_sentence(line: &str) -> Option<String> {
+    let mut kept = String::new();
+    let mut inside = None;
+    for c in line.chars() {
+        match inside {
+            Some(close) if c == close => inside = None,
+            Some(_) => {}
+            None if c == '`' || c == '"' => inside = Some(c),
+            None => kept.push(c),
+        }
+    }
+    let words: Vec<&str> = kept.split(' ').collect();
+    words
+        .windows(3)
+        .find(|three| {
+            three
+                .iter()
+                .all(|word| word.len() >= 2 && word.chars().all(|c| c.is_ascii_alphabetic()))
+        })
+        .map(|three| three.join(" "))
+}
+
+/// The Chinese book shows step 4's policy files with Chinese comments, and they are
+/// the same policies: each twin has the lines of TOML of its file, no more, no less,
+/// in the same order, with the same anchors (at the same line numbers where a message
+/// names lines), and parses into the same tables; every rule of a twin follows a
+/// comment in Chinese, and no comment of a twin is an English sentence. The Chinese
+/// policy chapter shows the twins, not the files.
+#[test]
+fn the_chinese_book_shows_the_policies_with_chinese_comments_and_the_same_rules() {
+    let read = |path: &str| {
+        fs::read_to_string(workspace().join(path))
+            .unwrap_or_else(|err| panic!("cannot read {path}: {err}"))
+    };
+    let chapter = read("docs/zh/src/policy.md");
+    let shown: Vec<String> = includes(&chapter)
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect();
+    for (original, twin, same_lines) in POLICY_TWINS {
+        let (file, chinese) = (read(original), read(twin));
+        let (file_lines, twin_lines) = (policy_lines(&file), policy_lines(&chinese));
+        if same_lines {
+            assert_eq!(
+                twin_lines, file_lines,
+                "{twin}: the lines of TOML differ from {original}'s, or stand on other lines"
+            );
+        } else {
+            let text = |lines: &[(usize, String)]| -> Vec<String> {
+                lines.iter().map(|(_, line)| line.clone()).collect()
+            };
+            assert_eq!(
+                text(&twin_lines),
+                text(&file_lines),
+                "{twin}: the lines of TOML or the anchors differ from {original}'s"
+            );
+        }
+        let parse = |path: &str, text: &str| -> toml::Table {
+            toml::from_str(text).unwrap_or_else(|err| panic!("{path} is not TOML: {err}"))
+        };
+        assert_eq!(
+            parse(twin, &chinese),
+            parse(original, &file),
+            "{twin} is another policy than {original}"
+        );
+
+        let lines: Vec<&str> = chinese.lines().collect();
+        let mut rules = 0;
+        for (index, line) in lines.iter().enumerate() {
+            if line.trim() != "[[rule]]" {
+                continue;
+            }
+            rules += 1;
+            let comment: String = lines[..index]
+                .iter()
+                .rev()
+                .take_while(|line| line.trim_start().starts_with('#'))
+                .copied()
+                .collect();
+            assert!(
+                comment.chars().any(ideograph),
+                "{twin}:{}: the rule has no comment in Chinese above it",
+                index + 1
+            );
+        }
+        assert!(rules > 0, "{twin} has no rule");
+        for (number, line) in twin_comment_lines(&chinese) {
+            if let Some(words) = english_sentence(&line) {
+                panic!("{twin}:{number}: a comment in English ({words}): write it in Chinese");
+            }
+        }
+        let relative = format!("../{}", twin.trim_start_matches("docs/zh/"));
+        assert!(
+            shown.contains(&relative),
+            "docs/zh/src/policy.md does not show {twin} (shows {shown:?})"
+        );
+        assert!(
+            !shown.iter().any(|path| path.ends_with(original)),
+            "docs/zh/src/policy.md shows {original}, with its English comments: show {twin}"
+        );
+    }
+    // The test tells an English sentence from Chinese with English names in it.
+    assert!(english_sentence("the syscall is not run").is_some());
+    assert!(english_sentence("用 `cargo test -p step-4-policy` 检查").is_none());
+    assert!(english_sentence("\"errno NAME\" 或 \"errno N\"（不执行）").is_none());
 }

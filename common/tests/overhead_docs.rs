@@ -1,10 +1,12 @@
 //! The chapter on what a filter costs shows the results of one run of the overhead
 //! bench in each book twice: as two tables (ns per call, and the ratio to no filter),
 //! and as the plot, drawn in each book's language. The run itself is kept next to the
-//! plots (`docs/images/overhead.csv`, the bench's CSV as it wrote it). These tests
-//! fail when a table or a plot no longer shows that run, for instance after a new run
-//! replaced the CSV but not the tables, or when a plot is not what
-//! `scripts/plot-overhead.py` draws from it.
+//! plots (`docs/images/overhead.csv`, the bench's CSV as it wrote it), and so are the
+//! Chinese book's names of its cases (`docs/images/overhead-cases-zh.csv`). These
+//! tests fail when a table or a plot no longer shows that run, for instance after a
+//! new run replaced the CSV but not the tables, when the Chinese book names a case
+//! otherwise than that file, or when a plot is not what `scripts/plot-overhead.py`
+//! draws from them.
 //!
 //! The numbers themselves are not checked: they belong to the machine that measured
 //! them, and performance is measured by the bench, never asserted by a test.
@@ -79,6 +81,49 @@ fn parse_row(line: &str) -> Row {
     }
 }
 
+/// The cases of the published run, in its order, each with its name in the book in
+/// `language`: the bench's own in English, the one `docs/images/overhead-cases-zh.csv`
+/// gives in Chinese (which must name every case of the run, and no other).
+fn case_names(language: &str) -> Vec<(String, String)> {
+    let (_, rows) = published_run();
+    let mut cases: Vec<String> = Vec::new();
+    for row in &rows {
+        if !cases.contains(&row.case) {
+            cases.push(row.case.clone());
+        }
+    }
+    if language == "en" {
+        return cases.into_iter().map(|case| (case.clone(), case)).collect();
+    }
+    assert_eq!(language, "zh", "a book's language");
+    let file = "docs/images/overhead-cases-zh.csv";
+    let mut names: Vec<(String, String)> = Vec::new();
+    let text = read(file);
+    let mut lines = text.lines().filter(|line| !line.starts_with('#'));
+    assert_eq!(lines.next(), Some("case,zh"), "{file}: its header");
+    for line in lines {
+        let (case, name) = line
+            .rsplit_once(',')
+            .unwrap_or_else(|| panic!("{file}: a line without a comma: {line}"));
+        assert!(
+            name.chars().any(|c| matches!(c, '\u{4e00}'..='\u{9fff}')),
+            "{file}: `{case}` has no Chinese name: {name}"
+        );
+        assert!(
+            !names.iter().any(|(c, n)| c == case || n == name),
+            "{file}: `{case}` or `{name}` comes twice"
+        );
+        names.push((case.to_owned(), name.to_owned()));
+    }
+    let named: Vec<&String> = names.iter().map(|(case, _)| case).collect();
+    assert_eq!(
+        named,
+        cases.iter().collect::<Vec<_>>(),
+        "{file} names the cases of the published run, in its order"
+    );
+    names
+}
+
 /// The rows of the tables of the chapter `path` that have `width` cells, as the text of their
 /// cells: the headers and the rows of data. A row written with another number
 /// of cells than its header fails here: the reader would not see it as written.
@@ -122,13 +167,24 @@ fn table_row(path: &str, chapter: &str, width: usize, case: &str) -> Vec<String>
 const NS_COLUMNS: usize = 6;
 const RATIO_COLUMNS: usize = 4;
 
-/// Checks that `chapter`'s table shows every row of the published run.
-fn assert_table_shows_the_run(path: &str) {
+/// Checks that the chapter of the book in `language` shows every row of the published
+/// run in its tables, each case under the book's name for it.
+fn assert_table_shows_the_run(language: &str) {
+    let path = &format!("docs/{language}/src/overhead.md");
     let chapter = read(path);
     let (meta, rows) = published_run();
+    let names = case_names(language);
+    let name_of = |case: &str| -> &str {
+        &names
+            .iter()
+            .find(|(c, _)| c == case)
+            .expect("every case has a name")
+            .1
+    };
     let syscalls = ["getppid", "read", "write"];
     for row in &rows {
-        let cells = table_row(path, &chapter, NS_COLUMNS, &row.case);
+        let name = name_of(&row.case);
+        let cells = table_row(path, &chapter, NS_COLUMNS, name);
         assert_eq!(cells[1], row.filters, "{path}: filters of `{}`", row.case);
         assert_eq!(
             cells[2], row.bpf_instructions,
@@ -140,7 +196,7 @@ fn assert_table_shows_the_run(path: &str) {
             .position(|&name| name == row.syscall)
             .unwrap_or_else(|| panic!("a measured syscall: {}", row.syscall));
         let ns: f64 = cells[3 + column].parse().expect("ns in the table");
-        let ratio: f64 = table_row(path, &chapter, RATIO_COLUMNS, &row.case)[1 + column]
+        let ratio: f64 = table_row(path, &chapter, RATIO_COLUMNS, name)[1 + column]
             .trim_end_matches('×')
             .parse()
             .expect("a ratio in the table");
@@ -183,17 +239,37 @@ fn assert_table_shows_the_run(path: &str) {
 /// The English chapter's table is the published run.
 #[test]
 fn the_english_chapter_shows_the_published_run() {
-    assert_table_shows_the_run("docs/en/src/overhead.md");
+    assert_table_shows_the_run("en");
 }
 
-/// The Chinese chapter's table is the published run.
+/// The Chinese chapter's table is the published run, with the Chinese names of its
+/// cases.
 #[test]
 fn the_chinese_chapter_shows_the_published_run() {
-    assert_table_shows_the_run("docs/zh/src/overhead.md");
+    assert_table_shows_the_run("zh");
+}
+
+/// The Chinese chapter's table of cases gives each case's Chinese name and the name
+/// the bench prints, as `docs/images/overhead-cases-zh.csv` has them, a row per case:
+/// a reader who runs the bench finds its cases there.
+#[test]
+fn the_chinese_table_of_cases_names_each_case_in_both_languages() {
+    let path = "docs/zh/src/overhead.md";
+    let chapter = read(path);
+    let table = markdown::tables(&chapter)
+        .into_iter()
+        .find(|table| table.rows[0].len() == 3)
+        .expect("the table of cases: its Chinese name, the bench's name, the filters");
+    let rows: Vec<(String, String)> = table.rows[1..]
+        .iter()
+        .map(|cells| (cells[1].text.clone(), cells[0].text.clone()))
+        .collect();
+    assert_eq!(rows, case_names("zh"), "{path}: the table of cases");
 }
 
 /// The plots were drawn from the published run: they name its machine and date and
-/// every case, and label every bar with its ratio. (`scripts/plot-overhead.py
+/// every case (in the book's names: the Chinese plot has no case's English name),
+/// and label every bar with its ratio. (`scripts/plot-overhead.py
 /// docs/images/overhead.csv` redraws them.)
 #[test]
 fn the_plots_show_the_published_run() {
@@ -211,12 +287,17 @@ fn the_plots_show_the_published_run() {
                 "the {language} plot names the run's {key}: {value}"
             );
         }
-        for row in &rows {
+        for (case, name) in case_names(language) {
             assert!(
-                svg.contains(&format!(">{}<", row.case)),
-                "the {language} plot has case `{}`",
-                row.case
+                svg.contains(&format!(">{name}<")),
+                "the {language} plot has case `{case}` as `{name}`"
             );
+            if name != case {
+                assert!(
+                    !svg.contains(&format!(">{case}<")),
+                    "the {language} plot names case `{case}` in English"
+                );
+            }
         }
         // One bar per case and syscall, in the run's order, labelled with its ratio
         // as the bench's table prints it.

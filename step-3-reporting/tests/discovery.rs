@@ -166,12 +166,14 @@ fn learn_runs_the_program_to_the_end_and_lists_each_syscall_once() {
     assert_eq!(unique.len(), learned.len(), "each once: {learned:?}");
     // The program's first syscall beyond the writes and the read is its sleep.
     assert!(SLEEP_SYSCALLS.contains(&&*learned[0]), "{learned:?}");
-    // Then how to allow them: in step 3 with --allow, and in step 4 by learning
-    // against its policy, which says what that policy lacks (no rules here: a
-    // bare rule appended to step 4's policy could undo one that refines it).
+    // Then how to allow them, as commands that run as typed in the repository: in
+    // step 3 with --allow, and in step 4 by learning against its policy, which
+    // says what that policy lacks (no rules here: a bare rule appended to step 4's
+    // policy could undo one that refines it).
     assert!(
         stderr.ends_with(&format!(
-            "step-3-reporting: to allow them in step 3: --allow {}\n{STEP_4_ADVICE}",
+            "step-3-reporting: to allow them in step 3, run in the repository: \
+             cargo run -q -p step-3-reporting -- --allow {}\n{STEP_4_ADVICE}",
             learned.join(",")
         )),
         "{stderr}"
@@ -180,8 +182,9 @@ fn learn_runs_the_program_to_the_end_and_lists_each_syscall_once() {
 
 /// The line of step 3's report about step 4's policy.
 const STEP_4_ADVICE: &str = "step-3-reporting: to find which of them step 4's policy lacks, \
-                             with rules to append to it: step-4-policy --learn \
-                             (with --policy FILE, a copy of it)\n";
+                             with rules to append to it, run in the repository: \
+                             cargo run -q -p step-4-policy -- --learn \
+                             (for a copy of the policy, add --policy FILE)\n";
 
 /// `--learn` exits with the program's status, not with one of its own: with
 /// stdout on `/dev/full` the program fails at its prompt with status 1, and the

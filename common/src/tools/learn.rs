@@ -171,7 +171,7 @@ impl Allowed for AllowList<'_> {
         _: &[(ScmpArch, ScmpSyscall)],
         learned: &[Learned],
     ) -> String {
-        allow_list_advice(step, subject, learned)
+        allow_list_advice(step, subject, self.also_allow, learned)
     }
 }
 
@@ -1310,13 +1310,27 @@ pub fn report_text(
     text
 }
 
+/// The commands the advice prints: they run as typed in any folder of the
+/// repository, in a shell that has only Cargo on its `PATH` (not the steps,
+/// which `cargo build` puts in `target/debug`), and build the step first.
+const STEP_3_COMMAND: &str = "cargo run -q -p step-3-reporting --";
+const STEP_4_COMMAND: &str = "cargo run -q -p step-4-policy --";
+
 /// How step 3's report says to allow the `learned` syscalls: in step 3 with
 /// `--allow`; for the tutorial program, in step 4 by learning against its
 /// policy ([`crate::tools::refine`]), which tells what that policy lacks of them, as
 /// rules that can be appended to it.
+/// For the tutorial program each is a command to run ([`STEP_3_COMMAND`],
+/// [`STEP_4_COMMAND`]), whose `--allow` keeps the names given before (`also_allow`);
+/// for a command, the `--allow` option with the names learned.
 /// A syscall libseccomp cannot name (`(462)`) is left out of `--allow`, which
 /// takes names, in a line of its own.
-pub fn allow_list_advice(step: &str, subject: Subject, learned: &[Learned]) -> String {
+pub fn allow_list_advice(
+    step: &str,
+    subject: Subject,
+    also_allow: &[&str],
+    learned: &[Learned],
+) -> String {
     let names: Vec<&str> = learned.iter().filter_map(|s| s.name.as_deref()).collect();
     let unnamed: Vec<String> = learned
         .iter()
@@ -1325,10 +1339,21 @@ pub fn allow_list_advice(step: &str, subject: Subject, learned: &[Learned]) -> S
         .collect();
     let mut text = String::new();
     if !names.is_empty() {
-        text.push_str(&format!(
-            "{step}: to allow them in step 3: --allow {}\n",
-            names.join(",")
-        ));
+        match subject {
+            Subject::Program => {
+                let mut allow = also_allow.to_vec();
+                allow.extend(names.iter().filter(|name| !also_allow.contains(name)));
+                text.push_str(&format!(
+                    "{step}: to allow them in step 3, run in the repository: \
+                     {STEP_3_COMMAND} --allow {}\n",
+                    allow.join(",")
+                ));
+            }
+            Subject::Command => text.push_str(&format!(
+                "{step}: to allow them in step 3: --allow {}\n",
+                names.join(",")
+            )),
+        }
     }
     if !unnamed.is_empty() {
         let numbers = match unnamed.len() {
@@ -1343,8 +1368,9 @@ pub fn allow_list_advice(step: &str, subject: Subject, learned: &[Learned]) -> S
     }
     if subject == Subject::Program {
         text.push_str(&format!(
-            "{step}: to find which of them step 4's policy lacks, with rules to append to it: \
-             step-4-policy --learn (with --policy FILE, a copy of it)\n"
+            "{step}: to find which of them step 4's policy lacks, with rules to append to it, \
+             run in the repository: {STEP_4_COMMAND} --learn (for a copy of the policy, \
+             add --policy FILE)\n"
         ));
     }
     text
@@ -1372,7 +1398,7 @@ mod tests {
             "step 2's allow list",
             "exit status 0; it forked no process",
             Gaps::default(),
-        ) + &allow_list_advice("step-x", Subject::Program, &learned);
+        ) + &allow_list_advice("step-x", Subject::Program, &[], &learned);
         let clone = ScmpSyscall::from_name("clone").unwrap().as_raw_syscall();
         let munmap = ScmpSyscall::from_name("munmap").unwrap().as_raw_syscall();
         assert_eq!(
@@ -1382,10 +1408,38 @@ mod tests {
                  step-x: it made 2 syscalls that step 2's allow list does not allow, first made in this order:\n\
                  clone({clone})\n\
                  munmap({munmap})\n\
-                 step-x: to allow them in step 3: --allow clone,munmap\n\
-                 step-x: to find which of them step 4's policy lacks, with rules to append to it: \
-                 step-4-policy --learn (with --policy FILE, a copy of it)\n"
+                 step-x: to allow them in step 3, run in the repository: \
+                 cargo run -q -p step-3-reporting -- --allow clone,munmap\n\
+                 step-x: to find which of them step 4's policy lacks, with rules to append to it, \
+                 run in the repository: cargo run -q -p step-4-policy -- --learn (for a copy of \
+                 the policy, add --policy FILE)\n"
             )
+        );
+    }
+
+    /// For the tutorial program, step 3's command allows the names given with
+    /// `--allow` before and those learned, each once, and step 4's follows.
+    #[test]
+    fn the_program_s_step_3_command_keeps_the_names_given_before() {
+        let text = allow_list_advice(
+            "s",
+            Subject::Program,
+            &["clock_nanosleep", "clone"],
+            &[learned("clone"), learned("munmap")],
+        );
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "s: to allow them in step 3, run in the repository: cargo run -q -p \
+                 step-3-reporting -- --allow clock_nanosleep,clone,munmap"
+            )
+        );
+        assert!(
+            lines
+                .next()
+                .is_some_and(|line| line.contains(": cargo run -q -p step-4-policy -- --learn")),
+            "{text}"
         );
     }
 
@@ -1395,7 +1449,7 @@ mod tests {
     fn a_command_s_report_ends_with_the_allow_option() {
         let learned = [learned("execve")];
         assert_eq!(
-            allow_list_advice("s", Subject::Command, &learned),
+            allow_list_advice("s", Subject::Command, &["brk"], &learned),
             "s: to allow them in step 3: --allow execve\n"
         );
     }
@@ -1408,6 +1462,7 @@ mod tests {
         let text = allow_list_advice(
             "s",
             Subject::Command,
+            &[],
             &[
                 learned("execve"),
                 unnamed(999),
@@ -1422,7 +1477,7 @@ mod tests {
              name for these numbers on this architecture)\n"
         );
         assert_eq!(
-            allow_list_advice("s", Subject::Command, &[unnamed(999)]),
+            allow_list_advice("s", Subject::Command, &[], &[unnamed(999)]),
             "s: left out of --allow: 999 (--allow takes names, and libseccomp knows no name \
              for this number on this architecture)\n"
         );
