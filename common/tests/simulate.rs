@@ -269,6 +269,7 @@ const UNFILTERED: [i32; 0] = [];
 /// kernel does not filter ([`UNFILTERED`]).
 fn calls(program: &[Instruction], count: usize) -> impl Strategy<Value = Vec<SeccompData>> {
     let found = Arc::new(Constants::of(program));
+    let edges = edge_calls(&found);
     let x32 = 0x4000_0000u32;
     // Each value is chosen by a kind (shrinking to 0: the program's own
     // constants), an index into a list of constants, and a random number: plain
@@ -330,7 +331,43 @@ fn calls(program: &[Instruction], count: usize) -> impl Strategy<Value = Vec<Sec
         }
         SeccompData::native(nr, values)
     });
-    prop::collection::vec(call, count)
+    // A rule that compares one argument with one 64-bit value is met by few
+    // random calls (one in thousands, for `write` with argument 0 equal to
+    // 0x100000001): every such call is added to the batch, so that each
+    // return of the program is reached however few calls are generated.
+    prop::collection::vec(call, count).prop_map(move |mut calls| {
+        calls.extend(edges.iter().cloned());
+        calls
+    })
+}
+
+/// For each syscall number the program compares with, and each argument,
+/// every call that sets that argument to a pair of the program's constants
+/// for its two halves (the others 0).
+fn edge_calls(found: &Constants) -> Vec<SeccompData> {
+    let mut calls = Vec::new();
+    for &nr in &found.numbers {
+        let nr = nr as i32;
+        if UNFILTERED.contains(&nr) {
+            continue;
+        }
+        for arg in 0..6 {
+            for &low in &found.low[arg] {
+                for &high in found.high[arg].iter().chain([&0]) {
+                    let mut values = [0u64; 6];
+                    values[arg] = u64::from(low) | u64::from(high) << 32;
+                    if cfg!(target_pointer_width = "32") {
+                        values[arg] &= u64::from(u32::MAX);
+                    }
+                    if values[5] == MAGIC {
+                        continue;
+                    }
+                    calls.push(SeccompData::native(nr, values));
+                }
+            }
+        }
+    }
+    calls
 }
 
 /// One batch of [`calls`] for `program`, as generated (not shrunk).
