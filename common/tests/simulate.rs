@@ -26,7 +26,7 @@ use common::filter::{allow_list_filter, TUTORIAL_ALLOW_LIST};
 use common::policy::Policy;
 use common::tools::bpf::{self, Instruction};
 use common::tools::simulate::{self, SeccompData};
-use harness::generated::sample_size;
+use harness::generated::{runner, sample_size};
 use harness::runner::Ending;
 use harness::runner::StepRun;
 use harness::running::{run, sibling_binary};
@@ -34,7 +34,7 @@ use libseccomp::{scmp_cmp, ScmpAction, ScmpFilterContext, ScmpSyscall};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use proptest::test_runner::TestCaseError;
 
 /// The binary that loads the programs and makes the calls.
 fn filter_calls() -> PathBuf {
@@ -221,7 +221,7 @@ fn assert_kernel_agrees(name: &str, program: &[Instruction], count: usize) -> Ve
     };
     // One batch of calls, run in one child.
     let tried = std::cell::RefCell::new(Vec::new());
-    let result = runner(1).run(&calls(program, count), |calls| {
+    let result = runner(1, file!()).run(&calls(program, count), |calls| {
         let kernel = kernel_results(&loaded, &calls);
         let wrong = mismatches(program, &calls, &kernel);
         if !wrong.is_empty() {
@@ -239,16 +239,6 @@ fn assert_kernel_agrees(name: &str, program: &[Instruction], count: usize) -> Ve
         panic!("{failure}");
     }
     tried.into_inner()
-}
-
-/// A runner of `cases` generated cases, which keeps the seed of a failure in
-/// `proptest-regressions/`.
-fn runner(cases: u32) -> TestRunner {
-    TestRunner::new(Config {
-        cases,
-        source_file: Some(file!()),
-        ..Config::default()
-    })
 }
 
 /// The syscalls the kernel lets through without running any filter: on
@@ -372,7 +362,7 @@ fn edge_calls(found: &Constants) -> Vec<SeccompData> {
 
 /// One batch of [`calls`] for `program`, as generated (not shrunk).
 fn some_calls(program: &[Instruction], count: usize) -> Vec<SeccompData> {
-    let batch = calls(program, count).new_tree(&mut runner(1));
+    let batch = calls(program, count).new_tree(&mut runner(1, file!()));
     batch.expect("a batch of calls").current()
 }
 
@@ -580,7 +570,7 @@ fn the_kernel_answers_as_simulated_under_every_action_and_comparison() {
 fn the_kernel_computes_as_simulated() {
     let (arg0, _) = arg_offsets(0);
     let (arg1, _) = arg_offsets(1);
-    let mut runner = runner(1);
+    let mut runner = runner(1, file!());
     let mut one = |values: std::ops::RangeInclusive<u32>| {
         values.new_tree(&mut runner).expect("a constant").current()
     };

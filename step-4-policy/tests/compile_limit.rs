@@ -12,11 +12,10 @@ use std::process::Command;
 
 use common::compile_limit::RULE_LIMIT;
 use harness::files::Scratch;
-use harness::generated::sample_size;
+use harness::generated::{runner, sample_size};
 use harness::runner::StepRun;
 use harness::runner::{run_step, Ending};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 
 const STEP: &str = env!("CARGO_BIN_EXE_step-4-policy");
 
@@ -138,14 +137,10 @@ fn merging_policies() -> impl Strategy<Value = String> {
 #[test]
 fn every_policy_that_reaches_the_merge_of_64_bit_comparisons_ends() {
     let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "compile-limit-generated");
-    let cases = sample_size(16) as u32;
+    let cases = sample_size(16);
     // A failing case is shrunk to a small policy, and its seed kept beside
     // this file, to be tried first the next time.
-    let mut runner = TestRunner::new(Config {
-        cases,
-        source_file: Some(file!()),
-        ..Config::default()
-    });
+    let mut runner = runner(cases, file!());
     let compiled = std::cell::Cell::new(0);
     runner
         .run(&merging_policies(), |policy| {
