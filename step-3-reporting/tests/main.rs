@@ -9,6 +9,7 @@
 //! none is left out.
 
 mod audit;
+mod callers;
 mod command;
 mod discovery;
 mod step3;

@@ -288,7 +288,14 @@ pub fn command_filter(also_allow: &[&str]) -> StepFilter {
 /// when the filter cannot be loaded.
 ///
 /// Call it only while the process has one thread, as a step's `main` does.
-pub fn learn_command(step: &'static str, command: &[OsString], also_allow: &[&str]) -> ExitCode {
+/// With `callers`, the report shows the functions that made each syscall's
+/// first call ([`crate::tools::callers`]).
+pub fn learn_command(
+    step: &'static str,
+    command: &[OsString],
+    also_allow: &[&str],
+    callers: bool,
+) -> ExitCode {
     if let Err(err) = check_available() {
         return fail_closed(step, &err);
     }
@@ -356,6 +363,7 @@ pub fn learn_command(step: &'static str, command: &[OsString], also_allow: &[&st
                 child,
                 &mut AllowList { also_allow },
                 &mut hand_over,
+                callers,
             )
         }
     }

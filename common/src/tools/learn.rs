@@ -84,6 +84,7 @@ use crate::ending::Ending;
 use crate::error::{fail_closed, StepError, EXIT_FILTER_FAILED};
 use crate::filter::{allow_list_filter, bpf_instructions, Filter, TUTORIAL_ALLOW_LIST};
 use crate::program::{write_all, Program, StackLine};
+use crate::tools::callers::{Callers, Chain};
 
 /// The libseccomp API level from which the notify API works with the CONTINUE
 /// flag and the libseccomp crate accepts it (Linux 5.7 or later).
@@ -106,13 +107,21 @@ pub(crate) const HANDOFF_TIMEOUT_MS: u16 = 10_000;
 /// Call it only while the process has one thread, as a step's `main` does: after
 /// the fork, the program's process allocates while it builds its filter, which
 /// is sound only when no other thread could have held the allocator's lock.
-pub fn learn(step: &'static str, program: &mut Program, also_allow: &[&str]) -> ExitCode {
+/// With `callers`, the report shows under each syscall the functions that
+/// made its first call ([`crate::tools::callers`]).
+pub fn learn(
+    step: &'static str,
+    program: &mut Program,
+    also_allow: &[&str],
+    callers: bool,
+) -> ExitCode {
     let allow_list = allow_list_with(also_allow);
     learn_with_filter(
         step,
         program,
         &|socket, listener| notify_filter(&allow_list, socket, listener),
         &mut AllowList { also_allow },
+        callers,
     )
 }
 
@@ -187,6 +196,7 @@ pub(crate) fn learn_with_filter(
     program: &mut Program,
     notify: &NotifyFilter,
     allowed: &mut dyn Allowed,
+    callers: bool,
 ) -> ExitCode {
     let (supervisor_end, program_end) = match check_available().and_then(|()| handoff_socket()) {
         Ok(ends) => ends,
@@ -218,7 +228,14 @@ pub(crate) fn learn_with_filter(
         Ok(ForkResult::Parent { child }) => {
             drop(program_end);
             let mut hand_over = SocketHandOver(Some(supervisor_end));
-            supervise(step, Subject::Program, child, allowed, &mut hand_over)
+            supervise(
+                step,
+                Subject::Program,
+                child,
+                allowed,
+                &mut hand_over,
+                callers,
+            )
         }
     }
 }
@@ -562,6 +579,9 @@ pub struct Learned {
     pub name: Option<String>,
     /// Its number on that architecture.
     pub nr: i32,
+    /// With `--callers`, the functions that made its first call, innermost
+    /// first ([`crate::tools::callers`]); empty otherwise.
+    pub callers: Chain,
 }
 
 impl Learned {
@@ -668,6 +688,10 @@ pub(crate) struct Supervision {
     program: Pid,
     /// Every notified syscall (by architecture and number), in first-seen order.
     seen: Vec<(ScmpArch, ScmpSyscall)>,
+    /// With `--callers`: the reader of chains, and the chain of each syscall in
+    /// `seen`, read while its first call waited.
+    callers: Option<Callers>,
+    chains: Vec<Chain>,
     /// How the program's process ended.
     program_ending: Option<Ending>,
     /// How each other process collected ended.
@@ -694,11 +718,14 @@ pub(crate) fn supervise(
     program: Pid,
     allowed: &mut dyn Allowed,
     hand_over: &mut dyn HandOver,
+    callers: bool,
 ) -> ExitCode {
     let mut supervision = Supervision {
         subject,
         program,
         seen: Vec::new(),
+        callers: callers.then(Callers::default),
+        chains: Vec::new(),
         program_ending: None,
         forked_endings: Vec::new(),
         lost: 0,
@@ -1021,6 +1048,10 @@ impl Supervision {
         let syscall = (request.data.arch, request.data.syscall);
         if !self.seen.contains(&syscall) {
             self.seen.push(syscall);
+            // The thread waits for the answer below: its stack holds still.
+            if let Some(callers) = &mut self.callers {
+                self.chains.push(callers.of(request.pid, request.data.arch));
+            }
         }
         allowed.note(request.data.arch, request.data.syscall, &request.data.args);
         let answer = ScmpNotifResp::new_continue(request.id, ScmpNotifRespFlags::empty());
@@ -1063,9 +1094,11 @@ impl Supervision {
     fn learned(&self) -> Vec<Learned> {
         self.seen
             .iter()
-            .map(|&(arch, syscall)| Learned {
+            .enumerate()
+            .map(|(at, &(arch, syscall))| Learned {
                 name: syscall.get_name_by_arch(arch).ok(),
                 nr: syscall.as_raw_syscall(),
+                callers: self.chains.get(at).cloned().unwrap_or_default(),
             })
             .collect()
     }
@@ -1306,6 +1339,11 @@ pub fn report_text(
     for syscall in learned {
         text.push_str(&syscall.report_form());
         text.push('\n');
+        for caller in &syscall.callers {
+            text.push_str("    ");
+            text.push_str(caller);
+            text.push('\n');
+        }
     }
     text
 }
@@ -1385,7 +1423,35 @@ mod tests {
         Learned {
             name: Some(name.to_owned()),
             nr,
+            callers: Vec::new(),
         }
+    }
+
+    /// With `--callers`, each syscall's chain is under it, indented, so that a
+    /// line that starts with a name is still a syscall the run made.
+    #[test]
+    fn the_callers_of_each_syscall_are_indented_under_it() {
+        let mut sleep = learned("clock_nanosleep");
+        sleep.callers = vec![
+            "← clock_nanosleep (libc.so.6)".to_owned(),
+            "← main (main.c:6)".to_owned(),
+        ];
+        let text = report_text(
+            "s",
+            Subject::Command,
+            &[sleep, learned("getpid")],
+            "the list",
+            "exit status 0",
+            Gaps::default(),
+        );
+        assert!(
+            text.ends_with(&format!(
+                "clock_nanosleep({})\n    ← clock_nanosleep (libc.so.6)\n    ← main (main.c:6)\ngetpid({})\n",
+                learned("clock_nanosleep").nr,
+                learned("getpid").nr
+            )),
+            "{text}"
+        );
     }
 
     #[test]
@@ -1458,7 +1524,11 @@ mod tests {
     /// says why `--allow` leaves it out instead of dropping it silently.
     #[test]
     fn the_advice_names_the_numbers_left_out_of_the_allow_option() {
-        let unnamed = |nr| Learned { name: None, nr };
+        let unnamed = |nr| Learned {
+            name: None,
+            nr,
+            callers: Vec::new(),
+        };
         let text = allow_list_advice(
             "s",
             Subject::Command,
@@ -1545,6 +1615,7 @@ mod tests {
             &[Learned {
                 name: Some("umask".to_owned()),
                 nr: 95,
+                callers: Vec::new(),
             }],
             "the allow list",
             "exit status 0",

@@ -30,6 +30,7 @@
 pub mod allow;
 pub mod audit;
 pub mod bpf;
+pub mod callers;
 pub mod command;
 pub mod learn;
 pub mod oci;
@@ -89,6 +90,11 @@ pub struct Discover {
     /// later). With --print-filter, print that filter
     #[arg(long)]
     learn: bool,
+    /// With --learn: show under each syscall listed the functions that made its
+    /// first call, from the syscall up to the program's own code, with file and
+    /// line where the program has debug information (x86_64 only)
+    #[arg(long, requires = "learn")]
+    callers: bool,
     /// Audit the filter this step would load for the classic mistakes, print
     /// one finding per line with the book's section that explains it, and exit
     /// without running the program: 0 with no warning, 1 with warnings
@@ -147,11 +153,19 @@ impl Discover {
                 learn::filter_to_print(&also_allow).as_ref(),
             )),
             (false, Some(shown)) => Some(print_filter::print(step, shown, filter.as_ref())),
-            (true, None) if command => {
-                Some(command::learn_command(step, &self.command, &also_allow))
-            }
+            (true, None) if command => Some(command::learn_command(
+                step,
+                &self.command,
+                &also_allow,
+                self.callers,
+            )),
             // The program's buffers are made before the filter, which forbids growing the heap.
-            (true, None) => Some(learn::learn(step, &mut Program::new(step), &also_allow)),
+            (true, None) => Some(learn::learn(
+                step,
+                &mut Program::new(step),
+                &also_allow,
+                self.callers,
+            )),
             (false, None) => None,
         }
     }
@@ -170,6 +184,11 @@ pub struct Refine {
     /// later, libseccomp 2.5 or later). With --print-filter, print that filter
     #[arg(long)]
     learn: bool,
+    /// With --learn: show under each syscall listed the functions that made its
+    /// first call, from the syscall up to the program's own code, with file and
+    /// line where the program has debug information (x86_64 only)
+    #[arg(long, requires = "learn")]
+    callers: bool,
     /// Audit the filter this step would load for the classic mistakes, print
     /// one finding per line with the book's section that explains it, and exit
     /// without running the program: 0 with no warning, 1 with warnings
@@ -209,7 +228,12 @@ impl Refine {
                 filter.as_ref().map(|filter| &filter.filter),
             )),
             // The program's buffers are made before the filter, which forbids growing the heap.
-            (true, None, _) => Some(refine::learn_against(step, &mut Program::new(step), filter)),
+            (true, None, _) => Some(refine::learn_against(
+                step,
+                &mut Program::new(step),
+                filter,
+                self.callers,
+            )),
             (false, None, _) => None,
         }
     }

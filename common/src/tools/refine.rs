@@ -73,6 +73,7 @@ pub fn learn_against(
     step: &'static str,
     program: &mut Program,
     filter: &Result<PolicyFilter, StepError>,
+    callers: bool,
 ) -> ExitCode {
     let policy = match filter.as_ref().map(learnable) {
         Ok(Ok(policy)) => policy,
@@ -87,6 +88,7 @@ pub fn learn_against(
             policy,
             calls: ComparedCalls::for_policy(policy),
         },
+        callers,
     )
 }
 
