@@ -63,76 +63,73 @@ fn callers_without_learn_is_a_usage_error() {
     );
 }
 
-/// The line of `program.rs` that forks, read from the source.
+/// The one line of `program.rs` that holds `code`, read from the source.
 #[cfg(target_arch = "x86_64")]
-fn fork_line() -> usize {
+fn program_line(code: &str) -> usize {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../common/src/lesson/program.rs");
     let text = std::fs::read_to_string(&source).unwrap();
     let lines: Vec<usize> = text
         .lines()
         .enumerate()
-        .filter(|(_, line)| line.contains("nix::unistd::fork()"))
+        .filter(|(_, line)| line.contains(code))
         .map(|(at, _)| at + 1)
         .collect();
-    assert_eq!(lines.len(), 1, "one fork in {}", source.display());
+    assert_eq!(lines.len(), 1, "one {code} in {}", source.display());
     lines[0]
 }
 
 /// The tutorial program, as the step 3 chapter tells it: the sleep is
-/// `std::thread::sleep`; the fork is `nix::unistd::fork` on the line of
+/// `std::thread::sleep`, on the line of `program.rs` that calls it; the fork is `nix::unistd::fork` on the line of
 /// `program.rs` that calls it, and the child's first syscall
 /// (`set_robust_list`) is made inside that fork too; the last two,
 /// `sigaltstack` and `munmap`, are the teardown of the main thread's signal
 /// stack by Rust's runtime. Every chain starts in libc, and the program still
 /// runs to the end.
 #[test]
-#[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "--callers unwinds only on x86_64"
-)]
+#[cfg(target_arch = "x86_64")]
 fn each_syscall_of_the_program_names_the_code_that_made_it() {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let run = run(STEP, &["--learn", "--callers"], TUTORIAL_INPUT);
-        assert!(run.status.success(), "{}", run.stderr_text());
-        assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
-        let chains = chains(&run);
-        let text = run.stderr_text();
-        let chain_of = |names: &[&str]| -> String {
-            names
-                .iter()
-                .find_map(|name| chains.get(*name))
-                .unwrap_or_else(|| panic!("none of {names:?} listed:\n{text}"))
-                .join("\n")
-        };
-        for (name, chain) in &chains {
-            assert!(
-                chain[0].starts_with("← ") && chain[0].ends_with("(libc.so.6)"),
-                "{name}: {chain:?}"
-            );
-        }
-        let sleep = chain_of(&["clock_nanosleep", "nanosleep"]);
+    let run = run(STEP, &["--learn", "--callers"], TUTORIAL_INPUT);
+    assert!(run.status.success(), "{}", run.stderr_text());
+    assert_eq!(run.stdout_text(), OUTPUT_TO_THE_END);
+    let chains = chains(&run);
+    let text = run.stderr_text();
+    let chain_of = |names: &[&str]| -> String {
+        names
+            .iter()
+            .find_map(|name| chains.get(*name))
+            .unwrap_or_else(|| panic!("none of {names:?} listed:\n{text}"))
+            .join("\n")
+    };
+    for (name, chain) in &chains {
+        assert!(chain[0].ends_with("(libc.so.6)"), "{name}: {chain:?}");
         assert!(
-            sleep.contains("std::thread::") && sleep.contains("sleep ("),
-            "{sleep}"
+            chain.iter().all(|caller| caller.starts_with("← ")),
+            "{name}: {chain:?}"
         );
-        let fork = format!("program.rs:{})", fork_line());
-        for names in [&["clone", "clone3"][..], &["set_robust_list"]] {
-            let chain = chain_of(names);
-            assert!(chain.contains("← nix::unistd::fork ("), "{chain}");
-            let last = chain.lines().last().unwrap();
-            assert!(
-                last.starts_with("← common::lesson::program::Program::") && last.ends_with(&fork),
-                "{names:?} ends at {last}, not at {fork}"
-            );
-        }
-        for name in ["sigaltstack", "munmap"] {
-            let chain = chain_of(&[name]);
-            assert!(
-                chain.contains("std::sys::pal::unix::stack_overflow::"),
-                "{name}: {chain}"
-            );
-        }
+    }
+    let sleep = chain_of(&["clock_nanosleep", "nanosleep"]);
+    assert!(
+        sleep.contains("std::thread::") && sleep.contains("sleep ("),
+        "{sleep}"
+    );
+    let sleep_line = format!("program.rs:{})", program_line("std::thread::sleep("));
+    assert!(sleep.ends_with(&sleep_line), "{sleep}");
+    let fork = format!("program.rs:{})", program_line("nix::unistd::fork()"));
+    for names in [&["clone", "clone3"][..], &["set_robust_list"]] {
+        let chain = chain_of(names);
+        assert!(chain.contains("← nix::unistd::fork ("), "{chain}");
+        let last = chain.lines().last().unwrap();
+        assert!(
+            last.starts_with("← common::lesson::program::Program::") && last.ends_with(&fork),
+            "{names:?} ends at {last}, not at {fork}"
+        );
+    }
+    for name in ["sigaltstack", "munmap"] {
+        let chain = chain_of(&[name]);
+        assert!(
+            chain.contains("std::sys::pal::unix::stack_overflow::"),
+            "{name}: {chain}"
+        );
     }
 }
 
@@ -140,54 +137,24 @@ fn each_syscall_of_the_program_names_the_code_that_made_it() {
 /// lines of `main.c` that make them, through libc's wrappers, and a function
 /// inlined into `main` is shown with the line in `main` that calls it.
 #[test]
-#[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "--callers unwinds only on x86_64"
-)]
+#[cfg(target_arch = "x86_64")]
 fn a_c_program_s_syscalls_name_its_lines() {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let dir = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "callers-c");
-        let source = dir.join("main.c");
-        std::fs::write(&source, C_PROGRAM).unwrap();
-        let program = dir.join("program");
-        let built = Command::new("cc")
-            .args(["-g", "-O2", "-o"])
-            .arg(&program)
-            .arg(&source)
-            .status()
-            .expect("cc, which Cargo links with, runs");
-        assert!(built.success());
-        let run = run(
-            STEP,
-            &["--learn", "--callers", "--", program.to_str().unwrap()],
-            b"",
-        );
-        assert!(run.status.success(), "{}", run.stderr_text());
-        let chains = chains(&run);
-        let sleep = ["clock_nanosleep", "nanosleep"]
-            .iter()
-            .find_map(|name| chains.get(*name))
-            .expect("the sleep is listed");
-        let tail: Vec<&str> = sleep
-            .iter()
-            .rev()
-            .take(2)
-            .rev()
-            .map(String::as_str)
-            .collect();
-        // The step runs elsewhere than the scratch directory: the path is whole.
-        let main_c = source.display();
-        let expected = [
+    let (dir, program) = built("callers-c", &["-g", "-O2"]);
+    // The step runs elsewhere than the scratch directory: the path is whole.
+    let main_c = dir.join("main.c");
+    let main_c = main_c.display();
+    assert_eq!(
+        sleep_tail(&[&program]),
+        [
             format!("← pause_a_little ({main_c}:6)"),
             format!("← main ({main_c}:10)"),
-        ];
-        assert_eq!(tail, expected, "{sleep:?}");
-        assert_eq!(
-            chains["getpid"].last().unwrap(),
-            &format!("← main ({main_c}:11)")
-        );
-    }
+        ]
+    );
+    let run = run(STEP, &["--learn", "--callers", "--", &program], b"");
+    assert_eq!(
+        chains(&run)["getpid"].last().unwrap(),
+        &format!("← main ({main_c}:11)")
+    );
 }
 
 /// The C program of [`a_c_program_s_syscalls_name_its_lines`]: line 6 sleeps,
@@ -207,65 +174,98 @@ int main(void) {
 }
 ";
 
-/// Built without debug information and with frame pointers, the same
-/// program's sleep names the function from its symbol, and the chain stops
-/// where the next caller is found through the frame pointer, which the kernel
-/// does not show for a waiting thread: it says so instead of guessing.
+/// The C program of [`a_c_program_s_syscalls_name_its_lines`], built in a
+/// scratch directory named `test` with `cc` and `options`; returns the
+/// directory (keep it while the program runs) and the program's path.
+#[cfg(target_arch = "x86_64")]
+fn built(test: &str, options: &[&str]) -> (harness::files::Scratch, String) {
+    let dir = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), test);
+    let source = dir.join("main.c");
+    std::fs::write(&source, C_PROGRAM).unwrap();
+    let program = dir.join("program");
+    let status = Command::new("cc")
+        .args(options)
+        .arg("-o")
+        .arg(&program)
+        .arg(&source)
+        .status()
+        .expect("cc, which Cargo links with, runs");
+    assert!(status.success());
+    let program = program.to_str().unwrap().to_owned();
+    (dir, program)
+}
+
+/// The last two callers of the C program's sleep, run by `command`.
+#[cfg(target_arch = "x86_64")]
+fn sleep_tail(command: &[&str]) -> Vec<String> {
+    let mut args = vec!["--learn", "--callers", "--"];
+    args.extend(command);
+    let run = run(STEP, &args, b"");
+    assert!(run.status.success(), "{}", run.stderr_text());
+    let chains = chains(&run);
+    let sleep = ["clock_nanosleep", "nanosleep"]
+        .iter()
+        .find_map(|name| chains.get(*name))
+        .expect("the sleep is listed");
+    sleep[sleep.len().saturating_sub(2)..].to_vec()
+}
+
+/// Built without debug information and with frame pointers (C without
+/// optimisation finds each caller through the frame pointer), the program's
+/// sleep names its functions from their symbols, up to `main`: the frame
+/// pointer is read while the thread is held.
 #[test]
-#[cfg_attr(
-    not(target_arch = "x86_64"),
-    ignore = "--callers unwinds only on x86_64"
-)]
-fn a_chain_stops_where_the_frame_pointer_is_needed_and_says_so() {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let dir = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "callers-fp");
-        let source = dir.join("main.c");
-        std::fs::write(&source, C_PROGRAM).unwrap();
-        let program = dir.join("program");
-        let built = Command::new("cc")
-            .args(["-O0", "-fno-omit-frame-pointer", "-o"])
-            .arg(&program)
-            .arg(&source)
-            .status()
-            .expect("cc, which Cargo links with, runs");
-        assert!(built.success());
-        let run = run(
-            STEP,
-            &["--learn", "--callers", "--", program.to_str().unwrap()],
-            b"",
-        );
-        assert!(run.status.success(), "{}", run.stderr_text());
-        let chains = chains(&run);
-        let sleep = ["clock_nanosleep", "nanosleep"]
-            .iter()
-            .find_map(|name| chains.get(*name))
-            .expect("the sleep is listed");
-        let tail: Vec<&str> = sleep
-            .iter()
-            .rev()
-            .take(2)
-            .rev()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(
-            tail,
-            [
-                "← pause_a_little (program)",
-                "← (no unwind information: the next caller is found through the frame pointer, which the kernel does not show)"
-            ],
-            "{sleep:?}"
-        );
-    }
+#[cfg(target_arch = "x86_64")]
+fn a_program_without_debug_information_names_its_functions() {
+    let (_dir, program) = built("callers-symbols", &["-O0", "-fno-omit-frame-pointer"]);
+    assert_eq!(
+        sleep_tail(&[&program]),
+        ["← pause_a_little (program)", "← main (program)"]
+    );
+}
+
+/// Under `strace -f`, which traces the program already, the supervisor cannot
+/// trace it to read its frame pointer: the same chain stops where the next
+/// caller needs it, and says so instead of guessing. The program still runs.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn a_chain_stops_where_the_frame_pointer_cannot_be_read_and_says_so() {
+    let (_dir, program) = built("callers-traced", &["-O0", "-fno-omit-frame-pointer"]);
+    assert_eq!(
+        sleep_tail(&["strace", "-f", "-o", "/dev/null", &program]),
+        [
+            "← pause_a_little (program)".to_owned(),
+            format!("← {}", common::tools::callers::NO_FRAME_POINTER),
+        ]
+    );
+}
+
+/// `--callers` holds each thread for a moment and has its syscall made again:
+/// the program sees none of it. It prints what it prints without it, ends the
+/// same way, and the run lists the same syscalls.
+#[test]
+fn callers_change_nothing_the_program_does_or_the_run_finds() {
+    let plain = run(STEP, &["--learn"], TUTORIAL_INPUT);
+    let with_callers = run(STEP, &["--learn", "--callers"], TUTORIAL_INPUT);
+    assert_eq!(with_callers.stdout_text(), plain.stdout_text());
+    assert_eq!(with_callers.status.code(), plain.status.code());
+    let sorted = |run: &StepRun| {
+        let mut names = learned_syscalls(run);
+        names.sort();
+        names
+    };
+    assert_eq!(
+        sorted(&with_callers),
+        sorted(&plain),
+        "{}",
+        with_callers.stderr_text()
+    );
 }
 
 /// Where `--callers` cannot unwind, the report says so under each syscall, and
 /// the rest of the report is as without it.
 #[test]
-#[cfg_attr(
-    target_arch = "x86_64",
-    ignore = "x86_64 is supported: see the tests above"
-)]
+#[cfg(not(target_arch = "x86_64"))]
 fn elsewhere_each_syscall_says_callers_is_not_supported() {
     let run = run(STEP, &["--learn", "--callers"], TUTORIAL_INPUT);
     assert!(run.status.success(), "{}", run.stderr_text());

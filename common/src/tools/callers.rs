@@ -3,27 +3,36 @@
 //! to the program's own code, with file and line where the binary has debug
 //! information.
 //!
-//! The supervisor reads this while the calling thread waits for its answer, so
-//! the thread's stack cannot change meanwhile:
+//! The chain is read while the calling thread is held, so its stack cannot
+//! change meanwhile:
 //!
-//! - `/proc/TID/syscall` gives the thread's stack pointer and instruction pointer
-//!   as it entered the kernel, and `/proc/TID/maps` which files are mapped where.
-//! - Each mapped file's `.eh_frame` (the table a C++ or Rust panic unwinds with)
-//!   says, for every instruction, where the caller's return address is; the
-//!   `framehop` crate follows it, reading the thread's stack with
-//!   `process_vm_readv`.
-//! - The `addr2line` crate names each return address: a function and a file and
-//!   line from the DWARF debug information, or only a symbol and the file's name
-//!   where there is none (libc without its debug package).
+//! - **Its registers.** Unwinding starts from the instruction, stack and frame
+//!   pointers. The kernel shows a waiting thread's frame pointer only to a
+//!   tracer, so the supervisor traces the thread for a moment (`PTRACE_SEIZE`,
+//!   then `PTRACE_INTERRUPT`), and answers the notification with
+//!   `ERESTARTNOINTR`: the kernel stops the thread on its way out of the
+//!   syscall, for the tracer, and then makes the same syscall again, which the
+//!   program never sees. The supervisor reads the registers in that stop,
+//!   detaches, and answers the repeated call as usual. Where tracing is refused
+//!   (the thread is traced already, as under `strace`, or may not be traced),
+//!   `/proc/TID/syscall` still gives the stack and instruction pointers.
+//! - **Unwind tables.** `/proc/TID/maps` says which files are mapped where. Each
+//!   file's `.eh_frame` (the table a C++ or Rust panic unwinds with) says, for
+//!   every instruction, where the caller's return address is; the `framehop`
+//!   crate follows it, reading the thread's stack with `process_vm_readv`.
+//! - **Names.** The `addr2line` crate names each return address: a function and
+//!   a file and line from the DWARF debug information, or the symbol of the
+//!   function that holds it and the file's name where there is none (libc
+//!   without its debug package), or only the file and the address.
 //!
-//! The kernel shows no other register of a waiting thread, such as the frame
-//! pointer (`rbp`). A frame that finds its caller through it (Rust's standard
-//! library is built so, and C compiled without optimisation) ends the chain
-//! with [`NO_FRAME_POINTER`] instead of a guess; one that has no unwind table
-//! with [`NO_UNWIND`]. Only x86_64 is supported: elsewhere each chain says so.
+//! A chain ends at the program's own code, at `main`, or where a frame cannot
+//! be unwound, which it says ([`NO_UNWIND`], [`NO_FRAME_POINTER`]) instead of
+//! guessing. Only x86_64 is supported: elsewhere each chain says so.
 //!
 //! Cost: one unwind per syscall the report lists, not per call, and each file's
 //! tables are read once per run.
+
+use nix::sys::wait::WaitStatus;
 
 /// The chain printed under a learned syscall: one line per caller, innermost
 /// first, each as `← FUNCTION (PLACE)`.
@@ -33,9 +42,21 @@ pub type Chain = Vec<String>;
 pub const NO_UNWIND: &str = "(no unwind information)";
 
 /// The last line of a chain that stops at a frame that finds its caller through
-/// the frame pointer.
+/// the frame pointer, when the thread could not be traced to read it.
 pub const NO_FRAME_POINTER: &str =
-    "(no unwind information: the next caller is found through the frame pointer, which the kernel does not show)";
+    "(no unwind information: the next caller is found through the frame pointer, which only a tracer can read, and tracing was refused)";
+
+/// What reading a chain did besides: whether it answered the notification
+/// itself (the syscall is then made again, and notified again), and how the
+/// thread ended if it ended meanwhile (its status, for the supervisor to note).
+pub struct Read {
+    /// The chain of callers.
+    pub chain: Chain,
+    /// Whether the notification was answered, with `ERESTARTNOINTR`.
+    pub answered: bool,
+    /// The thread's ending, when it ended while it was traced.
+    pub ended: Option<WaitStatus>,
+}
 
 #[cfg(target_arch = "x86_64")]
 pub use unwind::Callers;
@@ -47,12 +68,20 @@ pub struct Callers;
 
 #[cfg(not(target_arch = "x86_64"))]
 impl Callers {
-    /// The chain of the syscall the thread `tid` waits in.
-    pub fn of(&mut self, _tid: u32, _arch: libseccomp::ScmpArch) -> Chain {
-        vec![format!(
-            "(--callers is not supported on {}: only on x86_64)",
-            std::env::consts::ARCH
-        )]
+    /// The chain of the syscall `request` was notified of, on `listener`.
+    pub fn of(
+        &mut self,
+        _listener: std::os::fd::RawFd,
+        _request: &libseccomp::ScmpNotifReq,
+    ) -> Read {
+        Read {
+            chain: vec![format!(
+                "(--callers is not supported on {}: only on x86_64)",
+                std::env::consts::ARCH
+            )],
+            answered: false,
+            ended: None,
+        }
     }
 }
 
@@ -64,21 +93,88 @@ mod unwind {
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
+    use std::os::fd::RawFd;
+
     use framehop::x86_64::{CacheX86_64, UnwindRegsX86_64, UnwinderX86_64};
     use framehop::{ExplicitModuleSectionInfo, Module, Unwinder};
-    use libseccomp::ScmpArch;
+    use libseccomp::{ScmpArch, ScmpNotifReq, ScmpNotifResp, ScmpNotifRespFlags};
+    use nix::errno::Errno;
+    use nix::sys::ptrace;
     use nix::sys::uio::{process_vm_readv, RemoteIoVec};
+    use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
     use nix::unistd::Pid;
     use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol};
 
-    use super::{Chain, NO_FRAME_POINTER, NO_UNWIND};
+    use super::{Chain, Read, NO_FRAME_POINTER, NO_UNWIND};
 
-    /// The most callers a chain shows: enough to reach `main` from any libc
-    /// wrapper, few enough to read.
-    const MOST_CALLERS: usize = 16;
+    /// The most callers a chain follows: enough to reach `main` from any libc
+    /// wrapper through Rust's runtime, which [`shortened`] then cuts.
+    const MOST_CALLERS: usize = 48;
 
-    /// The frame pointer's value as the unwinder is given it: not known.
+    /// The frame pointer's value as the unwinder is given it when it is not
+    /// known: the largest address. A frame that needs it fails to unwind
+    /// (framehop adds 16 to it, which overflows), instead of following a wrong
+    /// value or taking 0 for the end of the stack.
     const UNKNOWN: u64 = u64::MAX;
+
+    /// Where unwinding starts.
+    struct Registers {
+        instruction_pointer: u64,
+        stack_pointer: u64,
+        frame_pointer: u64,
+    }
+
+    /// What became of the thread the supervisor tried to hold.
+    enum Held {
+        /// It is stopped for the supervisor, which traces it, with these
+        /// registers; its syscall is answered with `ERESTARTNOINTR`.
+        Stopped(Result<Registers, String>),
+        /// It ended before it stopped.
+        Ended(WaitStatus),
+        /// It could not be traced; the notification is not answered.
+        Refused,
+    }
+
+    /// `ERESTARTNOINTR`, the kernel's own errno: a syscall that fails with it is
+    /// made again, as if it had not been made, on the way back to the program
+    /// once the kernel has looked for signals (which the interrupt makes it do).
+    const ERESTARTNOINTR: i32 = 513;
+
+    /// Traces the thread `pid` for a moment and stops it on its way out of the
+    /// notified syscall (`id` on `listener`), which the kernel then makes again.
+    fn hold(pid: Pid, listener: RawFd, id: u64) -> Held {
+        if ptrace::seize(pid, ptrace::Options::empty()).is_err() {
+            return Held::Refused;
+        }
+        // The interrupt stops the thread for the tracer as it leaves the
+        // kernel; it waits for the answer meanwhile.
+        if ptrace::interrupt(pid).is_err() {
+            return Held::Refused;
+        }
+        // A failed answer means the notification went away: the thread was
+        // killed, or a signal interrupted its wait. Either way it stops or ends.
+        let _ = ScmpNotifResp::new_error(id, -ERESTARTNOINTR, ScmpNotifRespFlags::empty())
+            .respond(listener);
+        loop {
+            match waitpid(pid, Some(WaitPidFlag::__WALL)) {
+                Ok(WaitStatus::PtraceEvent(..) | WaitStatus::Stopped(..)) => break,
+                Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => {
+                    return Held::Ended(status)
+                }
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(_) => return Held::Ended(WaitStatus::StillAlive),
+            }
+        }
+        Held::Stopped(
+            ptrace::getregs(pid)
+                .map(|regs| Registers {
+                    instruction_pointer: regs.rip,
+                    stack_pointer: regs.rsp,
+                    frame_pointer: regs.rbp,
+                })
+                .map_err(|errno| format!("{NO_UNWIND}: its registers could not be read: {errno}")),
+        )
+    }
 
     /// A mapped file's unwind tables and debug information, read once per run.
     struct MappedFile {
@@ -109,19 +205,54 @@ mod unwind {
     }
 
     impl Callers {
-        /// The chain of the syscall the thread `tid` waits in, made on `arch`.
-        pub fn of(&mut self, tid: u32, arch: ScmpArch) -> Chain {
-            if arch != ScmpArch::X8664 {
-                return vec![format!("(--callers reads only x86_64 calls, not {arch:?})")];
+        /// The chain of the syscall `request` was notified of, on `listener`;
+        /// the thread waits in it.
+        pub fn of(&mut self, listener: RawFd, request: &ScmpNotifReq) -> Read {
+            let tid = request.pid;
+            if request.data.arch != ScmpArch::X8664 {
+                let arch = request.data.arch;
+                return Read {
+                    chain: vec![format!("(--callers reads only x86_64 calls, not {arch:?})")],
+                    answered: false,
+                    ended: None,
+                };
             }
-            match self.chain(tid) {
-                Ok(chain) => chain,
-                Err(why) => vec![format!("({why})")],
+            let Ok(pid) = i32::try_from(tid).map(Pid::from_raw) else {
+                return Read {
+                    chain: vec![format!("({NO_UNWIND}: no thread {tid})")],
+                    answered: false,
+                    ended: None,
+                };
+            };
+            match hold(pid, listener, request.id) {
+                Held::Stopped(registers) => {
+                    let chain = registers.and_then(|registers| self.chain(tid, &registers));
+                    // Let go: the thread goes on with the same syscall, made again.
+                    let _ = ptrace::detach(pid, None);
+                    Read {
+                        chain: chain.unwrap_or_else(|why| vec![format!("({why})")]),
+                        answered: true,
+                        ended: None,
+                    }
+                }
+                Held::Ended(status) => Read {
+                    chain: vec![format!("({NO_UNWIND}: the thread ended first)")],
+                    answered: true,
+                    ended: Some(status),
+                },
+                Held::Refused => {
+                    let chain =
+                        proc_registers(tid).and_then(|registers| self.chain(tid, &registers));
+                    Read {
+                        chain: chain.unwrap_or_else(|why| vec![format!("({why})")]),
+                        answered: false,
+                        ended: None,
+                    }
+                }
             }
         }
 
-        fn chain(&mut self, tid: u32) -> Result<Chain, String> {
-            let (stack_pointer, instruction_pointer) = registers(tid)?;
+        fn chain(&mut self, tid: u32, registers: &Registers) -> Result<Chain, String> {
             let mappings = mappings(tid)?;
             let executable = std::fs::read_link(format!("/proc/{tid}/exe")).ok();
             let mut unwinder = UnwinderX86_64::new();
@@ -144,13 +275,17 @@ mod unwind {
             }
             let mut cache = CacheX86_64::new();
             let mut read_stack = |address: u64| read_word(tid, address);
-            // The kernel does not show the frame pointer. The largest address
-            // stands for "unknown": a frame that needs it fails to unwind
-            // (framehop adds 16 to it, which overflows), instead of following
-            // a wrong value or taking 0 for the end of the stack.
-            let regs = UnwindRegsX86_64::new(instruction_pointer, stack_pointer, UNKNOWN);
-            let mut frames =
-                unwinder.iter_frames(instruction_pointer, regs, &mut cache, &mut read_stack);
+            let regs = UnwindRegsX86_64::new(
+                registers.instruction_pointer,
+                registers.stack_pointer,
+                registers.frame_pointer,
+            );
+            let mut frames = unwinder.iter_frames(
+                registers.instruction_pointer,
+                regs,
+                &mut cache,
+                &mut read_stack,
+            );
             let mut chain = Chain::new();
             loop {
                 let address = match frames.next() {
@@ -177,14 +312,18 @@ mod unwind {
                 let (names, in_own_code) = file.names_at(address - bias, own);
                 let at_main = names.iter().any(|name| name.starts_with("← main "));
                 chain.extend(names);
-                if in_own_code || at_main || chain.len() >= MOST_CALLERS {
+                if in_own_code || at_main {
+                    break;
+                }
+                if chain.len() >= MOST_CALLERS {
+                    chain.push("← … (more callers, not shown)".to_owned());
                     break;
                 }
             }
             if chain.is_empty() {
                 chain.push(format!("← {NO_UNWIND}"));
             }
-            Ok(chain)
+            Ok(shortened(chain))
         }
 
         /// The file at `path`, read on first use; `None` if it cannot be.
@@ -312,6 +451,42 @@ mod unwind {
         }
     }
 
+    /// `chain` with each run of four or more functions of Rust's standard
+    /// library cut to its first and last: what the program called, and what
+    /// called the program, matter more than the library's insides.
+    fn shortened(chain: Chain) -> Chain {
+        let in_std = |line: &String| {
+            [" (std/", " (core/", " (alloc/"]
+                .iter()
+                .any(|place| line.contains(place))
+        };
+        let mut shortened = Chain::new();
+        let mut run: Vec<String> = Vec::new();
+        let end_run = |run: &mut Vec<String>, shortened: &mut Chain| {
+            if run.len() >= 4 {
+                let left_out = run.len() - 2;
+                shortened.push(run[0].clone());
+                shortened.push(format!(
+                    "← … ({left_out} functions of Rust's standard library)"
+                ));
+                shortened.push(run[run.len() - 1].clone());
+            } else {
+                shortened.append(run);
+            }
+            run.clear();
+        };
+        for line in chain {
+            if in_std(&line) {
+                run.push(line);
+            } else {
+                end_run(&mut run, &mut shortened);
+                shortened.push(line);
+            }
+        }
+        end_run(&mut run, &mut shortened);
+        shortened
+    }
+
     /// Whether a source file is the program's own, not Rust's standard library
     /// (built under `/rustc/HASH/`) or a crate from Cargo's registry.
     fn is_own_source(file: &str) -> bool {
@@ -345,8 +520,9 @@ mod unwind {
     }
 
     /// The stack and instruction pointers of the thread as it entered the
-    /// syscall: the last two fields of `/proc/TID/syscall`.
-    fn registers(tid: u32) -> Result<(u64, u64), String> {
+    /// syscall: the last two fields of `/proc/TID/syscall`. The frame pointer
+    /// is not known.
+    fn proc_registers(tid: u32) -> Result<Registers, String> {
         let text = std::fs::read_to_string(format!("/proc/{tid}/syscall"))
             .map_err(|err| format!("cannot read /proc/{tid}/syscall: {err}"))?;
         let fields: Vec<&str> = text.split_whitespace().collect();
@@ -355,6 +531,11 @@ mod unwind {
             [.., sp, pc] if fields.len() == 9 => hex(sp).zip(hex(pc)),
             _ => None,
         }
+        .map(|(stack_pointer, instruction_pointer)| Registers {
+            instruction_pointer,
+            stack_pointer,
+            frame_pointer: UNKNOWN,
+        })
         .ok_or_else(|| format!("the thread is not in a syscall: {}", text.trim()))
     }
 

@@ -1050,7 +1050,16 @@ impl Supervision {
             self.seen.push(syscall);
             // The thread waits for the answer below: its stack holds still.
             if let Some(callers) = &mut self.callers {
-                self.chains.push(callers.of(request.pid, request.data.arch));
+                let read = callers.of(listener, &request);
+                self.chains.push(read.chain);
+                if let Some(status) = read.ended {
+                    self.ended(status);
+                }
+                // Answered with ERESTARTNOINTR, the syscall is made again, and
+                // noted and answered when it is notified again.
+                if read.answered {
+                    return Ok(());
+                }
             }
         }
         allowed.note(request.data.arch, request.data.syscall, &request.data.args);
@@ -1076,17 +1085,20 @@ impl Supervision {
         loop {
             match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
                 Ok(WaitStatus::StillAlive) => return Ok(false),
-                Ok(status) => match Ending::from_wait_status(status) {
-                    Some((pid, ending)) if pid == self.program => {
-                        self.program_ending = Some(ending)
-                    }
-                    Some((_, ending)) => self.forked_endings.push(ending),
-                    None => {}
-                },
+                Ok(status) => self.ended(status),
                 Err(Errno::EINTR) => {}
                 Err(Errno::ECHILD) => return Ok(true),
                 Err(errno) => return Err(supervisor_error("collecting ended processes", errno)),
             }
+        }
+    }
+
+    /// Notes how a supervised process ended, from its wait status.
+    fn ended(&mut self, status: WaitStatus) {
+        match Ending::from_wait_status(status) {
+            Some((pid, ending)) if pid == self.program => self.program_ending = Some(ending),
+            Some((_, ending)) => self.forked_endings.push(ending),
+            None => {}
         }
     }
 
