@@ -1,22 +1,23 @@
 //! How long `--learn -- CMD` takes next to `strace -f`, on the same command,
-//! measured side by side.
+//! measured side by side, and what `--callers` adds to it.
 //!
 //! Run it with `cargo bench -p step-3-reporting --bench learn` (`-- --help` for
 //! options). The command is `ls -R /usr/share` unless one is given after `--`: a
 //! few tens of thousands of syscalls, nearly all of which `--learn`'s filter
 //! notifies, and `strace` stops at twice (entry and exit). Each round runs it
-//! three ways, in an order that rotates from round to round: bare, under
-//! `strace -f -o /dev/null`, and under `step-3-reporting --learn --`, each with
+//! four ways, in an order that rotates from round to round: bare, under
+//! `strace -f -o /dev/null`, under `step-3-reporting --learn --`, and under
+//! `step-3-reporting --learn --callers --` (one unwind per syscall listed), each with
 //! stdin, stdout and stderr on `/dev/null`, timed from the fork to the end of
 //! the wait. The result is each way's median time over the rounds, and the
-//! ratios, to the bare run and of `--learn` to `strace`, each the median of the
-//! ratios within a round: a virtual machine that is slower for a while slows a
-//! round's three runs alike. A table on stdout, the same as CSV under
+//! ratios, to the bare run, of `--learn` to `strace` and of `--callers` to
+//! `--learn`, each the median of the ratios within a round: a virtual machine
+//! that is slower for a while slows a round's runs alike. A table on stdout, the same as CSV under
 //! `target/`, and a progress line on stderr.
 //!
 //! Before the rounds, each way runs once untimed (which also fills the page
 //! cache), and must exit 0; `--learn`'s report must say that the command exited
-//! 0 and list its `execve`. `strace -f -c` counts the command's syscalls then.
+//! 0 and list its `execve`, and with `--callers` show a caller under it. `strace -f -c` counts the command's syscalls then.
 //! Run without `--bench` (as `cargo test --benches` does) or with `--quick`, it
 //! runs three rounds: enough to see that every way works, not to trust the
 //! numbers.
@@ -70,10 +71,11 @@ enum Way {
     Bare,
     Strace,
     Learn,
+    Callers,
 }
 
 /// Every way, in the order of the table.
-const WAYS: [Way; 3] = [Way::Bare, Way::Strace, Way::Learn];
+const WAYS: [Way; 4] = [Way::Bare, Way::Strace, Way::Learn, Way::Callers];
 
 impl Way {
     /// The row's name.
@@ -82,6 +84,7 @@ impl Way {
             Way::Bare => "bare",
             Way::Strace => "strace -f -o /dev/null",
             Way::Learn => "step-3-reporting --learn --",
+            Way::Callers => "step-3-reporting --learn --callers --",
         }
     }
 
@@ -97,6 +100,11 @@ impl Way {
             Way::Learn => {
                 let mut learn = Command::new(STEP);
                 learn.args(["--learn", "--"]).arg(&command[0]);
+                learn
+            }
+            Way::Callers => {
+                let mut learn = Command::new(STEP);
+                learn.args(["--learn", "--callers", "--"]).arg(&command[0]);
                 learn
             }
         };
@@ -126,11 +134,16 @@ fn check(command: &[String]) -> Result<u64, String> {
                 output.status
             ));
         }
-        if way == Way::Learn
-            && !(stderr.contains(": the command's process: exit status 0;")
-                && stderr.lines().any(|line| line.starts_with("execve(")))
+        let lines: Vec<&str> = stderr.lines().collect();
+        let execve = lines.iter().position(|line| line.starts_with("execve("));
+        if matches!(way, Way::Learn | Way::Callers)
+            && !(stderr.contains(": the command's process: exit status 0;") && execve.is_some())
         {
             return Err(format!("--learn did not report on `{shown}`:\n{stderr}"));
+        }
+        let caller = execve.and_then(|at| lines.get(at + 1));
+        if way == Way::Callers && !caller.is_some_and(|line| line.starts_with("    ")) {
+            return Err(format!("--callers showed no caller of execve:\n{stderr}"));
         }
     }
     let counts = bench::target_dir().join("learn-strace-c.txt");
@@ -169,8 +182,8 @@ fn time(way: Way, command: &[String]) -> Result<f64, String> {
 
 /// Runs every way once per round, in an order that rotates from round to
 /// round, and returns each way's times, in the order of [`WAYS`].
-fn measure(command: &[String], rounds: u32) -> Result<[Vec<f64>; 3], String> {
-    let mut times: [Vec<f64>; 3] = Default::default();
+fn measure(command: &[String], rounds: u32) -> Result<[Vec<f64>; 4], String> {
+    let mut times: [Vec<f64>; 4] = Default::default();
     let terminal = std::io::stderr().is_terminal();
     let started = Instant::now();
     for round in 0..rounds as usize {
@@ -253,7 +266,7 @@ fn main() -> ExitCode {
     let machine = machine(&command, syscalls);
 
     println!(
-        "How long `{}` takes bare, under strace and under --learn: ms, median of {rounds} rounds.",
+        "How long `{}` takes bare, under strace, under --learn and under --learn --callers: ms, median of {rounds} rounds.",
         command.join(" ")
     );
     let about: Vec<String> = machine
@@ -273,11 +286,14 @@ fn main() -> ExitCode {
     }
     print!("{table}");
     let learn_to_strace = ratio(2, 1);
+    let callers_to_learn = ratio(3, 2);
     println!("\n--learn takes {learn_to_strace:.2}× the time strace -f takes.");
+    println!("--learn --callers takes {callers_to_learn:.2}× the time --learn takes.");
 
     let mut csv = bench::csv_comments(&machine);
     let _ = writeln!(csv, "# rounds: {rounds}");
     let _ = writeln!(csv, "# learn to strace: {learn_to_strace:.2}");
+    let _ = writeln!(csv, "# callers to learn: {callers_to_learn:.2}");
     csv.push_str("way,ms,q1_ms,q3_ms,ratio_to_bare\n");
     for (index, (way, summary)) in WAYS.iter().zip(&summaries).enumerate() {
         let _ = writeln!(

@@ -27,7 +27,7 @@
 //!
 //! A chain ends at the program's own code, at `main`, or where a frame cannot
 //! be unwound, which it says ([`NO_UNWIND`], [`NO_FRAME_POINTER`]) instead of
-//! guessing. Only x86_64 is supported: elsewhere each chain says so.
+//! guessing. x86_64 and aarch64 are supported: elsewhere each chain says so.
 //!
 //! Cost: one unwind per syscall the report lists, not per call, and each file's
 //! tables are read once per run.
@@ -58,15 +58,16 @@ pub struct Read {
     pub ended: Option<WaitStatus>,
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub use unwind::Callers;
 
-/// On architectures other than x86_64: every chain says it is not supported.
-#[cfg(not(target_arch = "x86_64"))]
+/// On architectures other than x86_64 and aarch64: every chain says it is not
+/// supported.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 #[derive(Default)]
 pub struct Callers;
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 impl Callers {
     /// The chain of the syscall `request` was notified of, on `listener`.
     pub fn of(
@@ -76,7 +77,7 @@ impl Callers {
     ) -> Read {
         Read {
             chain: vec![format!(
-                "(--callers is not supported on {}: only on x86_64)",
+                "(--callers is not supported on {}: only on x86_64 and aarch64)",
                 std::env::consts::ARCH
             )],
             answered: false,
@@ -85,7 +86,7 @@ impl Callers {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 mod unwind {
     use std::collections::HashMap;
     use std::io::IoSliceMut;
@@ -95,7 +96,6 @@ mod unwind {
 
     use std::os::fd::RawFd;
 
-    use framehop::x86_64::{CacheX86_64, UnwindRegsX86_64, UnwinderX86_64};
     use framehop::{ExplicitModuleSectionInfo, Module, Unwinder};
     use libseccomp::{ScmpArch, ScmpNotifReq, ScmpNotifResp, ScmpNotifRespFlags};
     use nix::errno::Errno;
@@ -122,6 +122,75 @@ mod unwind {
         instruction_pointer: u64,
         stack_pointer: u64,
         frame_pointer: u64,
+        /// The return address while it is in a register (aarch64's `lr`, x30);
+        /// x86_64 keeps it on the stack.
+        #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+        link_register: u64,
+    }
+
+    /// What differs between the architectures: the unwinder, and where the
+    /// registers are in what `ptrace` reads.
+    #[cfg(target_arch = "x86_64")]
+    mod arch {
+        use framehop::x86_64::{CacheX86_64, UnwindRegsX86_64, UnwinderX86_64};
+        use nix::sys::ptrace;
+        use nix::unistd::Pid;
+
+        use super::{Registers, UNKNOWN};
+
+        pub type Unwinder = UnwinderX86_64<std::sync::Arc<[u8]>>;
+        pub type Cache = CacheX86_64;
+
+        pub fn start(registers: &Registers, _highest_address: u64) -> UnwindRegsX86_64 {
+            UnwindRegsX86_64::new(
+                registers.instruction_pointer,
+                registers.stack_pointer,
+                registers.frame_pointer,
+            )
+        }
+
+        pub fn traced(pid: Pid) -> nix::Result<Registers> {
+            let regs = ptrace::getregs(pid)?;
+            Ok(Registers {
+                instruction_pointer: regs.rip,
+                stack_pointer: regs.rsp,
+                frame_pointer: regs.rbp,
+                link_register: UNKNOWN,
+            })
+        }
+    }
+
+    #[cfg(target_arch = "aarch64")]
+    mod arch {
+        use framehop::aarch64::{CacheAarch64, PtrAuthMask, UnwindRegsAarch64, UnwinderAarch64};
+        use nix::sys::ptrace::{self, regset::NT_PRSTATUS};
+        use nix::unistd::Pid;
+
+        use super::Registers;
+
+        pub type Unwinder = UnwinderAarch64<std::sync::Arc<[u8]>>;
+        pub type Cache = CacheAarch64;
+
+        /// Return addresses may carry a pointer authentication code in their
+        /// high bits: the bits above the highest mapped address are cleared.
+        pub fn start(registers: &Registers, highest_address: u64) -> UnwindRegsAarch64 {
+            UnwindRegsAarch64::new_with_ptr_auth_mask(
+                PtrAuthMask::from_max_known_address(highest_address),
+                registers.link_register,
+                registers.stack_pointer,
+                registers.frame_pointer,
+            )
+        }
+
+        pub fn traced(pid: Pid) -> nix::Result<Registers> {
+            let regs = ptrace::getregset::<NT_PRSTATUS>(pid)?;
+            Ok(Registers {
+                instruction_pointer: regs.pc,
+                stack_pointer: regs.sp,
+                frame_pointer: regs.regs[29],
+                link_register: regs.regs[30],
+            })
+        }
     }
 
     /// What became of the thread the supervisor tried to hold.
@@ -166,12 +235,7 @@ mod unwind {
             }
         }
         Held::Stopped(
-            ptrace::getregs(pid)
-                .map(|regs| Registers {
-                    instruction_pointer: regs.rip,
-                    stack_pointer: regs.rsp,
-                    frame_pointer: regs.rbp,
-                })
+            arch::traced(pid)
                 .map_err(|errno| format!("{NO_UNWIND}: its registers could not be read: {errno}")),
         )
     }
@@ -209,10 +273,13 @@ mod unwind {
         /// the thread waits in it.
         pub fn of(&mut self, listener: RawFd, request: &ScmpNotifReq) -> Read {
             let tid = request.pid;
-            if request.data.arch != ScmpArch::X8664 {
-                let arch = request.data.arch;
+            // A 32-bit process on a 64-bit kernel has other registers and tables.
+            if request.data.arch != ScmpArch::native() {
+                let (arch, native) = (request.data.arch, ScmpArch::native());
                 return Read {
-                    chain: vec![format!("(--callers reads only x86_64 calls, not {arch:?})")],
+                    chain: vec![format!(
+                        "(--callers reads only calls of this machine's architecture, {native:?}, not {arch:?})"
+                    )],
                     answered: false,
                     ended: None,
                 };
@@ -253,9 +320,9 @@ mod unwind {
         }
 
         fn chain(&mut self, tid: u32, registers: &Registers) -> Result<Chain, String> {
-            let mappings = mappings(tid)?;
+            let (mappings, highest_address) = mappings(tid)?;
             let executable = std::fs::read_link(format!("/proc/{tid}/exe")).ok();
-            let mut unwinder = UnwinderX86_64::new();
+            let mut unwinder = arch::Unwinder::new();
             // Each file's load bias: where it is mapped minus where it says it is.
             let mut biases = Vec::new();
             for mapping in &mappings {
@@ -273,16 +340,11 @@ mod unwind {
                     file.sections.clone(),
                 ));
             }
-            let mut cache = CacheX86_64::new();
+            let mut cache = arch::Cache::new();
             let mut read_stack = |address: u64| read_word(tid, address);
-            let regs = UnwindRegsX86_64::new(
-                registers.instruction_pointer,
-                registers.stack_pointer,
-                registers.frame_pointer,
-            );
             let mut frames = unwinder.iter_frames(
                 registers.instruction_pointer,
-                regs,
+                arch::start(registers, highest_address),
                 &mut cache,
                 &mut read_stack,
             );
@@ -535,31 +597,42 @@ mod unwind {
             instruction_pointer,
             stack_pointer,
             frame_pointer: UNKNOWN,
+            link_register: UNKNOWN,
         })
         .ok_or_else(|| format!("the thread is not in a syscall: {}", text.trim()))
     }
 
-    /// The file-backed executable mappings of the thread's process.
-    fn mappings(tid: u32) -> Result<Vec<Mapping>, String> {
+    /// The file-backed executable mappings of the thread's process, and the
+    /// highest address mapped at all (the stack's end, usually).
+    fn mappings(tid: u32) -> Result<(Vec<Mapping>, u64), String> {
         let text = std::fs::read_to_string(format!("/proc/{tid}/maps"))
             .map_err(|err| format!("cannot read /proc/{tid}/maps: {err}"))?;
-        Ok(text
-            .lines()
-            .filter_map(|line| {
-                let mut fields = line.split_whitespace();
-                let (start, end) = fields.next()?.split_once('-')?;
-                let permissions = fields.next()?;
-                let offset = fields.next()?;
-                let path = fields.nth(2)?;
-                (permissions.contains('x') && path.starts_with('/')).then_some(())?;
-                Some(Mapping {
-                    addresses: u64::from_str_radix(start, 16).ok()?
-                        ..u64::from_str_radix(end, 16).ok()?,
-                    offset: u64::from_str_radix(offset, 16).ok()?,
+        let mut highest_address = 0;
+        let mut mappings = Vec::new();
+        for line in text.lines() {
+            let mut fields = line.split_whitespace();
+            let Some((start, end)) = fields.next().and_then(|range| range.split_once('-')) else {
+                continue;
+            };
+            let hex = |field: &str| u64::from_str_radix(field, 16).ok();
+            let (Some(start), Some(end)) = (hex(start), hex(end)) else {
+                continue;
+            };
+            highest_address = highest_address.max(end);
+            let permissions = fields.next().unwrap_or_default();
+            let offset = fields.next().and_then(hex);
+            let path = fields.nth(2).unwrap_or_default();
+            if let (true, Some(offset)) =
+                (permissions.contains('x') && path.starts_with('/'), offset)
+            {
+                mappings.push(Mapping {
+                    addresses: start..end,
+                    offset,
                     path: PathBuf::from(path),
-                })
-            })
-            .collect())
+                });
+            }
+        }
+        Ok((mappings, highest_address))
     }
 
     /// One word of the thread's memory.

@@ -92,7 +92,7 @@ pub struct Discover {
     learn: bool,
     /// With --learn: show under each syscall listed the functions that made its
     /// first call, from the syscall up to the program's own code, with file and
-    /// line where the program has debug information (x86_64 only)
+    /// line where the program has debug information (x86_64 and aarch64)
     #[arg(long, requires = "learn")]
     callers: bool,
     /// Audit the filter this step would load for the classic mistakes, print
@@ -186,7 +186,7 @@ pub struct Refine {
     learn: bool,
     /// With --learn: show under each syscall listed the functions that made its
     /// first call, from the syscall up to the program's own code, with file and
-    /// line where the program has debug information (x86_64 only)
+    /// line where the program has debug information (x86_64 and aarch64)
     #[arg(long, requires = "learn")]
     callers: bool,
     /// Audit the filter this step would load for the classic mistakes, print
