@@ -1,6 +1,7 @@
 //! `step-4-policy --audit`: the shipped policy, the book's weak one
-//! (`docs/transcripts/auditing/weak.toml`), a JSON deny list and a refused
-//! policy, audited by the binary as a learner runs it.
+//! (`docs/transcripts/auditing/weak.toml`), a JSON deny list, a profile with
+//! notes and no warning, and refused policies, audited by the binary as a
+//! learner runs it.
 
 use std::path::Path;
 
@@ -112,4 +113,84 @@ fn a_refused_policy_is_audited_no_further() {
     .code(2)
     .stdout("")
     .stderr(predicate::str::contains("bad.toml"));
+}
+
+/// The name libseccomp gives this architecture in a profile (`SCMP_ARCH_X86_64`).
+fn native_in_a_profile() -> String {
+    let arch = common::kernel::arch_name(common::kernel::native_arch()).unwrap();
+    format!("SCMP_ARCH_{}", arch.to_uppercase())
+}
+
+/// A profile in Docker's form, which lists another ABI for this architecture
+/// and answers EPERM by default: two notes, no warning, and status 0, as notes
+/// do not make a filter weaker.
+#[test]
+fn notes_alone_end_with_status_0() {
+    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "audit-notes");
+    let json = dir.join("notes.json");
+    let native = native_in_a_profile();
+    let other = if native == "SCMP_ARCH_X32" {
+        "SCMP_ARCH_X86_64"
+    } else {
+        "SCMP_ARCH_X32"
+    };
+    std::fs::write(
+        &json,
+        format!(
+            r#"{{"defaultAction": "SCMP_ACT_ERRNO", "archMap": [{{"architecture": "{native}", "subArchitectures": ["{other}"]}}], "syscalls": [{{"names": ["read"], "action": "SCMP_ACT_ALLOW"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let ran = run(STEP, &["--policy", json.to_str().unwrap(), "--audit"], b"");
+    let stdout = ran.stdout_text();
+    let notes: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("note: "))
+        .collect();
+    assert_eq!(notes.len(), 2, "{stdout}");
+    assert!(
+        notes[0].starts_with(&format!(
+            "note: this profile lists {other} besides {native}:"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        notes[0].ends_with("(see auditing.md#other-architectures)"),
+        "{stdout}"
+    );
+    assert!(
+        notes[1].starts_with("note: the default action is errno EPERM,"),
+        "{stdout}"
+    );
+    assert!(
+        notes[1].ends_with("(see auditing.md#default-errno)"),
+        "{stdout}"
+    );
+    ran.output()
+        .assert()
+        .code(0)
+        .stderr("")
+        .stdout(predicate::str::ends_with("audit: 0 warnings, 2 notes\n"));
+}
+
+/// An `errnoRet` of 0 in a profile is refused as `errno 0` is in TOML, naming
+/// the entry, before anything is audited: the audit's errno-0 warning is for
+/// filters built in code.
+#[test]
+fn a_profile_s_errno_ret_of_0_is_refused_before_the_audit() {
+    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "audit-errno-ret-0");
+    let json = dir.join("errno-0.json");
+    std::fs::write(
+        &json,
+        r#"{"defaultAction": "SCMP_ACT_KILL_PROCESS", "syscalls": [{"names": ["unlinkat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 0}]}"#,
+    )
+    .unwrap();
+    run(STEP, &["--policy", json.to_str().unwrap(), "--audit"], b"")
+        .output()
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "syscalls[0] (unlinkat): errno 0 is out of range",
+        ));
 }

@@ -151,6 +151,22 @@ fn docker_s_older_default_profile_runs_the_program_to_the_end() {
 
 /// `includes` and `excludes` select entries for a process with no
 /// capabilities, on this architecture, on this kernel.
+/// The real-world chapter shows what `--audit` says of Podman's and Docker's
+/// default profiles (`docs/transcripts/auditing/podman.txt` and `docker.txt`):
+/// run again here, the audit says the same, on the platform the transcripts
+/// were made on.
+#[test]
+#[ignore = "needs Podman's and Docker's default profiles: after scripts/install-container-tools.sh, run cargo test --workspace -- --include-ignored"]
+fn the_real_world_chapter_shows_what_the_audit_says_of_the_default_profiles() {
+    installed_file(PODMAN_PROFILE, "golang-github-containers-common");
+    installed_file(DOCKER_PROFILE, "golang-github-docker-docker-dev");
+    let bin_dir = Path::new(STEP).parent().unwrap();
+    harness::transcripts::assert_command_transcripts_match(
+        bin_dir,
+        &["auditing/podman.txt", "auditing/docker.txt"],
+    );
+}
+
 #[test]
 fn includes_and_excludes_select_entries_for_this_process() {
     let dir = scratch("profile-select");

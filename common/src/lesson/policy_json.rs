@@ -32,7 +32,8 @@
 //!
 //! `architectures`, `archMap` and `flags` are read and not used: the filter is
 //! for this architecture, and kills a syscall made through another ABI, as
-//! every step's does.
+//! every step's does. (`--audit` notes the other architectures a profile
+//! lists, which a runtime would add: `crate::tools::audit`.)
 
 use serde::Deserialize;
 

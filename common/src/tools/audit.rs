@@ -20,6 +20,7 @@ use libseccomp::{ScmpAction, ScmpSyscall};
 
 use crate::error::{fail_closed, StepError, EXIT_PROGRAM_FAILED};
 use crate::filter::Filter;
+use crate::kernel::{arch_name, native_arch};
 use crate::policy::{Action, Policy, PolicyFilter};
 use crate::policy_error::Origin;
 use crate::policy_file::is_json;
@@ -73,12 +74,15 @@ impl std::fmt::Display for Finding {
 /// to, as their headings' ids: both books have each of them.
 pub const SECTIONS: &[&str] = &[
     "architecture-check",
+    "other-architectures",
     "default-allows",
+    "errno-0",
     "io-uring",
     "execve",
     "powerful-syscalls",
     "siblings",
     "enosys",
+    "default-errno",
     "32-bit-arguments",
 ];
 
@@ -285,7 +289,11 @@ fn named(entry: &Entry) -> String {
 pub fn audit(filter: &Filter, policy: Option<&Policy>) -> Vec<Finding> {
     let rules = policy.map_or_else(|| Rules::from_filter(filter), Rules::from_policy);
     let mut findings = vec![architecture_check(filter)];
+    if let Some(policy) = policy.filter(|policy| is_json(&policy.text)) {
+        findings.extend(other_architectures(&policy.text));
+    }
     findings.extend(deny_list(&rules));
+    findings.extend(errno_zero(&rules));
     findings.extend(io_uring(&rules));
     findings.extend(execve(&rules));
     findings.extend(powerful(&rules));
@@ -294,6 +302,7 @@ pub fn audit(filter: &Filter, policy: Option<&Policy>) -> Vec<Finding> {
     if let Some(policy) = policy.filter(|policy| is_json(&policy.text)) {
         findings.extend(runtime_widths(policy));
     }
+    findings.extend(default_errno(&rules));
     findings
 }
 
@@ -324,6 +333,64 @@ fn architecture_check(filter: &Filter) -> Finding {
     }
 }
 
+/// The architectures a JSON profile lists besides this one: its
+/// `architectures`, and the `subArchitectures` that Docker's and Podman's
+/// `archMap` gives this one. Step 4 reads them and uses none of them; a runtime
+/// adds each to the filter.
+fn other_architectures(text: &str) -> Option<Finding> {
+    use serde_json::Value;
+    let profile: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).ok()?;
+    let native = arch_name(native_arch())?;
+    let native = format!("SCMP_ARCH_{}", native.to_uppercase());
+    let names = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut listed = names(&profile["architectures"]);
+    for entry in profile["archMap"].as_array().into_iter().flatten() {
+        if entry["architecture"].as_str() == Some(native.as_str()) {
+            listed.extend(names(&entry["subArchitectures"]));
+        }
+    }
+    let mut others: Vec<String> = Vec::new();
+    for name in listed {
+        if name != native && !others.contains(&name) {
+            others.push(name);
+        }
+    }
+    if others.is_empty() {
+        return None;
+    }
+    Some(finding(
+        Severity::Note,
+        "other-architectures",
+        format!(
+            "this profile lists {} besides {native}: a runtime compiles every rule again with each one's syscall numbers, and a syscall made through its ABI is filtered by those rules instead of killed; step 4 loads {native} alone",
+            and_list(&others)
+        ),
+    ))
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [rest @ .., last] => format!(
+            "{} and {}",
+            rest.iter()
+                .map(AsRef::as_ref)
+                .collect::<Vec<_>>()
+                .join(", "),
+            last.as_ref()
+        ),
+    }
+}
+
 fn deny_list(rules: &Rules) -> Option<Finding> {
     if rules.default != Verdict::Runs {
         return None;
@@ -346,6 +413,38 @@ fn deny_list(rules: &Rules) -> Option<Finding> {
             rules.default_name
         ),
     ))
+}
+
+/// An errno of 0 is no error: the kernel skips the syscall and returns 0,
+/// which the program reads as success. Step 4 refuses it in a policy; a filter
+/// built in code, or by a runtime from a profile's `errnoRet: 0`, can have it.
+fn errno_zero(rules: &Rules) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if rules.default == Verdict::Fails(0) {
+        findings.push(finding(
+            Severity::Warning,
+            "errno-0",
+            format!(
+                "the default action is {}: every syscall no rule names returns 0 without running, and the program goes on as if it had run",
+                rules.default_name
+            ),
+        ));
+    }
+    for entry in rules
+        .entries
+        .iter()
+        .filter(|entry| entry.verdict == Verdict::Fails(0) && exists_here(&entry.syscall))
+    {
+        findings.push(finding(
+            Severity::Warning,
+            "errno-0",
+            format!(
+                "{} is answered with errno 0: the call does not run, and the program is told it succeeded",
+                named(entry)
+            ),
+        ));
+    }
+    findings
 }
 
 fn io_uring(rules: &Rules) -> Vec<Finding> {
@@ -458,6 +557,55 @@ fn fallbacks(rules: &Rules) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+/// A default action that fails with an errno gives one answer to two kinds of
+/// syscall: those the policy refuses on purpose, where EPERM says "not
+/// allowed", and those added to the kernel after the policy was written, where
+/// ENOSYS says "not here", and glibc falls back to an older syscall. Whichever
+/// the default is, one kind gets the other's answer.
+fn default_errno(rules: &Rules) -> Option<Finding> {
+    let Verdict::Fails(errno) = rules.default else {
+        return None;
+    };
+    if errno == 0 {
+        // errno_zero warns of it.
+        return None;
+    }
+    if errno != libc::ENOSYS {
+        return Some(finding(
+            Severity::Note,
+            "default-errno",
+            format!(
+                "the default action is {}, and so is the answer to every syscall added to the kernel after this policy: a program that tries a newer syscall first and falls back to an older one only on ENOSYS, as glibc does, fails instead",
+                rules.default_name
+            ),
+        ));
+    }
+    // A refined syscall with no refusing rule of its own: the calls its
+    // conditions do not allow fall to the default, ENOSYS.
+    let mut refined: Vec<&str> = Vec::new();
+    for entry in &rules.entries {
+        let name = entry.syscall.as_str();
+        if !refined.contains(&name)
+            && rules.refines(name)
+            && rules.of(name).all(|entry| entry.verdict == Verdict::Runs)
+        {
+            refined.push(name);
+        }
+    }
+    if refined.is_empty() {
+        return None;
+    }
+    Some(finding(
+        Severity::Note,
+        "default-errno",
+        format!(
+            "the default action is {}, and so is the answer to the calls of {} that the conditions refuse: the program is told the kernel has no such syscall, though it has, and may take a path meant for older kernels instead of reporting a refusal",
+            rules.default_name,
+            and_list(&refined)
+        ),
+    ))
 }
 
 /// In a JSON profile, the conditions on arguments the kernel reads as 32 bits:
@@ -657,7 +805,7 @@ args = [{ arg = 0, op = "masked_eq", mask = 0xFEDFFFFF, value = 17 }]
             assert_eq!(status(&findings), 1);
         }
         let fixed = format!(
-            "default_action = \"errno EPERM\"\n{}",
+            "default_action = \"errno ENOSYS\"\n{}",
             rule("read", "allow")
         );
         assert_eq!(findings(&fixed), vec![ARCHITECTURE_OK]);
@@ -778,7 +926,145 @@ args = [{ arg = 2, op = "eq", value = 0 }]
         assert!(warnings(&json("SCMP_ACT_ALLOW", "SCMP_CMP_EQ")).is_empty());
         // The same rule in TOML is what step 4 compiles: no runtime reads it.
         let toml = "default_action = \"errno EPERM\"\n[[rule]]\nsyscall = \"write\"\naction = \"allow\"\nargs = [{ arg = 0, op = \"ne\", value = 3 }]\n";
-        assert_eq!(findings(toml), vec![ARCHITECTURE_OK]);
+        assert_eq!(
+            findings(toml),
+            vec![ARCHITECTURE_OK, (Severity::Note, "default-errno")]
+        );
+    }
+
+    /// A policy cannot say `errno 0` (step 4 refuses it), so the weak filter
+    /// is built in code, as a filter that never went through a policy is.
+    #[test]
+    fn an_errno_of_0_is_a_warning() {
+        let sections = |filter: &Filter| -> Vec<(Severity, &'static str)> {
+            audit(filter, None)
+                .into_iter()
+                .map(|finding| (finding.severity, finding.section))
+                .collect()
+        };
+        let answered = |errno: i32| {
+            let mut filter = Filter::new(ScmpAction::KillProcess).unwrap();
+            filter
+                .add_rule(ScmpAction::Errno(errno), "unlinkat", &[])
+                .unwrap();
+            filter
+        };
+        let weak = answered(0);
+        assert_eq!(
+            sections(&weak),
+            vec![ARCHITECTURE_OK, (Severity::Warning, "errno-0")]
+        );
+        let text = report(&audit(&weak, None));
+        assert!(
+            text.contains("unlinkat is answered with errno 0: the call does not run"),
+            "{text}"
+        );
+        assert_eq!(sections(&answered(libc::EPERM)), vec![ARCHITECTURE_OK]);
+
+        // The default action: errno 0 is a warning, and no other finding
+        // about the default's errno is made of it.
+        let weak = Filter::new(ScmpAction::Errno(0)).unwrap();
+        assert_eq!(
+            sections(&weak),
+            vec![ARCHITECTURE_OK, (Severity::Warning, "errno-0")]
+        );
+        let fixed = Filter::new(ScmpAction::Errno(libc::ENOSYS)).unwrap();
+        assert_eq!(sections(&fixed), vec![ARCHITECTURE_OK]);
+
+        // Why a policy never shows it to the audit.
+        let text = format!("default_action = \"kill\"\n{}", rule("unlinkat", "errno 0"));
+        assert!(Policy::parse("weak.toml", &text).is_err());
+    }
+
+    #[test]
+    fn a_default_errno_other_than_enosys_is_a_note() {
+        let weak = format!(
+            "default_action = \"errno EPERM\"\n{}",
+            rule("read", "allow")
+        );
+        assert_eq!(
+            findings(&weak),
+            vec![ARCHITECTURE_OK, (Severity::Note, "default-errno")]
+        );
+        // ENOSYS by default, and EPERM named for what is refused on purpose.
+        let fixed = format!(
+            "default_action = \"errno ENOSYS\"\n{}{}",
+            rule("read", "allow"),
+            rule("ptrace", "errno EPERM")
+        );
+        assert_eq!(findings(&fixed), vec![ARCHITECTURE_OK]);
+    }
+
+    #[test]
+    fn enosys_by_default_for_the_refused_calls_of_a_refined_syscall_is_a_note() {
+        let personality_0 = r#"
+[[rule]]
+syscall = "personality"
+action = "allow"
+args = [{ arg = 0, op = "eq", value = 0 }]
+"#;
+        let weak = format!("default_action = \"errno ENOSYS\"\n{personality_0}");
+        assert_eq!(
+            findings(&weak),
+            vec![ARCHITECTURE_OK, (Severity::Note, "default-errno")]
+        );
+        let text = report(&{
+            let policy = Policy::parse("weak.toml", &weak).unwrap();
+            let filter = policy.filter().unwrap();
+            audit(&filter.filter, Some(&filter.policy))
+        });
+        assert!(
+            text.contains("the calls of personality that the conditions refuse"),
+            "{text}"
+        );
+        // The refused calls answered with an errno of their own.
+        let fixed = format!(
+            "{weak}{}",
+            r#"
+[[rule]]
+syscall = "personality"
+action = "errno EPERM"
+args = [{ arg = 0, op = "ne", value = 0 }]
+"#
+        );
+        assert_eq!(findings(&fixed), vec![ARCHITECTURE_OK]);
+    }
+
+    /// The name libseccomp gives this architecture in a profile.
+    fn native_in_a_profile() -> String {
+        format!(
+            "SCMP_ARCH_{}",
+            arch_name(native_arch()).unwrap().to_uppercase()
+        )
+    }
+
+    #[test]
+    fn a_json_profile_listing_other_architectures_is_a_note() {
+        let native = native_in_a_profile();
+        let other = if native == "SCMP_ARCH_X32" {
+            "SCMP_ARCH_X86_64"
+        } else {
+            "SCMP_ARCH_X32"
+        };
+        let profile = |architectures: &str| {
+            format!(
+                r#"{{"defaultAction": "SCMP_ACT_KILL_PROCESS", {architectures} "syscalls": [{{"names": ["read"], "action": "SCMP_ACT_ALLOW"}}]}}"#
+            )
+        };
+        let listed = |architectures: &str| findings(&profile(architectures));
+        let other_architectures = (Severity::Note, "other-architectures");
+        let weak = listed(&format!(r#""architectures": ["{native}", "{other}"],"#));
+        assert_eq!(weak, vec![ARCHITECTURE_OK, other_architectures]);
+        // Docker's and Podman's form: this architecture's entry of archMap.
+        let weak = listed(&format!(
+            r#""archMap": [{{"architecture": "{native}", "subArchitectures": ["{other}"]}}],"#
+        ));
+        assert_eq!(weak, vec![ARCHITECTURE_OK, other_architectures]);
+        let fixed = listed(&format!(
+            r#""architectures": ["{native}"], "archMap": [{{"architecture": "SCMP_ARCH_S390X_NOT_HERE", "subArchitectures": ["{other}"]}}],"#
+        ));
+        assert_eq!(fixed, vec![ARCHITECTURE_OK]);
+        assert_eq!(listed(""), vec![ARCHITECTURE_OK]);
     }
 
     #[test]

@@ -5,7 +5,10 @@
 # anywhere; it builds the steps first. Run it again whenever the audit's
 # findings or a step's filter change: the tests
 # (step-2-filter/tests/transcript.rs, step-4-policy/tests/transcript.rs) fail
-# until the transcripts are remade.
+# until the transcripts are remade. The real-world chapter shows the audit of
+# Docker's and Podman's default profiles, as Debian 12 installs them
+# (scripts/install-container-tools.sh): those two are remade only where the
+# profiles are installed (step-4-policy/tests/profiles.rs checks them there).
 set -euo pipefail
 top="$(cd "$(dirname "$0")/../../.." && pwd)"
 out="$top/docs/transcripts/auditing"
@@ -30,3 +33,14 @@ transcript step-2.txt 'step-2-filter --audit'
 transcript step-3-io-uring.txt 'step-3-reporting --allow io_uring_setup --audit'
 transcript step-4.txt 'step-4-policy --audit'
 transcript weak.txt 'step-4-policy --policy docs/transcripts/auditing/weak.toml --audit'
+
+podman_profile=/usr/share/containers/seccomp.json
+docker_profile=/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json
+for profile in "$podman_profile" "$docker_profile"; do
+    if [ ! -f "$profile" ]; then
+        echo "regenerate.sh: $profile is not installed; podman.txt and docker.txt are left as they are (scripts/install-container-tools.sh installs it)" >&2
+        exit 0
+    fi
+done
+transcript podman.txt "step-4-policy --policy $podman_profile --audit"
+transcript docker.txt "step-4-policy --policy $docker_profile --audit"
