@@ -279,3 +279,31 @@ fn elsewhere_each_syscall_says_callers_is_not_supported() {
         assert_eq!(chain, std::slice::from_ref(&expected), "{name}");
     }
 }
+
+/// Stopped during its sleep and continued (Ctrl-Z and `fg`, or SIGSTOP and
+/// SIGCONT), the program resumes its sleep with `restart_syscall`, which
+/// `--callers` holds and has made again like any other: the program still runs
+/// to the end, and that syscall is listed with a chain of its own.
+#[test]
+fn a_program_stopped_and_continued_runs_to_the_end_with_callers() {
+    for (signal, run) in harness::running::runs_stopped_and_continued(
+        STEP,
+        &["--learn", "--callers"],
+        harness::running::StopAt::Sleep,
+    ) {
+        assert_eq!(
+            run.stdout_text(),
+            harness::running::OUTPUT_TO_THE_END,
+            "{signal}"
+        );
+        assert!(run.status.success(), "{signal}: {}", run.stderr_text());
+        let chains = chains(&run);
+        assert!(
+            chains
+                .get("restart_syscall")
+                .is_some_and(|chain| !chain.is_empty()),
+            "{signal}: {}",
+            run.stderr_text()
+        );
+    }
+}

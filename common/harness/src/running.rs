@@ -235,13 +235,15 @@ fn run_stopped_and_continued(binary: &Path, args: &[&str], at: StopAt, signal: S
                 step.wait_for_stdout(FORK_LINE)?;
             }
         }
-        // Blocked in the syscall itself, not waiting for a supervisor's answer.
+        // Blocked in the syscall itself, not waiting for a supervisor's answer,
+        // nor held by a supervisor that traces it for a moment (`--callers`).
         let program = wait_until(
             &format!("a process of the run blocks in syscall {in_syscall:?}"),
             || {
                 proc::live_in_group(group).into_iter().find(|&pid| {
                     proc::blocked_in_syscall(pid).is_some_and(|nr| in_syscall.contains(&nr))
                         && !proc::wait_channel(pid).is_some_and(|wchan| wchan.contains("seccomp"))
+                        && proc::state(pid) != Some('t')
                 })
             },
             || proc::describe(&proc::live_in_group(group)),

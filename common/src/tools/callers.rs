@@ -198,10 +198,38 @@ mod unwind {
         /// It is stopped for the supervisor, which traces it, with these
         /// registers; its syscall is answered with `ERESTARTNOINTR`.
         Stopped(Result<Registers, String>),
-        /// It ended before it stopped.
-        Ended(WaitStatus),
+        /// It ended before it stopped (how, if the wait said).
+        Ended(Option<WaitStatus>),
         /// It could not be traced; the notification is not answered.
         Refused,
+    }
+
+    /// The parent of the process `tid`, when `tid` is a process (the first
+    /// thread of its thread group), from `/proc/TID/status`.
+    fn parent_of_process(tid: u32) -> Option<u32> {
+        let status = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+        let field = |name: &str| -> Option<u32> {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(name))?
+                .trim()
+                .parse()
+                .ok()
+        };
+        (field("Tgid:")? == tid).then(|| field("PPid:"))?
+    }
+
+    /// How the traced thread `pid` ended, waited for.
+    fn end_of(pid: Pid) -> Option<WaitStatus> {
+        loop {
+            match waitpid(pid, Some(WaitPidFlag::__WALL)) {
+                Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => {
+                    return Some(status)
+                }
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(_) => return None,
+            }
+        }
     }
 
     /// `ERESTARTNOINTR`, the kernel's own errno: a syscall that fails with it is
@@ -228,10 +256,10 @@ mod unwind {
             match waitpid(pid, Some(WaitPidFlag::__WALL)) {
                 Ok(WaitStatus::PtraceEvent(..) | WaitStatus::Stopped(..)) => break,
                 Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => {
-                    return Held::Ended(status)
+                    return Held::Ended(Some(status))
                 }
                 Ok(_) | Err(Errno::EINTR) => {}
-                Err(_) => return Held::Ended(WaitStatus::StillAlive),
+                Err(_) => return Held::Ended(None),
             }
         }
         Held::Stopped(
@@ -291,21 +319,32 @@ mod unwind {
                     ended: None,
                 };
             };
+            // What the tracer waits for of a thread is the supervisor's to note
+            // only for a process it is the parent of: the parent of any other
+            // is told of its end as well, and the end of a thread that is not
+            // its process's first is nobody's ending.
+            let ours = parent_of_process(tid) == Some(std::process::id());
+            let ended = |status: Option<WaitStatus>| status.filter(|_| ours);
             match hold(pid, listener, request.id) {
                 Held::Stopped(registers) => {
                     let chain = registers.and_then(|registers| self.chain(tid, &registers));
                     // Let go: the thread goes on with the same syscall, made again.
-                    let _ = ptrace::detach(pid, None);
+                    // A thread that cannot be let go was killed meanwhile: its
+                    // end is waited for here, while it is still traced.
+                    let status = match ptrace::detach(pid, None) {
+                        Ok(()) => None,
+                        Err(_) => ended(end_of(pid)),
+                    };
                     Read {
                         chain: chain.unwrap_or_else(|why| vec![format!("({why})")]),
                         answered: true,
-                        ended: None,
+                        ended: status,
                     }
                 }
                 Held::Ended(status) => Read {
                     chain: vec![format!("({NO_UNWIND}: the thread ended first)")],
                     answered: true,
-                    ended: Some(status),
+                    ended: ended(status),
                 },
                 Held::Refused => {
                     let chain =
