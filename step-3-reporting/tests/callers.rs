@@ -53,16 +53,23 @@ fn chains(run: &StepRun) -> BTreeMap<String, Vec<String>> {
     chains
 }
 
-/// Without `--learn` there is no report to show callers in: a usage error.
+/// Without `--learn` there is no report to show callers in, and with
+/// `--print-filter` or `--simulate` no run: each is a usage error.
 #[test]
-fn callers_without_learn_is_a_usage_error() {
-    let run = run(STEP, &["--callers"], b"");
-    assert_eq!(run.status.code(), Some(2), "{}", run.stderr_text());
+fn callers_without_a_run_to_learn_from_is_a_usage_error() {
+    let alone = run(STEP, &["--callers"], b"");
+    assert_eq!(alone.status.code(), Some(2), "{}", alone.stderr_text());
     assert!(
-        run.stderr_text().contains("--learn"),
+        alone.stderr_text().contains("--learn"),
         "{}",
-        run.stderr_text()
+        alone.stderr_text()
     );
+    for shown in ["--print-filter", "--simulate=write"] {
+        let shown_run = run(STEP, &["--learn", "--callers", shown], b"");
+        let stderr = shown_run.stderr_text();
+        assert_eq!(shown_run.status.code(), Some(2), "{shown}: {stderr}");
+        assert!(stderr.contains("cannot be used with"), "{shown}: {stderr}");
+    }
 }
 
 /// The one line of `program.rs` that holds `code`, read from the source.

@@ -49,7 +49,8 @@ use crate::tools::print_filter::PrintFilterArg;
 use crate::Program;
 
 /// The options `--audit` cannot be given with: it shows the filter instead of
-/// running anything, as they do.
+/// running anything, as they do. `--callers` cannot be given with the last two:
+/// it adds to a run of the program, which they do not make.
 const CONFLICTS: [&str; 3] = ["learn", "format", "simulate"];
 
 /// The tools of step 2: `--print-filter` and `--simulate`.
@@ -93,7 +94,7 @@ pub struct Discover {
     /// With --learn: show under each syscall listed the functions that made its
     /// first call, from the syscall up to the program's own code, with file and
     /// line where the program has debug information (x86_64 and aarch64)
-    #[arg(long, requires = "learn")]
+    #[arg(long, requires = "learn", conflicts_with_all = &CONFLICTS[1..])]
     callers: bool,
     /// Audit the filter this step would load for the classic mistakes, print
     /// one finding per line with the book's section that explains it, and exit
@@ -187,7 +188,7 @@ pub struct Refine {
     /// With --learn: show under each syscall listed the functions that made its
     /// first call, from the syscall up to the program's own code, with file and
     /// line where the program has debug information (x86_64 and aarch64)
-    #[arg(long, requires = "learn")]
+    #[arg(long, requires = "learn", conflicts_with_all = &CONFLICTS[1..])]
     callers: bool,
     /// Audit the filter this step would load for the classic mistakes, print
     /// one finding per line with the book's section that explains it, and exit
