@@ -110,7 +110,9 @@ fn each_syscall_of_the_program_names_the_code_that_made_it() {
             .join("\n")
     };
     for (name, chain) in &chains {
-        assert!(chain[0].ends_with("(libc.so.6)"), "{name}: {chain:?}");
+        // Where libc has no symbol for its innermost function (glibc 2.41's
+        // `__syscall_cancel_arch` is local), the line gives the address.
+        assert!(chain[0].contains("libc.so.6"), "{name}: {chain:?}");
         assert!(
             chain.iter().all(|caller| caller.starts_with("← ")),
             "{name}: {chain:?}"
@@ -239,6 +241,9 @@ fn a_program_without_debug_information_names_its_functions() {
 #[test]
 #[cfg(target_arch = "x86_64")]
 fn a_chain_stops_where_the_frame_pointer_cannot_be_read_and_says_so() {
+    if let Err(err) = Command::new("strace").arg("-V").output() {
+        panic!("{}", harness::running::strace_failure(&err));
+    }
     let (_dir, program) = built("callers-traced", &["-O0", "-fno-omit-frame-pointer"]);
     assert_eq!(
         sleep_tail(&["strace", "-f", "-o", "/dev/null", &program]),

@@ -61,6 +61,59 @@ pub struct Read {
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 pub use unwind::Callers;
 
+#[cfg(all(test, any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod tests {
+    use super::unwind::{is_own_source, shortened, shown_path};
+
+    /// Rust's standard library and the crates a program depends on are not its
+    /// own code, wherever the toolchain or Cargo put them; each is shown from
+    /// its crate's folder on.
+    #[test]
+    fn the_library_s_and_the_crates_files_are_not_the_program_s() {
+        let cases = [
+            ("/rustc/0123abcd/library/std/src/thread/mod.rs", "std/src/thread/mod.rs"),
+            ("/usr/src/rustc-1.85.1/library/core/src/ops/function.rs", "core/src/ops/function.rs"),
+            ("/home/a/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/nix-0.32.0/src/unistd.rs", "nix-0.32.0/src/unistd.rs"),
+            ("/home/a/.cargo/git/checkouts/nix-5dc7e1ad2a0ca5d1/0a1b2c3/src/unistd.rs", "nix-5dc7e1ad2a0ca5d1/0a1b2c3/src/unistd.rs"),
+            ("/usr/share/cargo/registry/nix-0.32.0/src/unistd.rs", "nix-0.32.0/src/unistd.rs"),
+            ("/work/tutorial/vendor/nix/src/unistd.rs", "nix/src/unistd.rs"),
+        ];
+        for (file, shown) in cases {
+            assert!(!is_own_source(file), "{file}");
+            assert_eq!(shown_path(file), shown);
+        }
+        for file in [
+            "/work/tutorial/common/src/lesson/program.rs",
+            "/tmp/main.c",
+            "/home/a/library/main.c",
+        ] {
+            assert!(is_own_source(file), "{file}");
+        }
+    }
+
+    /// Four or more functions of the standard library in a row are cut to the
+    /// first and the last; fewer are kept.
+    #[test]
+    fn a_long_run_of_the_standard_library_is_cut_to_its_ends() {
+        let line = |name: &str| format!("← {name} (std/src/rt.rs:1)");
+        let chain: Vec<String> = ["a", "b", "c", "d"].iter().map(|name| line(name)).collect();
+        let mut with_ends = vec!["← sigaltstack (libc.so.6)".to_owned()];
+        with_ends.extend(chain.clone());
+        with_ends.push("← main (step)".to_owned());
+        assert_eq!(
+            shortened(with_ends),
+            [
+                "← sigaltstack (libc.so.6)".to_owned(),
+                line("a"),
+                "← … (2 functions of Rust's standard library)".to_owned(),
+                line("d"),
+                "← main (step)".to_owned(),
+            ]
+        );
+        assert_eq!(shortened(chain[..3].to_vec()), chain[..3]);
+    }
+}
+
 /// On architectures other than x86_64 and aarch64: every chain says it is not
 /// supported.
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
@@ -555,7 +608,7 @@ mod unwind {
     /// `chain` with each run of four or more functions of Rust's standard
     /// library cut to its first and last: what the program called, and what
     /// called the program, matter more than the library's insides.
-    fn shortened(chain: Chain) -> Chain {
+    pub(super) fn shortened(chain: Chain) -> Chain {
         let in_std = |line: &String| {
             [" (std/", " (core/", " (alloc/"]
                 .iter()
@@ -589,28 +642,45 @@ mod unwind {
     }
 
     /// Whether a source file is the program's own, not Rust's standard library
-    /// (built under `/rustc/HASH/`) or a crate from Cargo's registry.
-    fn is_own_source(file: &str) -> bool {
-        !file.starts_with("/rustc/")
-            && !file.contains("/.cargo/registry/")
-            && !file.contains("/.cargo/git/")
+    /// or a crate the program depends on.
+    pub(super) fn is_own_source(file: &str) -> bool {
+        rust_library_path(file).is_none() && crate_path(file).is_none()
+    }
+
+    /// A file of Rust's standard library (`std`, `core`, `alloc`...) from its
+    /// crate's folder on. rustup's toolchains were built under
+    /// `/rustc/COMMIT/library/`, Debian's under `/usr/src/rustc-VERSION/library/`.
+    fn rust_library_path(file: &str) -> Option<&str> {
+        let (before, path) = file.split_once("/library/")?;
+        (before.starts_with("/rustc/") || before.contains("/rustc-")).then_some(path)
+    }
+
+    /// A file of a crate the program depends on, from its crate's folder on:
+    /// Cargo's registry and git checkouts, Debian's packaged crates, and a
+    /// `vendor` folder (`cargo vendor`).
+    fn crate_path(file: &str) -> Option<&str> {
+        // Each folder, and how many folders under it come before the crate's.
+        let folders = [
+            ("/.cargo/registry/src/", 1),
+            ("/.cargo/git/checkouts/", 0),
+            ("/usr/share/cargo/registry/", 0),
+            ("/vendor/", 0),
+        ];
+        let (mut path, skipped) = folders
+            .iter()
+            .find_map(|(folder, skipped)| Some((file.split_once(folder)?.1, *skipped)))?;
+        for _ in 0..skipped {
+            path = path.split_once('/')?.1;
+        }
+        Some(path)
     }
 
     /// A source file as the chain shows it: the standard library's and the
     /// registry's from their crate's folder on, the program's relative to the
     /// current directory when it is in it.
-    fn shown_path(file: &str) -> String {
-        if let Some(rest) = file.strip_prefix("/rustc/") {
-            return rest
-                .split_once("/library/")
-                .map_or(rest, |(_, path)| path)
-                .to_owned();
-        }
-        if let Some((_, rest)) = file.split_once("/.cargo/registry/src/") {
-            return rest
-                .split_once('/')
-                .map_or(rest, |(_, path)| path)
-                .to_owned();
+    pub(super) fn shown_path(file: &str) -> String {
+        if let Some(path) = rust_library_path(file).or_else(|| crate_path(file)) {
+            return path.to_owned();
         }
         if let Ok(here) = std::env::current_dir() {
             if let Ok(relative) = Path::new(file).strip_prefix(&here) {
