@@ -136,3 +136,146 @@ fn the_auditing_chapter_shows_what_the_audit_prints() {
         &["auditing/step-3-io-uring.txt"],
     );
 }
+
+/// A `--learn --callers` report, as the step 3 chapter compares it: each syscall
+/// it lists, with the lines under it (its callers, innermost first), and the
+/// report's other lines but the `--allow` advice, whose order is the list's.
+#[cfg(target_arch = "x86_64")]
+struct CallersReport {
+    chains: std::collections::BTreeMap<String, Vec<String>>,
+    other_lines: Vec<String>,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl CallersReport {
+    /// Reads a report from the lines of a transcript (or a run): a line
+    /// `NAME(NR)` starts a syscall, the indented lines after it are its callers.
+    fn read(text: &str) -> CallersReport {
+        let mut chains = std::collections::BTreeMap::new();
+        let mut other_lines = Vec::new();
+        let mut current: Option<String> = None;
+        for line in text.lines() {
+            if let Some(caller) = line.strip_prefix("    ") {
+                let syscall = current
+                    .clone()
+                    .unwrap_or_else(|| panic!("a caller before any syscall: {line}"));
+                chains
+                    .entry(syscall)
+                    .or_insert_with(Vec::new)
+                    .push(caller.to_owned());
+                continue;
+            }
+            current = line
+                .strip_suffix(')')
+                .and_then(|line| line.split_once('('))
+                .filter(|(name, number)| {
+                    !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && number.chars().all(|c| c.is_ascii_digit())
+                })
+                .map(|(name, _)| name.to_owned());
+            if current.is_none() && !line.contains(" --allow ") {
+                other_lines.push(line.to_owned());
+            }
+        }
+        CallersReport {
+            chains,
+            other_lines,
+        }
+    }
+}
+
+/// The step 3 chapter shows `--learn --callers` run from the top of the
+/// repository, through Cargo (`docs/transcripts/discovering/learn-callers.txt`):
+/// the command, run here again from there (the step's binary for `cargo run`),
+/// lists the same syscalls, each under a chain whose first function is in libc
+/// and whose last line, the program's own code or `main`, is the stored one.
+/// The lines between depend on Rust's standard library and glibc, and the order
+/// of the syscalls on a race between the program's process and its child: they
+/// are not compared. Nor is anything on another platform than the transcript's.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn the_step_3_chapter_shows_which_code_makes_each_syscall() {
+    use harness::tour::{book_transcripts_dir, Platform, PLATFORM_FILE};
+    use std::io::Write as _;
+
+    let file = "discovering/learn-callers.txt";
+    let stored = std::fs::read_to_string(book_transcripts_dir().join(file)).unwrap();
+    let shown = stored
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix("$ "))
+        .expect("a transcript starts with `$ COMMAND`");
+    let through_cargo = "cargo run -q -p step-3-reporting --";
+    assert!(shown.contains(through_cargo), "{file}: {shown}");
+    let command = shown.replacen(through_cargo, "step-3-reporting", 1);
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-3-reporting"))
+        .parent()
+        .unwrap();
+    let mut path = vec![bin_dir.to_path_buf()];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    let run = harness::runner::run_step(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec 2>&1; {command}"))
+            .env("PATH", std::env::join_paths(path).unwrap())
+            .current_dir(harness::workspace_root()),
+        b"",
+    )
+    .unwrap();
+    let printed = format!(
+        "$ {shown}\n{}{}$ echo $?\n{}\n",
+        run.stdout_text(),
+        run.stderr_text(),
+        run.ending().shell_status()
+    );
+
+    let expected = CallersReport::read(&stored);
+    let actual = CallersReport::read(&printed);
+    // What the chapter says of every chain, true of the stored one.
+    assert!(expected.chains.len() >= 5, "{file}:\n{stored}");
+    for (name, chain) in &expected.chains {
+        assert!(
+            chain[0].ends_with("(libc.so.6)"),
+            "{file}: {name}: {chain:?}"
+        );
+    }
+    let recorded = std::fs::read_to_string(book_transcripts_dir().join(PLATFORM_FILE)).unwrap();
+    let recorded = Platform::parse(&recorded).expect("the platform file has every field");
+    let current = Platform::current();
+    if !recorded.same_syscalls(&current) {
+        // Written straight to stderr, past the test harness's capture.
+        let note = format!(
+            "note: the book's docs/transcripts/{file} was made on {} and is not compared \
+             here, on {}, whose syscalls differ. What it prints here:\n{printed}",
+            recorded.summary(),
+            current.summary()
+        );
+        let _ = std::io::stderr().write_all(note.as_bytes());
+        return;
+    }
+    let remake = "remake it with docs/transcripts/discovering/regenerate.sh";
+    assert_eq!(
+        actual.other_lines, expected.other_lines,
+        "the report's other lines and the status differ from docs/transcripts/{file}; {remake}"
+    );
+    assert_eq!(
+        actual.chains.keys().collect::<Vec<_>>(),
+        expected.chains.keys().collect::<Vec<_>>(),
+        "other syscalls than docs/transcripts/{file} lists; {remake}:\n{printed}"
+    );
+    for (name, chain) in &actual.chains {
+        let stored_chain = &expected.chains[name];
+        assert!(
+            chain[0].ends_with("(libc.so.6)"),
+            "{name}: its first caller is not in libc: {chain:?}"
+        );
+        assert_eq!(
+            chain.last(),
+            stored_chain.last(),
+            "{name}: its chain ends elsewhere than docs/transcripts/{file} says; {remake}:\n{printed}"
+        );
+    }
+}

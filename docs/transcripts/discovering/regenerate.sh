@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the transcripts the chapters "discovering syscalls" and "how
-# --learn works" of the book include: each file is a command as a learner types it, what it printed
+# --learn works" of the book include (and the step 3 chapter's --learn --callers): each file is a command as a learner types it, what it printed
 # (stdout and stderr, in the order written) and `$?`. Run it from anywhere;
 # it builds the steps first. With a Debian 13 tree at /tmp/trixie (see the
 # README's "Trying another glibc") and root, it also runs --learn there, from
@@ -86,6 +86,17 @@ for round in 1 2 3 4 5 6 7 8 9 10; do
     allow="${allow:+$allow,}$named"
 done
 transcript learn.txt step-3-reporting --learn
+# --learn --callers, for the step 3 chapter, which runs the steps through Cargo: the
+# report alone (stderr), with the functions under each syscall. Run from the top of
+# the repository, so the program's files are shown from there (common/src/...).
+{
+    printf "\$ printf 'hello seccomp\\\\n' | cargo run -q -p step-3-reporting -- --learn --callers 2>&1 >/dev/null\n"
+    set +e
+    printf 'hello seccomp\n' | cargo run -q -p step-3-reporting -- --learn --callers 2>&1 >/dev/null
+    status=$?
+    set -e
+    printf '$ echo $?\n%s\n' "$status"
+} >"$out/learn-callers.txt"
 # The sleep the first round reported, allowed; stopped and continued, the program
 # resumes it with restart_syscall.
 sleep_syscall=$(sed -n 's/^Looks like you also need syscall: \([a-z0-9_]*\)(.*/\1/p' \
