@@ -153,6 +153,7 @@ mod unwind {
     use libseccomp::{ScmpArch, ScmpNotifReq, ScmpNotifResp, ScmpNotifRespFlags};
     use nix::errno::Errno;
     use nix::sys::ptrace;
+    use nix::sys::signal::Signal;
     use nix::sys::uio::{process_vm_readv, RemoteIoVec};
     use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
     use nix::unistd::Pid;
@@ -249,8 +250,10 @@ mod unwind {
     /// What became of the thread the supervisor tried to hold.
     enum Held {
         /// It is stopped for the supervisor, which traces it, with these
-        /// registers; its syscall is answered with `ERESTARTNOINTR`.
-        Stopped(Result<Registers, String>),
+        /// registers; its syscall is answered with `ERESTARTNOINTR`. The
+        /// signal, if any, is one it stopped to receive, given back when the
+        /// supervisor lets go.
+        Stopped(Result<Registers, String>, Option<Signal>),
         /// It ended before it stopped (how, if the wait said).
         Ended(Option<WaitStatus>),
         /// It could not be traced; the notification is not answered.
@@ -299,25 +302,31 @@ mod unwind {
         // The interrupt stops the thread for the tracer as it leaves the
         // kernel; it waits for the answer meanwhile.
         if ptrace::interrupt(pid).is_err() {
+            // Only a thread that is gone cannot be interrupted; let go anyway.
+            let _ = ptrace::detach(pid, None);
             return Held::Refused;
         }
         // A failed answer means the notification went away: the thread was
         // killed, or a signal interrupted its wait. Either way it stops or ends.
         let _ = ScmpNotifResp::new_error(id, -ERESTARTNOINTR, ScmpNotifRespFlags::empty())
             .respond(listener);
-        loop {
+        // The interrupt's stop comes before any signal's: the kernel looks at
+        // a tracer's requests first. A stop for a signal is handled anyway.
+        let signal = loop {
             match waitpid(pid, Some(WaitPidFlag::__WALL)) {
-                Ok(WaitStatus::PtraceEvent(..) | WaitStatus::Stopped(..)) => break,
+                Ok(WaitStatus::PtraceEvent(..)) => break None,
+                Ok(WaitStatus::Stopped(_, signal)) => break Some(signal),
                 Ok(status @ (WaitStatus::Exited(..) | WaitStatus::Signaled(..))) => {
                     return Held::Ended(Some(status))
                 }
                 Ok(_) | Err(Errno::EINTR) => {}
                 Err(_) => return Held::Ended(None),
             }
-        }
+        };
         Held::Stopped(
             arch::traced(pid)
                 .map_err(|errno| format!("{NO_UNWIND}: its registers could not be read: {errno}")),
+            signal,
         )
     }
 
@@ -379,12 +388,12 @@ mod unwind {
             let ours = parent_of_process(tid) == Some(std::process::id());
             let ended = |status: Option<WaitStatus>| status.filter(|_| ours);
             match hold(pid, listener, request.id) {
-                Held::Stopped(registers) => {
+                Held::Stopped(registers, signal) => {
                     let chain = registers.and_then(|registers| self.chain(tid, &registers));
                     // Let go: the thread goes on with the same syscall, made again.
                     // A thread that cannot be let go was killed meanwhile: its
                     // end is waited for here, while it is still traced.
-                    let status = match ptrace::detach(pid, None) {
+                    let status = match ptrace::detach(pid, signal) {
                         Ok(()) => None,
                         Err(_) => ended(end_of(pid)),
                     };
