@@ -571,6 +571,13 @@ mod unwind {
         fn names_at(&self, address: u64, executable: bool) -> (Vec<String>, bool) {
             let mut names = Vec::new();
             let mut own = false;
+            let mut line = |function: &str, place: Option<(&str, u32)>| match place {
+                Some((file, line)) => {
+                    own |= executable && is_own_source(file);
+                    format!("← {function} ({}:{line})", shown_path(file))
+                }
+                None => format!("← {function} ({})", self.short_name),
+            };
             if let Some(loader) = &self.names {
                 if let Ok(mut frames) = loader.find_frames(address) {
                     while let Ok(Some(frame)) = frames.next() {
@@ -583,34 +590,42 @@ mod unwind {
                             .location
                             .as_ref()
                             .and_then(|location| Some((location.file?, location.line?)));
-                        let Some(function) = function else { continue };
-                        match place {
-                            Some((file, line)) => {
-                                own |= executable && is_own_source(file);
-                                names.push(format!("← {function} ({}:{line})", shown_path(file)));
-                            }
-                            None => names.push(format!("← {function} ({})", self.short_name)),
+                        // Line tables alone (`debug = "line-tables-only"`) may
+                        // give a place without a function: the symbol names it.
+                        let function =
+                            function.or_else(|| self.symbol_at(address).map(str::to_owned));
+                        if let Some(function) = function {
+                            names.push(line(&function, place));
                         }
                     }
                 }
             }
             if names.is_empty() {
-                // Only a symbol whose function holds the address names it: the
-                // nearest one before it may be another function, when the
-                // file's own are not exported (as in ld.so).
-                let after = self
-                    .symbols
-                    .partition_point(|(start, ..)| *start <= address);
-                let symbol = self.symbols[..after]
-                    .iter()
-                    .rev()
-                    .find(|(_, end, _)| address < *end);
-                names.push(match symbol {
-                    Some((_, _, name)) => format!("← {name} ({})", self.short_name),
+                let place = self.names.as_ref().and_then(|loader| {
+                    let location = loader.find_location(address).ok()??;
+                    Some((location.file?, location.line?))
+                });
+                names.push(match self.symbol_at(address) {
+                    Some(name) => line(name, place),
                     None => format!("← {} at {address:#x}", self.short_name),
                 });
             }
             (names, own)
+        }
+
+        /// The name of the function that holds `address`, from the symbols. Only
+        /// a symbol whose function holds the address names it: the nearest one
+        /// before it may be another function, when the file's own are not
+        /// exported (as in ld.so).
+        fn symbol_at(&self, address: u64) -> Option<&str> {
+            let after = self
+                .symbols
+                .partition_point(|(start, ..)| *start <= address);
+            self.symbols[..after]
+                .iter()
+                .rev()
+                .find(|(_, end, _)| address < *end)
+                .map(|(_, _, name)| name.as_str())
         }
     }
 
