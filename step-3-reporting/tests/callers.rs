@@ -319,3 +319,65 @@ fn a_program_stopped_and_continued_runs_to_the_end_with_callers() {
         );
     }
 }
+
+/// A program chooses the paths `/proc/PID/maps` shows. This one maps
+/// `/dev/zero` as code (reading it would never end), and a file whose name it
+/// then gives to a FIFO (opening it would wait for a writer forever), before
+/// its first `getppid` (line 19): the supervisor reads neither, the program runs to the
+/// end, and the chain of `getppid` still names `main`.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn a_program_s_mappings_cannot_make_the_supervisor_hang_or_read_forever() {
+    const MAPS_TRAPS: &str = r#"#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void map_then_replace(const char *path) {
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ftruncate(fd, 4096);
+    mmap(0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+    close(fd);
+    unlink(path);
+    mkfifo(path, 0600);
+}
+
+int main(int argc, char **argv) {
+    int zero = open("/dev/zero", O_RDONLY);
+    mmap(0, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, zero, 0);
+    map_then_replace(argv[1]);
+    return getppid() == 0;
+}
+"#;
+    let dir = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "callers-traps");
+    let source = dir.join("main.c");
+    std::fs::write(&source, MAPS_TRAPS).unwrap();
+    let program = dir.join("program");
+    let status = Command::new("cc")
+        .args(["-g", "-O1", "-o"])
+        .arg(&program)
+        .arg(&source)
+        .status()
+        .expect("cc, which Cargo links with, runs");
+    assert!(status.success());
+    let fifo = dir.join("mapped");
+    let run = run(
+        STEP,
+        &[
+            "--learn",
+            "--callers",
+            "--",
+            program.to_str().unwrap(),
+            fifo.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert!(run.status.success(), "{}", run.stderr_text());
+    let main_c = source.display();
+    assert_eq!(
+        chains(&run)["getppid"].last().unwrap(),
+        &format!("← main ({main_c}:19)"),
+        "{}",
+        run.stderr_text()
+    );
+}

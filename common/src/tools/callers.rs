@@ -147,7 +147,7 @@ mod unwind {
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
-    use std::os::fd::RawFd;
+    use std::os::fd::{AsRawFd, RawFd};
 
     use framehop::{ExplicitModuleSectionInfo, Module, Unwinder};
     use libseccomp::{ScmpArch, ScmpNotifReq, ScmpNotifResp, ScmpNotifRespFlags};
@@ -343,7 +343,13 @@ mod unwind {
         /// Its functions' symbols, by address: (start, end, name). A file
         /// without debug information still names its exported functions.
         symbols: Vec<(u64, u64, String)>,
+        /// Its bytes, to compare with what a process has mapped.
+        data: Vec<u8>,
     }
+
+    /// The largest file `--callers` reads: a program with full debug
+    /// information is some hundreds of megabytes at most.
+    const LARGEST_FILE: u64 = 1 << 30;
 
     /// One executable mapping of a file in the thread's address space.
     struct Mapping {
@@ -352,10 +358,11 @@ mod unwind {
         path: PathBuf,
     }
 
-    /// The supervisor's reader of chains: the files it has read so far.
+    /// The supervisor's reader of chains: the files it has read so far, by
+    /// device and inode (`None` for one that is not an ELF file).
     #[derive(Default)]
     pub struct Callers {
-        files: HashMap<PathBuf, Option<MappedFile>>,
+        files: HashMap<(u64, u64), Option<MappedFile>>,
     }
 
     impl Callers {
@@ -427,13 +434,16 @@ mod unwind {
             // Each file's load bias: where it is mapped minus where it says it is.
             let mut biases = Vec::new();
             for mapping in &mappings {
-                let Some(file) = self.file(&mapping.path) else {
+                let Some(key) = self.file_of(tid, mapping) else {
+                    continue;
+                };
+                let Some(file) = self.files[&key].as_ref() else {
                     continue;
                 };
                 let Some(bias) = file.bias(mapping) else {
                     continue;
                 };
-                biases.push((mapping, bias));
+                biases.push((mapping, bias, key));
                 unwinder.add_module(Module::new(
                     mapping.path.display().to_string(),
                     mapping.addresses.clone(),
@@ -463,16 +473,16 @@ mod unwind {
                         break;
                     }
                 };
-                let Some(&(mapping, bias)) = biases
+                let Some(&(mapping, bias, key)) = biases
                     .iter()
-                    .find(|(mapping, _)| mapping.addresses.contains(&address))
+                    .find(|(mapping, ..)| mapping.addresses.contains(&address))
                 else {
                     chain.push(format!("← {NO_UNWIND}"));
                     break;
                 };
-                let file = self.files[&mapping.path].as_ref().expect("read above");
+                let file = self.files[&key].as_ref().expect("read above");
                 let own = executable.as_deref() == Some(mapping.path.as_path());
-                let (names, in_own_code) = file.names_at(address - bias, own);
+                let (names, in_own_code) = file.names_at(address.wrapping_sub(bias), own);
                 let at_main = names.iter().any(|name| name.starts_with("← main "));
                 chain.extend(names);
                 if in_own_code || at_main {
@@ -489,22 +499,53 @@ mod unwind {
             Ok(shortened(chain))
         }
 
-        /// The file at `path`, read on first use; `None` if it cannot be.
-        fn file(&mut self, path: &Path) -> Option<&MappedFile> {
+        /// The file `mapping` maps in the thread's process, read on first use:
+        /// its key in `files`, or `None` when it cannot be read or is not the
+        /// file mapped there.
+        ///
+        /// The path is the program's to choose, and the supervisor may have
+        /// more rights than the program: so the path is looked up from the
+        /// process's own root (`/proc/TID/root`), opened with `O_PATH`, which
+        /// opens nothing (a device or a FIFO would act, or block), and read
+        /// only when it is a regular file of a bounded size. Even then the
+        /// name may have been given to another file since the mapping: the
+        /// file is used only when its bytes at the mapping's offset are those
+        /// the process has mapped there.
+        fn file_of(&mut self, tid: u32, mapping: &Mapping) -> Option<(u64, u64)> {
+            let looked_up = format!("/proc/{tid}/root{}", mapping.path.display());
+            let handle = std::fs::File::from(
+                nix::fcntl::open(
+                    looked_up.as_str(),
+                    nix::fcntl::OFlag::O_PATH | nix::fcntl::OFlag::O_CLOEXEC,
+                    nix::sys::stat::Mode::empty(),
+                )
+                .ok()?,
+            );
+            let stat = nix::sys::stat::fstat(&handle).ok()?;
+            let regular = stat.st_mode & libc::S_IFMT == libc::S_IFREG;
+            let size = u64::try_from(stat.st_size).ok()?;
+            if !regular || size > LARGEST_FILE {
+                return None;
+            }
+            let key = (stat.st_dev, stat.st_ino);
+            // Reopened through the handle: the same file, now for reading.
+            let reopened = format!("/proc/self/fd/{}", handle.as_raw_fd());
             self.files
-                .entry(path.to_owned())
-                .or_insert_with(|| MappedFile::read(path))
-                .as_ref()
+                .entry(key)
+                .or_insert_with(|| MappedFile::read(Path::new(&reopened), &mapping.path));
+            let file = self.files[&key].as_ref()?;
+            file.is_mapped_by(tid, mapping).then_some(key)
         }
     }
 
     impl MappedFile {
-        fn read(path: &Path) -> Option<MappedFile> {
+        /// Reads the file at `path`, which the process maps as `mapped`.
+        fn read(path: &Path, mapped: &Path) -> Option<MappedFile> {
             let data = std::fs::read(path).ok()?;
             let elf = object::File::parse(&*data).ok()?;
             let section = |name: &str| {
                 let section = elf.section_by_name(name)?;
-                let range = section.address()..section.address() + section.size();
+                let range = section.address()..section.address().saturating_add(section.size());
                 let bytes: Arc<[u8]> = section.data().ok()?.into();
                 Some((range, bytes))
             };
@@ -513,7 +554,7 @@ mod unwind {
             let (eh_frame_hdr_svma, eh_frame_hdr) = section(".eh_frame_hdr").unzip();
             let got_svma = elf
                 .section_by_name(".got")
-                .map(|got| got.address()..got.address() + got.size());
+                .map(|got| got.address()..got.address().saturating_add(got.size()));
             let sections = ExplicitModuleSectionInfo {
                 base_svma: 0,
                 text_svma,
@@ -537,12 +578,16 @@ mod unwind {
                 .filter_map(|symbol| {
                     let name = addr2line::demangle_auto(symbol.name().ok()?.into(), None);
                     let start = symbol.address();
-                    Some((start, start + symbol.size(), name.into_owned()))
+                    Some((
+                        start,
+                        start.saturating_add(symbol.size()),
+                        name.into_owned(),
+                    ))
                 })
                 .collect();
             symbols.sort();
-            let short_name = path.file_name().map_or_else(
-                || path.display().to_string(),
+            let short_name = mapped.file_name().map_or_else(
+                || mapped.display().to_string(),
                 |name| name.to_string_lossy().into_owned(),
             );
             Some(MappedFile {
@@ -551,18 +596,38 @@ mod unwind {
                 sections,
                 names: addr2line::Loader::new(path).ok(),
                 symbols,
+                data,
             })
+        }
+
+        /// Whether `mapping` of the thread `tid` holds this file's bytes: its
+        /// first bytes (a page at most) are the file's at the mapping's offset.
+        fn is_mapped_by(&self, tid: u32, mapping: &Mapping) -> bool {
+            let Ok(offset) = usize::try_from(mapping.offset) else {
+                return false;
+            };
+            let length = usize::try_from(mapping.addresses.end - mapping.addresses.start)
+                .unwrap_or(usize::MAX)
+                .min(4096)
+                .min(self.data.len().saturating_sub(offset));
+            let mut mapped = vec![0u8; length];
+            let read = read_memory(tid, mapping.addresses.start, &mut mapped);
+            length > 0 && read == Some(length) && self.data[offset..offset + length] == mapped[..]
         }
 
         /// Where this file is mapped minus where it says it is, from the segment
         /// `mapping` maps (its offset is the segment's, rounded down to a page).
         fn bias(&self, mapping: &Mapping) -> Option<u64> {
-            let page = 4096;
+            let page = page_size();
             let &(offset, address) = self
                 .segments
                 .iter()
                 .find(|(offset, _)| offset / page * page == mapping.offset)?;
-            Some(mapping.addresses.start + (offset - mapping.offset) - address)
+            mapping
+                .addresses
+                .start
+                .checked_add(offset - mapping.offset)?
+                .checked_sub(address)
         }
 
         /// The lines for the code at `address` (in the file's own addresses):
@@ -743,21 +808,28 @@ mod unwind {
         let mut highest_address = 0;
         let mut mappings = Vec::new();
         for line in text.lines() {
-            let mut fields = line.split_whitespace();
-            let Some((start, end)) = fields.next().and_then(|range| range.split_once('-')) else {
-                continue;
-            };
+            // START-END PERMISSIONS OFFSET DEVICE INODE, then the path, which
+            // may hold spaces: the rest of the line.
+            let mut rest = line;
+            let mut fields = [""; 5];
+            for field in &mut fields {
+                let trimmed = rest.trim_start();
+                let end = trimmed.find(char::is_whitespace).unwrap_or(trimmed.len());
+                (*field, rest) = trimmed.split_at(end);
+            }
+            let [range, permissions, offset, _, _] = fields;
+            let path = rest.trim_start();
             let hex = |field: &str| u64::from_str_radix(field, 16).ok();
-            let (Some(start), Some(end)) = (hex(start), hex(end)) else {
+            let Some((Some(start), Some(end))) = range
+                .split_once('-')
+                .map(|(start, end)| (hex(start), hex(end)))
+            else {
                 continue;
             };
             highest_address = highest_address.max(end);
-            let permissions = fields.next().unwrap_or_default();
-            let offset = fields.next().and_then(hex);
-            let path = fields.nth(2).unwrap_or_default();
-            if let (true, Some(offset)) =
-                (permissions.contains('x') && path.starts_with('/'), offset)
-            {
+            // A file deleted since it was mapped cannot be read by its name.
+            let readable = path.starts_with('/') && !path.ends_with(" (deleted)");
+            if let (true, true, Some(offset)) = (permissions.contains('x'), readable, hex(offset)) {
                 mappings.push(Mapping {
                     addresses: start..end,
                     offset,
@@ -771,14 +843,28 @@ mod unwind {
     /// One word of the thread's memory.
     fn read_word(tid: u32, address: u64) -> Result<u64, ()> {
         let mut word = [0u8; 8];
-        let remote = [RemoteIoVec {
-            base: usize::try_from(address).map_err(|_| ())?,
-            len: word.len(),
-        }];
-        let pid = Pid::from_raw(i32::try_from(tid).map_err(|_| ())?);
-        match process_vm_readv(pid, &mut [IoSliceMut::new(&mut word)], &remote) {
-            Ok(8) => Ok(u64::from_ne_bytes(word)),
+        match read_memory(tid, address, &mut word) {
+            Some(8) => Ok(u64::from_ne_bytes(word)),
             _ => Err(()),
         }
+    }
+
+    /// Reads the thread's memory at `address` into `buffer`: how many bytes.
+    fn read_memory(tid: u32, address: u64, buffer: &mut [u8]) -> Option<usize> {
+        let remote = [RemoteIoVec {
+            base: usize::try_from(address).ok()?,
+            len: buffer.len(),
+        }];
+        let pid = Pid::from_raw(i32::try_from(tid).ok()?);
+        process_vm_readv(pid, &mut [IoSliceMut::new(buffer)], &remote).ok()
+    }
+
+    /// The size of a memory page, which mappings are aligned to.
+    fn page_size() -> u64 {
+        nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE)
+            .ok()
+            .flatten()
+            .and_then(|size| u64::try_from(size).ok())
+            .unwrap_or(4096)
     }
 }
