@@ -825,3 +825,44 @@ fn help_shows_the_command_after_the_options() {
                 .and(predicate::str::contains("NO_NEW_PRIVS")),
         );
 }
+
+/// A command that asks to be traced (`PTRACE_TRACEME`) makes the supervisor,
+/// its parent, its tracer, and then stops at its first signal for a tracer
+/// that never resumed it: `--learn` waited forever. The supervisor lets go,
+/// and the command goes on with its signal, to the end.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn a_command_that_asks_to_be_traced_runs_to_the_end() {
+    const TRACE_ME: &str = "#include <signal.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
+
+static void handler(int signal) { (void)signal; }
+
+int main(void) {
+    ptrace(PTRACE_TRACEME, 0, 0, 0);
+    signal(SIGUSR1, handler);
+    raise(SIGUSR1);
+    puts(\"after the signal\");
+    return 0;
+}
+";
+    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "trace-me");
+    let source = dir.join("main.c");
+    std::fs::write(&source, TRACE_ME).unwrap();
+    let program = dir.join("program");
+    let status = std::process::Command::new("cc")
+        .arg("-o")
+        .arg(&program)
+        .arg(&source)
+        .status()
+        .expect("cc, which Cargo links with, runs");
+    assert!(status.success());
+    let (run, _) = learn(&[program.to_str().unwrap()]);
+    assert_eq!(run.stdout_text(), "after the signal\n");
+    assert!(
+        run.stderr_text().starts_with(&first_line("exit status 0")),
+        "{}",
+        run.stderr_text()
+    );
+}

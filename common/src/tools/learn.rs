@@ -1085,6 +1085,18 @@ impl Supervision {
         loop {
             match waitpid(None, Some(WaitPidFlag::WNOHANG | WaitPidFlag::__WALL)) {
                 Ok(WaitStatus::StillAlive) => return Ok(false),
+                // A process that asked to be traced (`PTRACE_TRACEME`) has the
+                // supervisor, its parent, for a tracer, and stops for it at each
+                // signal. The supervisor is no debugger: it lets go, and the
+                // process goes on with its signal, as it would untraced; but for
+                // SIGTRAP, which a traced `execve` sends for its tracer alone.
+                Ok(WaitStatus::Stopped(pid, signal)) => {
+                    let signal = Some(signal).filter(|&signal| signal != Signal::SIGTRAP);
+                    let _ = nix::sys::ptrace::detach(pid, signal);
+                }
+                Ok(WaitStatus::PtraceEvent(pid, ..)) => {
+                    let _ = nix::sys::ptrace::detach(pid, None);
+                }
                 Ok(status) => self.ended(status),
                 Err(Errno::EINTR) => {}
                 Err(Errno::ECHILD) => return Ok(true),
