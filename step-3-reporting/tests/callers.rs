@@ -190,18 +190,8 @@ int main(void) {
 /// directory (keep it while the program runs) and the program's path.
 #[cfg(target_arch = "x86_64")]
 fn built(test: &str, options: &[&str]) -> (harness::files::Scratch, String) {
-    let dir = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), test);
-    let source = dir.join("main.c");
-    std::fs::write(&source, C_PROGRAM).unwrap();
-    let program = dir.join("program");
-    let status = Command::new("cc")
-        .args(options)
-        .arg("-o")
-        .arg(&program)
-        .arg(&source)
-        .status()
-        .expect("cc, which Cargo links with, runs");
-    assert!(status.success());
+    let (dir, _, program) =
+        harness::files::built_c_program(env!("CARGO_TARGET_TMPDIR"), test, C_PROGRAM, options);
     let program = program.to_str().unwrap().to_owned();
     (dir, program)
 }
@@ -349,17 +339,12 @@ int main(int argc, char **argv) {
     return getppid() == 0;
 }
 "#;
-    let dir = harness::files::Scratch::new(env!("CARGO_TARGET_TMPDIR"), "callers-traps");
-    let source = dir.join("main.c");
-    std::fs::write(&source, MAPS_TRAPS).unwrap();
-    let program = dir.join("program");
-    let status = Command::new("cc")
-        .args(["-g", "-O1", "-o"])
-        .arg(&program)
-        .arg(&source)
-        .status()
-        .expect("cc, which Cargo links with, runs");
-    assert!(status.success());
+    let (dir, source, program) = harness::files::built_c_program(
+        env!("CARGO_TARGET_TMPDIR"),
+        "callers-traps",
+        MAPS_TRAPS,
+        &["-g", "-O1"],
+    );
     let fifo = dir.join("mapped");
     let run = run(
         STEP,

@@ -847,17 +847,8 @@ int main(void) {
     return 0;
 }
 ";
-    let dir = Scratch::new(env!("CARGO_TARGET_TMPDIR"), "trace-me");
-    let source = dir.join("main.c");
-    std::fs::write(&source, TRACE_ME).unwrap();
-    let program = dir.join("program");
-    let status = std::process::Command::new("cc")
-        .arg("-o")
-        .arg(&program)
-        .arg(&source)
-        .status()
-        .expect("cc, which Cargo links with, runs");
-    assert!(status.success());
+    let (_dir, _, program) =
+        harness::files::built_c_program(env!("CARGO_TARGET_TMPDIR"), "trace-me", TRACE_ME, &[]);
     let (run, _) = learn(&[program.to_str().unwrap()]);
     assert_eq!(run.stdout_text(), "after the signal\n");
     assert!(

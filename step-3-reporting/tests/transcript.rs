@@ -34,6 +34,27 @@ fn the_discovering_chapter_shows_what_step_3_prints() {
     );
 }
 
+/// Runs `command` as a learner types it, in `sh` from `folder`, with the
+/// steps on `PATH` and stderr merged into stdout, as a transcript shows it.
+fn run_from(folder: &std::path::Path, command: &str) -> harness::runner::StepRun {
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-3-reporting"))
+        .parent()
+        .unwrap();
+    let mut path = vec![bin_dir.to_path_buf()];
+    path.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    harness::runner::run_step(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec 2>&1; {command}"))
+            .env("PATH", std::env::join_paths(path).unwrap())
+            .current_dir(folder),
+        b"",
+    )
+    .unwrap()
+}
+
 /// The chapter shows `--learn -- ls docs` run from the top of the repository,
 /// in the C locale: the command, run here again from there, prints the same.
 #[test]
@@ -46,22 +67,7 @@ fn the_discovering_chapter_shows_what_learn_finds_for_ls() {
         .next()
         .and_then(|line| line.strip_prefix("$ "))
         .expect("a transcript starts with `$ COMMAND`");
-    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-3-reporting"))
-        .parent()
-        .unwrap();
-    let mut path = vec![bin_dir.to_path_buf()];
-    path.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    let run = harness::runner::run_step(
-        std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("exec 2>&1; {command}"))
-            .env("PATH", std::env::join_paths(path).unwrap())
-            .current_dir(&root),
-        b"",
-    )
-    .unwrap();
+    let run = run_from(&root, command);
     harness::transcripts::assert_run_matches_book(file, command, &run);
 }
 
@@ -215,22 +221,7 @@ fn the_step_3_chapter_shows_which_code_makes_each_syscall() {
     let through_cargo = "cargo run -q -p step-3-reporting --";
     assert!(shown.contains(through_cargo), "{file}: {shown}");
     let command = shown.replacen(through_cargo, "step-3-reporting", 1);
-    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_step-3-reporting"))
-        .parent()
-        .unwrap();
-    let mut path = vec![bin_dir.to_path_buf()];
-    path.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    let run = harness::runner::run_step(
-        std::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!("exec 2>&1; {command}"))
-            .env("PATH", std::env::join_paths(path).unwrap())
-            .current_dir(harness::workspace_root()),
-        b"",
-    )
-    .unwrap();
+    let run = run_from(&harness::workspace_root(), &command);
     let printed = format!(
         "$ {shown}\n{}{}$ echo $?\n{}\n",
         run.stdout_text(),

@@ -1,6 +1,6 @@
 //! Files a test makes or reads: its own scratch folder, an executable script
-//! that the test process never holds open, and a file that a Debian package
-//! installs.
+//! that the test process never holds open, a small C program built there, and
+//! a file that a Debian package installs.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -94,4 +94,33 @@ pub fn installed_file(path: &str, package: &str) -> String {
              does), or leave this test ignored"
         )
     })
+}
+
+/// A C program built from `source` with `cc` and `options` in a scratch
+/// directory `name` in `base`: the directory (keep it while the program runs),
+/// the source's path (`main.c`, which debug information names) and the
+/// program's. `cc` is there wherever Cargo links Rust programs.
+pub fn built_c_program(
+    base: impl AsRef<Path>,
+    name: &str,
+    source: &str,
+    options: &[&str],
+) -> (Scratch, PathBuf, PathBuf) {
+    let dir = Scratch::new(base, name);
+    let main_c = dir.join("main.c");
+    std::fs::write(&main_c, source).unwrap();
+    let program = dir.join("program");
+    let status = Command::new("cc")
+        .args(options)
+        .arg("-o")
+        .arg(&program)
+        .arg(&main_c)
+        .status()
+        .expect("cc, which Cargo links with, runs");
+    assert!(
+        status.success(),
+        "cc {options:?} {} failed",
+        main_c.display()
+    );
+    (dir, main_c, program)
 }
