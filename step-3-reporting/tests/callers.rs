@@ -132,7 +132,7 @@ fn each_syscall_of_the_program_names_the_code_that_made_it() {
         let last = chain.lines().last().unwrap();
         assert!(
             last.starts_with("← common::lesson::program::Program::") && last.ends_with(&fork),
-            "{names:?} ends at {last}, not at {fork}"
+            "{names:?} ends at {last}, not at {fork}:\n{text}"
         );
     }
     for name in ["sigaltstack", "munmap"] {
