@@ -93,7 +93,8 @@ fn program_line(code: &str) -> usize {
 /// (`set_robust_list`) is made inside that fork too; the last two,
 /// `sigaltstack` and `munmap`, are the teardown of the main thread's signal
 /// stack by Rust's runtime. Every chain starts in libc, and the program still
-/// runs to the end.
+/// runs to the end. (On aarch64 the fork's chains may stop after nix's fork,
+/// saying so: a limit the book states.)
 #[test]
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 fn each_syscall_of_the_program_names_the_code_that_made_it() {
@@ -130,6 +131,11 @@ fn each_syscall_of_the_program_names_the_code_that_made_it() {
         let chain = chain_of(names);
         assert!(chain.contains("← nix::unistd::fork ("), "{chain}");
         let last = chain.lines().last().unwrap();
+        // A known limit, which learn-inside.md says: on aarch64 the chains
+        // made inside glibc's fork stop after nix's fork, and say so.
+        if cfg!(target_arch = "aarch64") && last == "← (no unwind information)" {
+            continue;
+        }
         assert!(
             last.starts_with("← common::lesson::program::Program::") && last.ends_with(&fork),
             "{names:?} ends at {last}, not at {fork}:\n{text}"
