@@ -120,7 +120,12 @@ run_in_session() {
     fi
     cat "$file" >&4
     printf '\n%s\n' "printf '%s %s\\n' \"\$?\" \"\${__failures:-0}\" >'$statuses'; trap - ERR" >&4
-    until read -r -t 1 status failures <&5; do
+    # A read that times out keeps what it read of the line so far (the
+    # timeout can fall between two of its bytes): the line is put together
+    # from the pieces before it is split.
+    local line="" part=""
+    until IFS= read -r -t 1 part <&5; do
+        line+="$part"
         if ! kill -0 "$session" 2>/dev/null; then
             say "the session ended during $what"
             exit 1
@@ -131,6 +136,8 @@ run_in_session() {
             exit 1
         fi
     done
+    line+="$part"
+    read -r status failures <<<"$line"
     if [ -n "$all" ] && [ "$status" = 0 ] && [ "$failures" != 0 ]; then
         status="$failures failed"
     fi
