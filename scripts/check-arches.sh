@@ -174,21 +174,26 @@ build_arch() {
     mkdir -p "$root/build/seccomp-tutorial"
     tar -C "$repo" --exclude=./target --exclude='./docs/*/book' --exclude=./.git -cf - . |
         tar -C "$root/build/seccomp-tutorial" -xf -
-    # Line tables, not full debug information: `--learn --callers` names the
-    # file and line of each caller, and its tests read them on aarch64.
-    local env=(CARGO_TARGET_DIR=/build/target CARGO_PROFILE_DEV_DEBUG=line-tables-only
+    # No debug information, which would make the VMs' initramfs too large
+    # (680 MB with line tables everywhere), but the line tables of `common`,
+    # kept in the binaries (no strip): `--learn --callers` names the file and
+    # line of each caller in the tutorial program, and its tests read them on
+    # aarch64. Cargo takes a package's profile from --config, not from the
+    # environment.
+    local env=(CARGO_TARGET_DIR=/build/target CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_DEV_STRIP=none
         "CARGO_TARGET_$(echo "$target" | tr a-z- A-Z_)_LINKER=$triple-gcc"
         "PKG_CONFIG_PATH=$(lib_dir "$arch")/pkgconfig" PKG_CONFIG_ALLOW_CROSS=1
         "LIBSECCOMP_LIB_PATH=$(lib_dir "$arch")")
+    local common_lines="--config 'profile.dev.package.common.debug=\"line-tables-only\"'"
     # `--workspace --bins` builds the binaries of every package: the steps, and
     # the test harness's tour and probes (filter-probe, filter-calls,
     # width-probe), which the tests find next to the steps (`sibling_binary`),
     # since no cargo runs there to build them.
     say "$arch: building the workspace and its tests for $target"
     in_root sh -c "cd /build/seccomp-tutorial && $(printf '%q ' env "${env[@]}") \
-        cargo build -q --workspace --bins --target $target &&
+        cargo build -q --workspace --bins --target $target $common_lines &&
         $(printf '%q ' env "${env[@]}") cargo test -q --workspace --no-run --target $target \
-        --message-format=json" >"$logs/build-$arch.json" 2>"$logs/build-$arch.log" || {
+        $common_lines --message-format=json" >"$logs/build-$arch.json" 2>"$logs/build-$arch.log" || {
         tail -30 "$logs/build-$arch.log" >&2
         return 1
     }
