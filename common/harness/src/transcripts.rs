@@ -169,42 +169,74 @@ fn transcript_path(file: &str) -> PathBuf {
     }
 }
 
-/// Compares the book's transcript `file` (`stored`) with what was printed here
-/// (`actual`): the same passes; a difference fails on the platform the transcripts
-/// were made on and is only reported on another one.
+/// The platform the folder of the book's transcript `file` was made on.
 #[track_caller]
-fn compare_with_book(file: &str, stored: &str, actual: &str, save_command: &str) {
-    use std::io::Write as _;
+fn recorded_platform(file: &str) -> crate::tour::Platform {
+    use crate::tour;
 
-    use crate::tour::{self, Platform, TranscriptCheck};
-
-    // The platform the folder of `file` was made on.
     let platform = match file.rsplit_once('/') {
         Some((folder, _)) => format!("{folder}/../{}", tour::PLATFORM_FILE),
         None => tour::PLATFORM_FILE.to_owned(),
     };
     let recorded_text = read_book_transcript(&platform, tour::SAVE_COMMAND);
-    let recorded = Platform::parse(&recorded_text).unwrap_or_else(|| {
+    tour::Platform::parse(&recorded_text).unwrap_or_else(|| {
         panic!(
             "docs/transcripts/{} lacks a field; make the transcripts with: {}",
             tour::PLATFORM_FILE,
             tour::SAVE_COMMAND
         )
-    });
+    })
+}
+
+/// Says on stderr that the book's transcript `file`, made on `recorded`, is
+/// not compared on `current`, whose syscalls differ, and what was printed here
+/// (`actual`).
+fn note_other_platform(
+    file: &str,
+    recorded: &crate::tour::Platform,
+    current: &crate::tour::Platform,
+    actual: &str,
+) {
+    use std::io::Write as _;
+
+    // Written straight to stderr, not with `eprintln!`, which the test
+    // harness captures and hides for a test that passes.
+    let note = format!(
+        "note: the book's docs/transcripts/{file} was made on {} and is not compared \
+         here, on {}, whose syscalls differ. What it prints here:\n{actual}",
+        recorded.summary(),
+        current.summary()
+    );
+    let _ = std::io::stderr().write_all(note.as_bytes());
+}
+
+/// Whether the book's transcript `file` is compared here: this platform makes
+/// the syscalls the one it was made on made. Elsewhere it says so on stderr,
+/// with what was printed here (`actual`), for a test that compares a
+/// transcript its own way.
+#[track_caller]
+pub fn compared_here(file: &str, actual: &str) -> bool {
+    let recorded = recorded_platform(file);
+    let current = crate::tour::Platform::current();
+    let same = recorded.same_syscalls(&current);
+    if !same {
+        note_other_platform(file, &recorded, &current, actual);
+    }
+    same
+}
+
+/// Compares the book's transcript `file` (`stored`) with what was printed here
+/// (`actual`): the same passes; a difference fails on the platform the transcripts
+/// were made on and is only reported on another one.
+#[track_caller]
+fn compare_with_book(file: &str, stored: &str, actual: &str, save_command: &str) {
+    use crate::tour::{self, Platform, TranscriptCheck};
+
+    let recorded = recorded_platform(file);
     let current = Platform::current();
     match tour::check_transcript(stored, actual, &recorded, &current) {
         TranscriptCheck::Same => {}
-        TranscriptCheck::OtherPlatform => {
-            // Written straight to stderr, not with `eprintln!`, which the test
-            // harness captures and hides for a test that passes.
-            let note = format!(
-                "note: the book's docs/transcripts/{file} was made on {} and is not compared \
-                 here, on {}, whose syscalls differ. What it prints here:\n{actual}",
-                recorded.summary(),
-                current.summary()
-            );
-            let _ = std::io::stderr().write_all(note.as_bytes());
-        }
+        TranscriptCheck::OtherPlatform => note_other_platform(file, &recorded, &current, actual),
         TranscriptCheck::Drifted => panic!(
             "the book's transcript docs/transcripts/{file} no longer matches what is printed \
              on {}:\n{}If the change is meant, remake the transcripts with: {save_command}",
